@@ -110,6 +110,11 @@ class EnrollmentSnapshot {
                                 std::string where = "");
     void Reserve(size_t individual_enrollments, size_t enrollment_groups);
 
+    // Names entries added without `where` as "<source_name>:
+    // individualEnrollments[3] ("dev-7")" instead of without the prefix.
+    // Costs nothing per entry, unlike a `where` string for each.
+    Builder& SetSourceName(std::string source_name);
+
     // Validates and indexes everything added. On failure the status is
     // InvalidArgument and its message lists each problem (at most 20, then a
     // count) on its own line, naming the entry and the field.

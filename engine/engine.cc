@@ -1,0 +1,85 @@
+#include "engine/engine.h"
+
+#include <utility>
+
+#include "engine/internal/caches.h"
+
+namespace chaintrust {
+namespace {
+
+SnapshotPtr EmptySnapshot() {
+  auto snapshot = EnrollmentSnapshot::Builder().Build();
+  // An empty set always builds; fail closed if it somehow does not.
+  return snapshot.ok() ? *std::move(snapshot) : nullptr;
+}
+
+}  // namespace
+
+Engine::Engine(EngineOptions options)
+    : options_(std::move(options)), empty_(EmptySnapshot()), snapshot_(empty_) {}
+
+Engine::~Engine() = default;
+
+void Engine::SetSnapshot(SnapshotPtr snapshot) {
+  if (snapshot == nullptr) snapshot = empty_;
+  SnapshotPtr old;
+  {
+    absl::MutexLock lock(&mu_);
+    old = std::exchange(snapshot_, std::move(snapshot));
+    version_.fetch_add(1, std::memory_order_release);
+  }
+  // `old` is released here, outside the lock: freeing a large snapshot
+  // never delays readers that are refreshing.
+}
+
+SnapshotPtr Engine::snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return snapshot_;
+}
+
+Decision Engine::Evaluate(const Attestation& attestation) const {
+  Decision decision;
+  const SnapshotPtr current = snapshot();
+  Resolve(*current, attestation, options_.resolver, nullptr, &decision);
+  return decision;
+}
+
+std::unique_ptr<Evaluator> Engine::NewEvaluator() const {
+  return std::unique_ptr<Evaluator>(new Evaluator(this));
+}
+
+Evaluator::Evaluator(const Engine* engine)
+    : engine_(engine),
+      caches_(std::make_unique<ResolverCaches>(
+          engine->options_.certificate_cache_capacity,
+          engine->options_.signature_cache_capacity)) {}
+
+Evaluator::~Evaluator() = default;
+
+void Evaluator::Evaluate(const Attestation& attestation, Decision* decision) {
+  // The version is a read-mostly atomic: reading it costs no contention.
+  // Only after a swap does this thread take the engine's lock once.
+  const uint64_t version = engine_->snapshot_version();
+  if (version != version_) {
+    snapshot_ = engine_->snapshot();
+    version_ = version;
+  }
+  Resolve(*snapshot_, attestation, engine_->options_.resolver, caches_.get(),
+          decision);
+}
+
+Decision Evaluator::Evaluate(const Attestation& attestation) {
+  Decision decision;
+  Evaluate(attestation, &decision);
+  return decision;
+}
+
+CacheStats Evaluator::certificate_cache_stats() const {
+  return caches_->certificates.stats();
+}
+
+CacheStats Evaluator::signature_cache_stats() const {
+  return caches_->signatures.stats();
+}
+
+}  // namespace chaintrust

@@ -1,0 +1,113 @@
+// chaintrust's entry point: decide whether a device may be provisioned.
+//
+//   chaintrust::Engine engine;
+//   engine.SetSnapshot(*chaintrust::LoadSnapshotFile("policy.json"));
+//   chaintrust::Attestation a;
+//   a.chain = {leaf_der, intermediate_der};
+//   a.at = absl::Now();
+//   chaintrust::Decision d = engine.Evaluate(a);
+//   if (d.allowed()) { ... d.enrollment_id() ... }
+//
+// The precedence rules (DESIGN.md §1) are written down as a ranking in
+// engine/resolver.h. Engine is thread-safe. For throughput, give each thread
+// its own Evaluator (Engine::NewEvaluator): it keeps the parsed certificates
+// and verified signatures it has seen (proofs, never verdicts: the policy is
+// resolved against the current snapshot on every call) and reads the active
+// snapshot without a lock or a shared reference count.
+#ifndef CHAINTRUST_ENGINE_ENGINE_H_
+#define CHAINTRUST_ENGINE_ENGINE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "engine/decision.h"
+#include "engine/enrollment_set.h"
+#include "engine/resolver.h"
+
+namespace chaintrust {
+
+struct EngineOptions {
+  // Chain limits and checks; see ResolverOptions in engine/resolver.h.
+  ResolverOptions resolver;
+  // Parsed certificates each Evaluator keeps (two generations of half this
+  // size; the older one is dropped when the newer fills). 0 disables.
+  size_t certificate_cache_capacity = 1 << 16;
+  // Verified (certificate, issuer) signature proofs each Evaluator keeps.
+  size_t signature_cache_capacity = 1 << 16;
+};
+
+class Evaluator;
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Makes `snapshot` the active enrollment set. Evaluations in flight finish
+  // against the snapshot they started with; later ones see the new one.
+  // Never blocks evaluations. A null snapshot means "no enrollments".
+  void SetSnapshot(SnapshotPtr snapshot);
+  SnapshotPtr snapshot() const;
+  // Increases by one with every SetSnapshot.
+  uint64_t snapshot_version() const {
+    return version_.load(std::memory_order_acquire);
+  }
+
+  // Thread-safe evaluation against the active snapshot, without caches.
+  Decision Evaluate(const Attestation& attestation) const;
+
+  // A per-thread evaluator with its own caches.
+  std::unique_ptr<Evaluator> NewEvaluator() const;
+
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  friend class Evaluator;
+  const EngineOptions options_;
+  const SnapshotPtr empty_;
+  mutable absl::Mutex mu_;
+  SnapshotPtr snapshot_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> version_{0};
+};
+
+struct CacheStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t evictions = 0;  // entries dropped to stay within capacity
+  size_t size = 0;
+};
+
+// Evaluates attestations for one thread at a time. Not thread-safe; cheap
+// to create. Holds the snapshot it last saw until the engine's version
+// changes, so it keeps an old snapshot alive until its next evaluation.
+class Evaluator {
+ public:
+  ~Evaluator();
+
+  // Evaluates into `decision`, reusing its storage.
+  void Evaluate(const Attestation& attestation, Decision* decision);
+  Decision Evaluate(const Attestation& attestation);
+
+  CacheStats certificate_cache_stats() const;
+  CacheStats signature_cache_stats() const;
+
+ private:
+  friend class Engine;
+  explicit Evaluator(const Engine* engine);
+  const Engine* const engine_;
+  uint64_t version_ = ~uint64_t{0};
+  SnapshotPtr snapshot_;
+  std::unique_ptr<ResolverCaches> caches_;
+};
+
+}  // namespace chaintrust
+
+#endif  // CHAINTRUST_ENGINE_ENGINE_H_

@@ -1,0 +1,67 @@
+// Loading enrollment sets from files into protos and snapshots.
+//
+// Formats, chosen by file extension (CONTRACT.md):
+//   .json               DPS service JSON: a bundle object
+//                       {"individualEnrollments": [...],
+//                        "enrollmentGroups": [...]}, a top-level array of
+//                       individual enrollments or of enrollment groups (as
+//                       `az iot dps enrollment list` prints), or one entry.
+//   .textproto, .txtpb  chaintrust.v1.EnrollmentSet in protobuf text format.
+//   .binpb              the same, binary.
+//
+// DPS JSON is converted strictly: unknown fields are ignored, but a value of
+// the wrong type, an unknown enum spelling or a missing required field is
+// an error naming the file, the entry and the field, e.g.
+//   policy.json: enrollmentGroups[2] ("contoso-int"):
+//   attestation.x509.signingCertificates.primary: expected an object, got a
+//   string
+// Limits: files of at most 1 GiB; JSON nested at most 40 levels deep.
+#ifndef CHAINTRUST_ENGINE_POLICY_LOADER_H_
+#define CHAINTRUST_ENGINE_POLICY_LOADER_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/enrollment_set.h"
+#include "proto/enrollment.pb.h"
+
+namespace chaintrust {
+
+inline constexpr size_t kMaxPolicyFileBytes = size_t{1} << 30;
+inline constexpr int kMaxPolicyJsonNesting = 40;
+
+// Reads `path` and parses it according to its extension.
+absl::StatusOr<v1::EnrollmentSet> LoadEnrollmentSetFile(absl::string_view path);
+
+// Parses DPS service JSON (see above). `source_name` prefixes every error.
+absl::StatusOr<v1::EnrollmentSet> ParseDpsJson(absl::string_view json,
+                                               absl::string_view source_name);
+
+// Parses protobuf text format; errors carry source_name:line:column.
+absl::StatusOr<v1::EnrollmentSet> ParseEnrollmentSetText(
+    absl::string_view text, absl::string_view source_name);
+
+// Parses the binary protobuf encoding.
+absl::StatusOr<v1::EnrollmentSet> ParseEnrollmentSetBinary(
+    absl::string_view bytes, absl::string_view source_name);
+
+// Validates and compiles `set` into a snapshot; every problem names the
+// entry as `<source_name>: individualEnrollments[3] ("dev-7")` and the field.
+// A missing provisioningStatus means enabled. X.509 groups need signing
+// certificates (bodies or SHA-256 thumbprints): caReferences alone name
+// certificates kept inside a DPS instance and are rejected.
+absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
+                                          absl::string_view source_name);
+
+// LoadEnrollmentSetFile, then BuildSnapshot named after `path`.
+absl::StatusOr<SnapshotPtr> LoadSnapshotFile(absl::string_view path);
+
+// The bundle form of DPS service JSON, with DPS's enum spellings ("enabled",
+// "x509", "symmetricKey", "tpm"), so the output loads in DPS and back here.
+std::string EnrollmentSetToDpsJson(const v1::EnrollmentSet& set);
+
+}  // namespace chaintrust
+
+#endif  // CHAINTRUST_ENGINE_POLICY_LOADER_H_
