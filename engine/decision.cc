@@ -191,8 +191,12 @@ std::string DescribeStep(const ExplanationStep& s) {
                  : "the SAS token does not verify";
       break;
     case StepId::kCheckValidity:
-      text = s.outcome == Outcome::kOk ? cert + " is within its validity"
-                                       : cert + " is outside its validity";
+      if (s.certificate_index < 0) {
+        text = "every certificate of the path is within its validity period";
+      } else {
+        text = s.outcome == Outcome::kOk ? cert + " is within its validity"
+                                         : cert + " is outside its validity";
+      }
       break;
     case StepId::kBuildPath:
       text = s.outcome == Outcome::kFound
@@ -220,9 +224,14 @@ std::string DescribeStep(const ExplanationStep& s) {
                  : "the SAS token verifies with no symmetric-key group";
       break;
     case StepId::kVerifySignature:
-      text = s.outcome == Outcome::kOk
-                 ? "the signature of " + cert + " verifies"
-                 : "the signature of " + cert + " does not verify";
+      if (s.certificate_index < 0) {
+        text = "every signature of the path verifies, every issuer is a CA "
+               "and path length constraints hold";
+      } else {
+        text = s.outcome == Outcome::kOk
+                   ? "the signature of " + cert + " verifies"
+                   : "the signature of " + cert + " does not verify";
+      }
       break;
     case StepId::kCheckIssuer:
       text = s.outcome == Outcome::kOk ? cert + " may issue certificates"

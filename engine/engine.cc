@@ -24,7 +24,7 @@ void Engine::SetSnapshot(SnapshotPtr snapshot) {
   if (snapshot == nullptr) snapshot = empty_;
   SnapshotPtr old;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     old = std::exchange(snapshot_, std::move(snapshot));
     version_.fetch_add(1, std::memory_order_release);
   }
@@ -33,7 +33,7 @@ void Engine::SetSnapshot(SnapshotPtr snapshot) {
 }
 
 SnapshotPtr Engine::snapshot() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return snapshot_;
 }
 

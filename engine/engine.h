@@ -20,10 +20,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "engine/decision.h"
@@ -73,8 +72,10 @@ class Engine {
   friend class Evaluator;
   const EngineOptions options_;
   const SnapshotPtr empty_;
-  mutable absl::Mutex mu_;
-  SnapshotPtr snapshot_ ABSL_GUARDED_BY(mu_);
+  // A std::mutex rather than absl::Mutex: ThreadSanitizer sees pthread
+  // mutexes, while Debian's Abseil is not built for it.
+  mutable std::mutex mu_;
+  SnapshotPtr snapshot_;  // guarded by mu_
   std::atomic<uint64_t> version_{0};
 };
 

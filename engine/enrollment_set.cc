@@ -301,9 +301,11 @@ struct EnrollmentSnapshot::Builder::Impl {
     }
     *sha256 = (*certificate)->sha256();
     if (from_thumbprint.has_value() && *from_thumbprint != *sha256) {
-      report(field, absl::StrCat("the certificate's SHA-256 is ",
-                                 ToHex(*sha256), " but info.sha256Thumbprint "
-                                 "says ", ToHex(*from_thumbprint)));
+      report(field,
+             absl::StrCat("the certificate's SHA-256 is ", ToHex(*sha256),
+                          " but info.sha256Thumbprint "
+                          "says ",
+                          ToHex(*from_thumbprint)));
       return false;
     }
     if (group) {
@@ -329,8 +331,8 @@ struct EnrollmentSnapshot::Builder::Impl {
 EnrollmentSnapshot::Builder::Builder() : impl_(std::make_unique<Impl>()) {}
 EnrollmentSnapshot::Builder::~Builder() = default;
 EnrollmentSnapshot::Builder::Builder(Builder&&) = default;
-EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::operator=(
-    Builder&&) = default;
+EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::operator=(Builder&&) =
+    default;
 
 EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::SetSourceName(
     std::string source_name) {
@@ -579,14 +581,14 @@ EnrollmentSnapshot::Builder::Build() && {
         field = absl::StrCat("attestation.x509.clientCertificates.",
                              ref.slot == 0 ? "primary" : "secondary");
       }
-      impl.problems.Add(absl::StrCat(
-          ref.is_group ? impl.GroupName(ref.entry)
-                       : impl.IndividualName(ref.entry),
-          ": ", field, ": certificate ", ToHex(impl.Digest(ref)),
-          " is already used by ",
-          first.is_group ? impl.GroupName(first.entry)
-                         : impl.IndividualName(first.entry),
-          "; a certificate may appear in only one enrollment"));
+      impl.problems.Add(
+          absl::StrCat(ref.is_group ? impl.GroupName(ref.entry)
+                                    : impl.IndividualName(ref.entry),
+                       ": ", field, ": certificate ", ToHex(impl.Digest(ref)),
+                       " is already used by ",
+                       first.is_group ? impl.GroupName(first.entry)
+                                      : impl.IndividualName(first.entry),
+                       "; a certificate may appear in only one enrollment"));
     }
     std::vector<ThumbprintRef>().swap(impl.thumbprints);
   }
@@ -601,9 +603,9 @@ EnrollmentSnapshot::Builder::Build() && {
           seen.emplace(absl::AsciiStrToLower(impl.groups[i].group_id), i);
       if (!inserted) {
         impl.problems.Add(absl::StrCat(
-            impl.GroupName(i), ": enrollmentGroupId: ",
-            QuoteId(impl.groups[i].group_id), " is already used by ",
-            impl.GroupName(it->second)));
+            impl.GroupName(i),
+            ": enrollmentGroupId: ", QuoteId(impl.groups[i].group_id),
+            " is already used by ", impl.GroupName(it->second)));
       }
     }
   }
@@ -628,11 +630,10 @@ EnrollmentSnapshot::Builder::Build() && {
           impl.Name(false, *it, individuals[*it].registration_id);
       impl.problems.Add(absl::StrCat(
           impl.Name(false, i, individuals[i].registration_id),
-          ": registrationId: ",
-                                     QuoteId(individuals[i].registration_id),
-                                     " is already used by ", other,
-                                     " (registration IDs are "
-                                     "case-insensitive)"));
+          ": registrationId: ", QuoteId(individuals[i].registration_id),
+          " is already used by ", other,
+          " (registration IDs are "
+          "case-insensitive)"));
     }
   }
   if (!impl.problems.empty()) return impl.problems.ToStatus();
@@ -650,9 +651,9 @@ EnrollmentSnapshot::Builder::Build() && {
     for (uint32_t ci = 0; ci < g.certificates.size(); ++ci) {
       const GroupCertificate& gc = g.certificates[ci];
       // try_emplace keeps the primary when primary == secondary.
-      const bool inserted =
-          index.group_certificates.try_emplace(gc.sha256, Index::CertRef{gi, ci})
-              .second;
+      const bool inserted = index.group_certificates
+                                .try_emplace(gc.sha256, Index::CertRef{gi, ci})
+                                .second;
       if (inserted && gc.certificate != nullptr) {
         index.by_subject[gc.certificate->subject_der()].push_back(
             gc.certificate.get());
@@ -689,7 +690,8 @@ EnrollmentSnapshot::FindGroupByCertificate(const Sha256Digest& sha256) const {
   return GroupMatch{&group, &group.certificates[it->second.certificate]};
 }
 
-absl::Span<const Certificate* const> EnrollmentSnapshot::FindCertificatesBySubject(
+absl::Span<const Certificate* const>
+EnrollmentSnapshot::FindCertificatesBySubject(
     absl::string_view subject_der) const {
   auto it = index_->by_subject.find(subject_der);
   if (it == index_->by_subject.end()) return {};

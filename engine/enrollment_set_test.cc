@@ -135,7 +135,8 @@ std::vector<RuleCase> RuleCases() {
   two_certs.secondary_certificate = Body(certs.leaf2);
   IndividualEnrollmentSpec secondary_only = X509Individual("dev-3", {});
   secondary_only.secondary_certificate = Body(certs.leaf2);
-  IndividualEnrollmentSpec same_twice = X509Individual("dev-4", Body(certs.leaf));
+  IndividualEnrollmentSpec same_twice =
+      X509Individual("dev-4", Body(certs.leaf));
   same_twice.secondary_certificate = Thumbprint(certs.leaf);
   IndividualEnrollmentSpec tpm;
   tpm.registration_id = "tpm-1";
@@ -251,8 +252,8 @@ std::vector<RuleCase> RuleCases() {
         "SHA-256 is"}},
       {/*name=*/"BodyAndThumbprintAgree",
        /*individuals=*/
-       {X509Individual("dev-7", {certs.leaf.Base64Der(),
-                                 certs.leaf.Sha256Hex()})},
+       {X509Individual("dev-7",
+                       {certs.leaf.Base64Der(), certs.leaf.Sha256Hex()})},
        /*groups=*/{},
        /*errors=*/{}},
       {/*name=*/"GroupCertificateNotACa",
@@ -284,8 +285,8 @@ std::vector<RuleCase> RuleCases() {
        /*errors=*/
        {"enrollmentGroups[1] (\"second\"): "
         "attestation.x509.signingCertificates.primary: certificate " +
-            certs.intermediate.Sha256Hex() +
-            " is already used by enrollmentGroups[0] (\"first\")"}},
+        certs.intermediate.Sha256Hex() +
+        " is already used by enrollmentGroups[0] (\"first\")"}},
       {/*name=*/"SameCertificateInTwoIndividuals",
        /*individuals=*/
        {X509Individual("dev-1", Body(certs.leaf)),
@@ -317,11 +318,11 @@ std::vector<RuleCase> RuleCases() {
   };
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EnrollmentSnapshot, RuleTest, testing::ValuesIn(RuleCases()),
-    [](const testing::TestParamInfo<RuleCase>& info) {
-      return info.param.name;
-    });
+INSTANTIATE_TEST_SUITE_P(EnrollmentSnapshot, RuleTest,
+                         testing::ValuesIn(RuleCases()),
+                         [](const testing::TestParamInfo<RuleCase>& info) {
+                           return info.param.name;
+                         });
 
 TEST(EnrollmentSnapshotTest, ReportsEveryProblemUpToACap) {
   EnrollmentSnapshot::Builder builder;
@@ -367,10 +368,10 @@ TEST(EnrollmentSnapshotTest, RejectedBuildLeavesBuilderEmpty) {
 
 TEST(EnrollmentSnapshotTest, LookupsAreCaseInsensitive) {
   const Certs& certs = TestCerts();
-  auto snapshot = BuildFrom(
-      {X509Individual("Device-1", Body(certs.leaf)),
-       KeyIndividual("key-Device", kKey16, /*enabled=*/false)},
-      {});
+  auto snapshot =
+      BuildFrom({X509Individual("Device-1", Body(certs.leaf)),
+                 KeyIndividual("key-Device", kKey16, /*enabled=*/false)},
+                {});
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   const EnrollmentSnapshot& s = **snapshot;
   const IndividualEnrollment* e = s.FindIndividual("DEVICE-1");
@@ -404,12 +405,12 @@ TEST(EnrollmentSnapshotTest, KeysAreDecoded) {
 
 TEST(EnrollmentSnapshotTest, GroupsAreFoundByCertificate) {
   const Certs& certs = TestCerts();
-  auto snapshot = BuildFrom(
-      {}, {KeyGroup("keys-1", kKey16),
-           X509Group("intermediate", Body(certs.intermediate),
-                     Body(certs.other_intermediate)),
-           X509Group("root", Thumbprint(certs.root)),
-           KeyGroup("keys-2", kKey32)});
+  auto snapshot =
+      BuildFrom({}, {KeyGroup("keys-1", kKey16),
+                     X509Group("intermediate", Body(certs.intermediate),
+                               Body(certs.other_intermediate)),
+                     X509Group("root", Thumbprint(certs.root)),
+                     KeyGroup("keys-2", kKey32)});
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   const EnrollmentSnapshot& s = **snapshot;
 

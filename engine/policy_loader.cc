@@ -1,5 +1,6 @@
 #include "engine/policy_loader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -7,11 +8,13 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/charconv.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -24,8 +27,8 @@
 
 // Decisions where CONTRACT.md is silent:
 // - JSON `null` for an optional field reads as "absent"; for a required
-//   field it is "required". Duplicate object keys are an error (protobuf's
-//   parser rejects them).
+//   field it is "required". Duplicate object keys and invalid UTF-8 are
+//   errors.
 // - A top-level object that holds one enrollment (it has `registrationId` or
 //   `enrollmentGroupId`, as `az iot dps enrollment show` prints) is
 //   accepted. A top-level object with neither bundle key nor an ID, but
@@ -81,8 +84,8 @@ class Problems {
 
 std::string Quote(absl::string_view text) {
   if (text.size() > kMaxQuotedLength) {
-    return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kMaxQuotedLength)),
-                        "...\"");
+    return absl::StrCat(
+        "\"", absl::CHexEscape(text.substr(0, kMaxQuotedLength)), "...\"");
   }
   return absl::StrCat("\"", absl::CHexEscape(text), "\"");
 }
@@ -187,7 +190,8 @@ class JsonToProto {
 
   void Mismatch(const std::string& path, absl::string_view expected,
                 const Value& value) {
-    Report(path, absl::StrCat("expected ", expected, ", got ", KindName(value)));
+    Report(path,
+           absl::StrCat("expected ", expected, ", got ", KindName(value)));
   }
 
   // One value of `field` (the field itself, or one element when repeated).
@@ -250,10 +254,9 @@ class JsonToProto {
           }
         }
         if (match == nullptr) {
-          return Report(path, absl::StrCat("unknown value ",
-                                           Quote(value.string_value()),
-                                           " (expected one of ", expected,
-                                           ")"));
+          return Report(
+              path, absl::StrCat("unknown value ", Quote(value.string_value()),
+                                 " (expected one of ", expected, ")"));
         }
         if (repeated) {
           reflection->AddEnum(message, field, match);
@@ -286,35 +289,353 @@ class JsonToProto {
   std::string entry_;
 };
 
-// The deepest nesting of objects and arrays, stopping early past `limit`.
-// protobuf's JSON parser takes quadratic time on deep nesting, so this runs
-// first.
-bool NestingWithin(absl::string_view json, int limit, size_t* where) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
+// A strict JSON parser (RFC 8259) into google.protobuf.Value. protobuf's
+// own JsonStringToMessage manages about 10 MB/s into Value and takes
+// quadratic time on deep nesting; this one is linear, bounds the nesting,
+// rejects duplicate keys and invalid UTF-8, and says where it stopped.
+class JsonParser {
+ public:
+  explicit JsonParser(absl::string_view text) : text_(text) {}
+
+  // On failure returns false and sets `error`.
+  bool Parse(Value* out, std::string* error) {
+    SkipWhitespace();
+    if (!ParseValue(out, 0)) {
+      *error = std::move(error_);
+      return false;
     }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) {
-        *where = i;
-        return false;
+    SkipWhitespace();
+    if (pos_ != text_.size()) {
+      Fail("unexpected text after the JSON value");
+      *error = std::move(error_);
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  bool Fail(absl::string_view message) {
+    if (error_.empty()) {
+      size_t line = 1;
+      size_t column = 1;
+      const size_t end = std::min(pos_, text_.size());
+      for (size_t i = 0; i < end; ++i) {
+        if (text_[i] == '\n') {
+          ++line;
+          column = 1;
+        } else {
+          ++column;
+        }
       }
-    } else if (c == ']' || c == '}') {
-      --depth;
+      error_ = absl::StrCat("line ", line, ", column ", column, ": ", message);
+    }
+    return false;
+  }
+
+  void SkipWhitespace() {
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_];
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+      ++pos_;
     }
   }
-  return true;
-}
+
+  bool Consume(absl::string_view literal) {
+    if (text_.substr(pos_, literal.size()) != literal) return false;
+    pos_ += literal.size();
+    return true;
+  }
+
+  bool ParseValue(Value* out, int depth) {
+    if (pos_ >= text_.size()) return Fail("unexpected end of input");
+    switch (text_[pos_]) {
+      case '{':
+        return ParseObject(out->mutable_struct_value(), depth + 1);
+      case '[':
+        return ParseArray(out->mutable_list_value(), depth + 1);
+      case '"':
+        return ParseString(out->mutable_string_value());
+      case 't':
+        if (!Consume("true")) return Fail("invalid literal");
+        out->set_bool_value(true);
+        return true;
+      case 'f':
+        if (!Consume("false")) return Fail("invalid literal");
+        out->set_bool_value(false);
+        return true;
+      case 'n':
+        if (!Consume("null")) return Fail("invalid literal");
+        out->set_null_value(google::protobuf::NULL_VALUE);
+        return true;
+      default:
+        return ParseNumber(out);
+    }
+  }
+
+  bool CheckDepth(int depth) {
+    if (depth > kMaxPolicyJsonNesting) {
+      return Fail(absl::StrCat("nested more than ", kMaxPolicyJsonNesting,
+                               " levels deep"));
+    }
+    return true;
+  }
+
+  bool ParseObject(Struct* out, int depth) {
+    if (!CheckDepth(depth)) return false;
+    ++pos_;  // '{'
+    SkipWhitespace();
+    if (pos_ < text_.size() && text_[pos_] == '}') {
+      ++pos_;
+      return true;
+    }
+    auto* fields = out->mutable_fields();
+    std::string key;
+    while (true) {
+      SkipWhitespace();
+      if (pos_ >= text_.size() || text_[pos_] != '"') {
+        return Fail("expected a string (an object key)");
+      }
+      const size_t key_pos = pos_;
+      if (!ParseString(&key)) return false;
+      SkipWhitespace();
+      if (pos_ >= text_.size() || text_[pos_] != ':') {
+        return Fail("expected ':' after an object key");
+      }
+      ++pos_;
+      SkipWhitespace();
+      auto [it, inserted] = fields->insert({key, Value()});
+      if (!inserted) {
+        pos_ = key_pos;
+        return Fail(absl::StrCat("duplicate key ", Quote(key)));
+      }
+      if (!ParseValue(&it->second, depth)) return false;
+      SkipWhitespace();
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < text_.size() && text_[pos_] == '}') {
+        ++pos_;
+        return true;
+      }
+      return Fail("expected ',' or '}' in an object");
+    }
+  }
+
+  bool ParseArray(ListValue* out, int depth) {
+    if (!CheckDepth(depth)) return false;
+    ++pos_;  // '['
+    SkipWhitespace();
+    if (pos_ < text_.size() && text_[pos_] == ']') {
+      ++pos_;
+      return true;
+    }
+    while (true) {
+      SkipWhitespace();
+      if (!ParseValue(out->add_values(), depth)) return false;
+      SkipWhitespace();
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < text_.size() && text_[pos_] == ']') {
+        ++pos_;
+        return true;
+      }
+      return Fail("expected ',' or ']' in an array");
+    }
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string* out) {
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+      out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+  }
+
+  bool ParseHex4(uint32_t* out) {
+    if (text_.size() - pos_ < 4) return Fail("truncated \\u escape");
+    uint32_t value = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = text_[pos_ + i];
+      value <<= 4;
+      if (c >= '0' && c <= '9') {
+        value |= c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        value |= c - 'a' + 10;
+      } else if (c >= 'A' && c <= 'F') {
+        value |= c - 'A' + 10;
+      } else {
+        return Fail("invalid \\u escape");
+      }
+    }
+    pos_ += 4;
+    *out = value;
+    return true;
+  }
+
+  // Length of the valid UTF-8 sequence at text_[pos_], or 0.
+  size_t Utf8Length() const {
+    const auto byte = [this](size_t i) {
+      return static_cast<unsigned char>(text_[pos_ + i]);
+    };
+    const size_t left = text_.size() - pos_;
+    const unsigned char c = byte(0);
+    size_t length;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+      length = 2;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      length = 3;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      length = 4;
+      cp = c & 0x07;
+    } else {
+      return 0;
+    }
+    if (left < length) return 0;
+    for (size_t i = 1; i < length; ++i) {
+      if ((byte(i) & 0xc0) != 0x80) return 0;
+      cp = (cp << 6) | (byte(i) & 0x3f);
+    }
+    if ((length == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (length == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+      return 0;
+    }
+    return length;
+  }
+
+  bool ParseString(std::string* out) {
+    ++pos_;  // '"'
+    out->clear();
+    while (true) {
+      // Copy the run of plain characters at once.
+      size_t run = pos_;
+      while (run < text_.size()) {
+        const unsigned char c = text_[run];
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+        ++run;
+      }
+      out->append(text_.data() + pos_, run - pos_);
+      pos_ = run;
+      if (pos_ >= text_.size()) return Fail("unterminated string");
+      const unsigned char c = text_[pos_];
+      if (c == '"') {
+        ++pos_;
+        return true;
+      }
+      if (c < 0x20) return Fail("control character in a string");
+      if (c >= 0x80) {
+        const size_t length = Utf8Length();
+        if (length == 0) return Fail("invalid UTF-8 in a string");
+        out->append(text_.data() + pos_, length);
+        pos_ += length;
+        continue;
+      }
+      // A backslash escape.
+      if (++pos_ >= text_.size()) return Fail("unterminated string");
+      const char e = text_[pos_++];
+      switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+          out->push_back(e);
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'u': {
+          uint32_t cp;
+          if (!ParseHex4(&cp)) return false;
+          if (cp >= 0xdc00 && cp <= 0xdfff) {
+            return Fail("unpaired low surrogate in a \\u escape");
+          }
+          if (cp >= 0xd800 && cp <= 0xdbff) {
+            uint32_t low;
+            if (!Consume("\\u") || !ParseHex4(&low) || low < 0xdc00 ||
+                low > 0xdfff) {
+              return Fail("unpaired high surrogate in a \\u escape");
+            }
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+          }
+          AppendUtf8(cp, out);
+          break;
+        }
+        default:
+          --pos_;
+          return Fail("invalid escape in a string");
+      }
+    }
+  }
+
+  bool ParseNumber(Value* out) {
+    const size_t start = pos_;
+    auto digits = [this] {
+      const size_t from = pos_;
+      while (pos_ < text_.size() && absl::ascii_isdigit(text_[pos_])) ++pos_;
+      return pos_ - from;
+    };
+    if (pos_ < text_.size() && text_[pos_] == '-') ++pos_;
+    if (pos_ >= text_.size() || !absl::ascii_isdigit(text_[pos_])) {
+      pos_ = start;
+      return Fail("expected a value");
+    }
+    if (text_[pos_] == '0') {
+      ++pos_;
+    } else {
+      digits();
+    }
+    if (pos_ < text_.size() && text_[pos_] == '.') {
+      ++pos_;
+      if (digits() == 0) return Fail("expected digits after '.'");
+    }
+    if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
+      ++pos_;
+      if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) {
+        ++pos_;
+      }
+      if (digits() == 0) return Fail("expected digits in the exponent");
+    }
+    double value = 0;
+    const auto result =
+        absl::from_chars(text_.data() + start, text_.data() + pos_, value);
+    if (result.ec != std::errc() || !std::isfinite(value)) {
+      pos_ = start;
+      return Fail("number out of range");
+    }
+    out->set_number_value(value);
+    return true;
+  }
+
+  absl::string_view text_;
+  size_t pos_ = 0;
+  std::string error_;
+};
 
 enum class EntryKind { kUnknown, kIndividual, kGroup };
 
@@ -332,8 +653,8 @@ void ConvertEntry(const Value& value, absl::string_view source,
                   const std::string& label, const char* id_key, Entry* entry,
                   Problems* problems) {
   if (value.kind_case() != Value::kStructValue) {
-    problems->Add(absl::StrCat(source, ": ", label, ": expected an object, got ",
-                               KindName(value)));
+    problems->Add(absl::StrCat(source, ": ", label,
+                               ": expected an object, got ", KindName(value)));
     return;
   }
   const Struct& object = value.struct_value();
@@ -358,18 +679,6 @@ void ConvertList(const ListValue& list, absl::string_view source,
                    set->add_enrollment_groups(), problems);
     }
   }
-}
-
-// The first line of protobuf's JSON error, and the snippet it points at.
-std::string DescribeJsonError(absl::string_view message) {
-  const size_t newline = message.find('\n');
-  std::string out(message.substr(0, newline));
-  if (newline != absl::string_view::npos) {
-    absl::string_view rest = message.substr(newline + 1);
-    rest = rest.substr(0, rest.find('\n'));
-    if (!rest.empty()) absl::StrAppend(&out, " near ", Quote(rest));
-  }
-  return out;
 }
 
 class TextErrorCollector : public google::protobuf::io::ErrorCollector {
@@ -486,23 +795,12 @@ absl::StatusOr<v1::EnrollmentSet> ParseDpsJson(absl::string_view json,
     return absl::InvalidArgumentError(absl::StrCat(
         source_name, ": empty file (expected DPS enrollment JSON)"));
   }
-  size_t too_deep_at = 0;
-  if (!NestingWithin(json, kMaxPolicyJsonNesting, &too_deep_at)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name, ": JSON nested more than ",
-                     kMaxPolicyJsonNesting, " levels deep (at byte ",
-                     too_deep_at, ")"));
-  }
   Value root;
   {
-    const auto status = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(json.data(), json.size()), &root);
-    if (!status.ok()) {
-      const auto message = status.message();
+    std::string error;
+    if (!JsonParser(json).Parse(&root, &error)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(source_name, ": invalid JSON: ",
-                       DescribeJsonError(absl::string_view(
-                           message.data(), message.size()))));
+          absl::StrCat(source_name, ": invalid JSON at ", error));
     }
   }
 
@@ -577,7 +875,8 @@ absl::StatusOr<v1::EnrollmentSet> ParseDpsJson(absl::string_view json,
               " in an array of ",
               kind == EntryKind::kGroup ? "enrollment groups"
                                         : "individual enrollments",
-              " (as entry [", first, "] shows); use a bundle object to mix "
+              " (as entry [", first,
+              "] shows); use a bundle object to mix "
               "them"));
         }
       }
@@ -588,7 +887,8 @@ absl::StatusOr<v1::EnrollmentSet> ParseDpsJson(absl::string_view json,
     }
     default:
       problems.Add(absl::StrCat(
-          source_name, ": expected an object or an array at the top level, got ",
+          source_name,
+          ": expected an object or an array at the top level, got ",
           KindName(root)));
       break;
   }
@@ -630,9 +930,8 @@ absl::StatusOr<v1::EnrollmentSet> ParseEnrollmentSetBinary(
   }
   v1::EnrollmentSet set;
   if (!set.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name,
-                     ": not a valid binary chaintrust.v1.EnrollmentSet"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        source_name, ": not a valid binary chaintrust.v1.EnrollmentSet"));
   }
   return set;
 }
@@ -655,8 +954,7 @@ absl::StatusOr<v1::EnrollmentSet> LoadEnrollmentSetFile(
     const size_t dot = base.rfind('.');
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": unknown policy file extension ",
-        dot == absl::string_view::npos ? "(none)"
-                                       : Quote(base.substr(dot)),
+        dot == absl::string_view::npos ? "(none)" : Quote(base.substr(dot)),
         "; expected .json (DPS service JSON), .textproto or .txtpb (text "
         "format) or .binpb (binary)"));
   }
@@ -683,9 +981,9 @@ absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
 
   for (int i = 0; i < set.individual_enrollments_size(); ++i) {
     const v1::IndividualEnrollment& e = set.individual_enrollments(i);
-    const std::string entry = EntryName(
-        source_name, absl::StrCat("individualEnrollments[", i, "]"),
-        e.registration_id());
+    const std::string entry =
+        EntryName(source_name, absl::StrCat("individualEnrollments[", i, "]"),
+                  e.registration_id());
     IndividualEnrollmentSpec spec;
     spec.registration_id = e.registration_id();
     spec.enabled = ToEnabled(e.provisioning_status(), entry, &problems);
@@ -771,7 +1069,8 @@ std::string EnrollmentSetToDpsJson(const v1::EnrollmentSet& set) {
   }
   // Re-spell the enums as DPS does; protobuf prints the proto's names.
   Value root;
-  if (!google::protobuf::util::JsonStringToMessage(json, &root).ok() ||
+  std::string error;
+  if (!JsonParser(json).Parse(&root, &error) ||
       root.kind_case() != Value::kStructValue) {
     return json;  // still loads here: enums are matched case-insensitively
   }

@@ -65,7 +65,16 @@ class Resolver {
     const Certificate& leaf = *chain_.presented[0];
     const std::string& cn = leaf.subject_common_name();
     d_.set_registration_id(cn);
-    if (!CheckRegistrationId(cn, kMaxX509RegistrationIdLength)) return;
+    if (!options_.check_registration_id) {
+      // Path validation only (conformance runs): no ID, no individual
+      // enrollment lookup, straight to the groups.
+      WalkGroups();
+      return;
+    }
+    if (!CheckRegistrationId(cn, kMaxX509RegistrationIdLength,
+                             leaf_id_known_valid_)) {
+      return;
+    }
     if (!a_.registration_id.empty() &&
         !absl::EqualsIgnoreCase(a_.registration_id, cn)) {
       d_.AddStep(StepId::kRegistrationId, Outcome::kFailed, 0).detail =
@@ -117,7 +126,8 @@ class Resolver {
       const absl::string_view der = a_.chain[i];
       if (caches_ != nullptr) {
         if (auto* hit = caches_->certificates.Find(der)) {
-          chain_.presented.push_back(hit->second);
+          if (i == 0) leaf_id_known_valid_ = hit->second.common_name_is_valid_id;
+          chain_.presented.push_back(hit->second.certificate);
           continue;
         }
       }
@@ -130,7 +140,14 @@ class Resolver {
         return false;
       }
       if (caches_ != nullptr) {
-        caches_->certificates.Insert((*cert)->der(), *cert);
+        // A pure function of the bytes, so it is a proof worth keeping.
+        const bool id_valid =
+            ValidateRegistrationId((*cert)->subject_common_name(),
+                                   kMaxX509RegistrationIdLength)
+                .ok();
+        if (i == 0) leaf_id_known_valid_ = id_valid;
+        caches_->certificates.Insert(
+            (*cert)->der(), internal::CachedCertificate{*cert, id_valid});
       }
       chain_.presented.push_back(*std::move(cert));
     }
@@ -138,8 +155,10 @@ class Resolver {
     return true;
   }
 
-  bool CheckRegistrationId(absl::string_view id, size_t max_length) {
-    const absl::Status status = ValidateRegistrationId(id, max_length);
+  bool CheckRegistrationId(absl::string_view id, size_t max_length,
+                           bool known_valid = false) {
+    const absl::Status status =
+        known_valid ? absl::OkStatus() : ValidateRegistrationId(id, max_length);
     if (status.ok()) {
       d_.AddStep(StepId::kRegistrationId, Outcome::kOk,
                  a_.chain.empty() ? -1 : 0);
@@ -587,6 +606,9 @@ class Resolver {
   Decision& d_;
   Chain chain_;
   int signature_checks_ = 0;
+  // The leaf's CN is known (from the certificate cache) to be a valid
+  // X.509 registration ID; when false it is validated as usual.
+  bool leaf_id_known_valid_ = false;
 };
 
 }  // namespace

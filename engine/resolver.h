@@ -109,6 +109,11 @@ struct ResolverOptions {
   // anyExtendedKeyUsage; a path failing this is CHAIN_UNVERIFIED. Empty by
   // default: DPS does not require an EKU of device certificates.
   std::string required_eku;
+  // When false, the leaf's CN is not checked as a registration ID (ranking
+  // X.509 step 3) and individual enrollments are not consulted (step 4):
+  // path validation only, for conformance suites whose leaves are not
+  // devices. Always true in production.
+  bool check_registration_id = true;
 };
 
 // Per-thread caches of proofs (parsed certificates, verified signatures);

@@ -10,8 +10,14 @@
 #include "absl/time/clock.h"
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
+#include "tools/audit_command.h"
 #include "tools/cli.h"
+#include "tools/conformance_command.h"
 #include "tools/device_input.h"
+#include "tools/graph_command.h"
+#include "tools/lint_command.h"
+#include "tools/replay_command.h"
+#include "tools/whatif_command.h"
 
 namespace chaintrust::cli {
 namespace {
@@ -22,6 +28,31 @@ commands:
   decide   --policy=FILE [--chain=FILE] [--registration_id=ID]
            [--sas_token=TOKEN] [--at=RFC3339] [--format=text|json]
       Decides one device. Exit status 0 = ALLOW, 1 = DENY, 2 = error.
+  conformance --limbo=FILE.json [--case_index=FILE.csv]
+           [--format=text|json] [--device_relevant_only]
+      Runs an x509-limbo suite through the engine and OpenSSL.
+  audit    --policy=FILE --devices=DIR|FILE.jsonl [--at=RFC3339]
+           [--out=FILE.jsonl] [--format=text|json]
+      Decides every device of a corpus; one decision per device, a summary.
+  whatif   --policy=FILE --devices=D [--disable=ID]... [--enable=ID]...
+           [--delete=ID]... [--at=RFC3339] [--format=text|json]
+  diff     --before=FILE --after=FILE --devices=D [--at=RFC3339]
+           [--format=text|json]
+      The devices whose decision a policy change changes.
+  lint     --policy=FILE [--registrations=FILE.json] [--at=RFC3339]
+           [--expiring_within_days=N] [--max_registrations=N]
+           [--format=text|json]
+      Findings about a policy. Exit status 1 when there are errors.
+  graph    --policy=FILE [--devices=D] [--at=RFC3339]
+           [--out=FILE.dot|FILE.svg] [--format=text|json]
+      The trust graph as Graphviz DOT.
+  replay   --policy=FILE --store=PATH --attempts=FILE.jsonl
+           [--max_registrations=N] [--throttle] [--global_rate_per_minute=N]
+      Provisions attempts in order against a registration store; one JSON
+      decision per attempt. Exit status 0 = all decided, 2 = error.
+  registrations list|delete --store=PATH [--group=ID] [--registration_id=ID]
+           [--format=text|json]
+      Lists or deletes registration records.
 
 Policy files: .json (DPS service JSON), .textproto/.txtpb, .binpb.
 )";
@@ -99,6 +130,16 @@ int Main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "decide") return Decide(args);
+  if (command == "replay") return ReplayCommand(args, std::cout, std::cerr);
+  if (command == "registrations") {
+    return RegistrationsCommand(args, std::cout, std::cerr);
+  }
+  if (command == "conformance") return RunConformance(args);
+  if (command == "audit") return RunAudit(args);
+  if (command == "whatif") return RunWhatIf(args);
+  if (command == "diff") return RunDiff(args);
+  if (command == "lint") return RunLint(args);
+  if (command == "graph") return RunGraph(args);
   std::cerr << "chaintrust: unknown command \"" << command << "\"\n" << kUsage;
   return kExitError;
 }

@@ -10,10 +10,12 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "engine/certificate.h"
 #include "engine/engine.h"
@@ -81,6 +83,37 @@ class TwoGenerationCache {
 
 using SignatureProof = std::pair<Sha256Digest, Sha256Digest>;
 
+// Keys are SHA-256 digests: 8 bytes of each are already uniformly
+// distributed, so hashing all 64 bytes only costs time on the warm path.
+struct SignatureProofHash {
+  size_t operator()(const SignatureProof& proof) const {
+    uint64_t a, b;
+    std::memcpy(&a, proof.first.data(), sizeof(a));
+    std::memcpy(&b, proof.second.data(), sizeof(b));
+    return static_cast<size_t>(a ^ (b * 0x9E3779B97F4A7C15ull));
+  }
+};
+
+// Hashes a DER certificate by its length and its last 32 bytes (inside the
+// signature value, which differs between any two certificates signed by
+// anyone): hashing all of the DER was a fifth of a warm attestation.
+// Equality still compares the whole DER, so a collision costs only time.
+struct DerTailHash {
+  size_t operator()(absl::string_view der) const {
+    const absl::string_view tail =
+        der.size() > 32 ? der.substr(der.size() - 32) : der;
+    return absl::Hash<absl::string_view>()(tail) ^
+           (der.size() * size_t{0x9E3779B97F4A7C15ull});
+  }
+};
+
+// A parsed certificate and what is known about it that depends only on its
+// bytes: whether its subject CN is a valid X.509 registration ID.
+struct CachedCertificate {
+  CertificatePtr certificate;
+  bool common_name_is_valid_id = false;
+};
+
 }  // namespace internal
 
 class ResolverCaches {
@@ -89,13 +122,13 @@ class ResolverCaches {
       : certificates(certificates), signatures(signatures) {}
 
   // DER bytes -> parsed certificate; the key views the value's own DER.
-  internal::TwoGenerationCache<
-      absl::flat_hash_map<absl::string_view, CertificatePtr>>
+  internal::TwoGenerationCache<absl::flat_hash_map<
+      absl::string_view, internal::CachedCertificate, internal::DerTailHash>>
       certificates;
   // (certificate, issuer) SHA-256 pairs whose signature verified. Failures
   // are not kept: a forged chain costs its attacker a verification each time.
-  internal::TwoGenerationCache<
-      absl::flat_hash_map<internal::SignatureProof, bool>>
+  internal::TwoGenerationCache<absl::flat_hash_map<
+      internal::SignatureProof, bool, internal::SignatureProofHash>>
       signatures;
 };
 

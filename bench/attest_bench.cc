@@ -1,0 +1,419 @@
+// Attestations per second through the engine (issue 4).
+//
+// BM_AttestWarm: a device whose exact 3-certificate ECDSA chain (leaf,
+// intermediate, root; the root is an enrollment group's certificate) was
+// verified before. The per-thread Evaluator and the Decision are reused; the
+// policy is still resolved against the snapshot (1,000,000 individual
+// enrollments, none of them this device, + 100 groups) and the explanation
+// is still produced.
+// BM_AttestCold/{ecdsa,rsa}: never-seen leaves under a known intermediate
+// (ECDSA P-256 or RSA-2048 signing the leaf). A pool of distinct leaves is
+// minted outside the timed loop and cycled through; the cold engine's
+// caches hold 16 entries, far fewer than the pool, so every leaf misses
+// while the intermediate and root stay cached.
+// BM_LeafSignatureVerify/{ecdsa,rsa}: the floor of a cold attestation, one
+// EVP_DigestVerify of a leaf's TBS with the issuer's EVP_PKEY preloaded.
+// BM_OpenSslVerifyCertBaseline: d2i_X509 of the three certificates and
+// X509_verify_cert against a store trusting the root, as a user without
+// chaintrust would write it.
+// BM_SnapshotBuild/<n>: building a snapshot of n individual enrollments
+// (half symmetric-key, half X.509 with certificate bodies, each distinct)
+// + 100 groups; the specs are copied outside the timing.
+//
+// Flags (before the benchmark flags; the smoke test makes them small):
+//   --attest_individuals=N  individual enrollments in the warm/cold snapshot
+//   --attest_build_max=N    largest BM_SnapshotBuild size (powers of 10)
+//   --attest_pool=N         distinct cold leaves per algorithm (>= 64)
+#include <sys/resource.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "benchmark/benchmark.h"
+#include "engine/certificate.h"
+#include "engine/decision.h"
+#include "engine/engine.h"
+#include "engine/enrollment_set.h"
+#include "engine/internal/test_certs.h"
+#include "openssl/evp.h"
+#include "openssl/x509.h"
+#include "openssl/x509_vfy.h"
+
+namespace chaintrust {
+namespace {
+
+using internal::MintCertificate;
+using internal::TestCert;
+using internal::TestCertOptions;
+using internal::TestKey;
+using internal::TestKeyType;
+
+size_t g_individuals = 1000000;
+size_t g_build_max = 1000000;
+size_t g_pool = 1024;
+constexpr int kGroups = 100;
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "attest_bench: %s\n", message.c_str());
+  std::abort();
+}
+
+double PeakRssBytes() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) * 1024;
+}
+
+// ---- Enrollment specs ----
+
+// n individual enrollments: even positions X.509 with a distinct
+// certificate body, odd positions symmetric-key. The bodies are one minted
+// template with the serial number rewritten (the builder parses and hashes
+// bodies; it does not check their signatures), so a million cost seconds,
+// not the hours of signing each.
+const std::vector<IndividualEnrollmentSpec>& IndividualSpecs(size_t n) {
+  static auto* specs = new std::vector<IndividualEnrollmentSpec>();
+  if (specs->size() >= n) return *specs;
+  TestCertOptions options;
+  options.common_name = "template-device";
+  options.serial = 0x0102030405060708;
+  const TestCert tmpl = MintCertificate(options, nullptr);
+  auto parsed = Certificate::Create(tmpl.der);
+  if (!parsed.ok()) Die("template does not parse");
+  const size_t serial_end = static_cast<size_t>(
+      (*parsed)->serial_number().data() + (*parsed)->serial_number().size() -
+      (*parsed)->der().data());
+  const std::string symmetric_key = absl::Base64Escape(std::string(32, 'k'));
+  std::string der = tmpl.der;
+  specs->reserve(n);
+  for (size_t i = specs->size(); i < n; ++i) {
+    IndividualEnrollmentSpec spec;
+    spec.registration_id = absl::StrCat("dev-", i);
+    if (i % 2 == 0) {
+      spec.kind = AttestationKind::kX509;
+      const uint32_t v = static_cast<uint32_t>(i);
+      for (int b = 0; b < 4; ++b) {
+        der[serial_end - 1 - b] = static_cast<char>((v >> (8 * b)) & 0xff);
+      }
+      spec.primary_certificate.text = absl::Base64Escape(der);
+    } else {
+      spec.kind = AttestationKind::kSymmetricKey;
+      spec.primary_key = symmetric_key;
+    }
+    specs->push_back(std::move(spec));
+  }
+  return *specs;
+}
+
+// ---- The PKI ----
+
+TestCert MintRsaIntermediate(const TestCert& root) {
+  TestCertOptions rsa;
+  rsa.common_name = "Bench RSA CA";
+  rsa.is_ca = true;
+  rsa.key_type = TestKeyType::kRsa2048;
+  return MintCertificate(rsa, &root);
+}
+
+struct World {
+  World()
+      : root(internal::MintRoot("Bench Root")),
+        intermediate_ec(internal::MintIntermediate("Bench EC CA", root)),
+        intermediate_rsa(MintRsaIntermediate(root)),
+        warm_leaf(internal::MintLeaf("warm-device", intermediate_ec)) {}
+  TestCert root;                      // group 0's certificate
+  TestCert intermediate_ec;           // P-256, issued by root
+  TestCert intermediate_rsa;          // RSA-2048, issued by root
+  TestCert warm_leaf;                 // under intermediate_ec
+  std::vector<TestCert> other_roots;  // groups 1..99
+  std::vector<std::string> cold_ec;   // leaves under intermediate_ec
+  std::vector<std::string> cold_rsa;  // leaves under intermediate_rsa
+};
+
+const World& GetWorld() {
+  static const World* world = [] {
+    auto* w = new World;
+    for (int g = 1; g < kGroups; ++g) {
+      w->other_roots.push_back(internal::MintRoot(absl::StrCat("Other ", g)));
+    }
+    // Cold leaves share one key (its own key is never used to verify).
+    TestCertOptions leaf;
+    leaf.key = TestKey::Generate(TestKeyType::kEcP256);
+    for (size_t i = 0; i < g_pool; ++i) {
+      leaf.common_name = absl::StrCat("cold-ec-", i);
+      w->cold_ec.push_back(MintCertificate(leaf, &w->intermediate_ec).der);
+      leaf.common_name = absl::StrCat("cold-rsa-", i);
+      w->cold_rsa.push_back(MintCertificate(leaf, &w->intermediate_rsa).der);
+    }
+    return w;
+  }();
+  return *world;
+}
+
+void AddGroups(EnrollmentSnapshot::Builder* builder) {
+  const World& w = GetWorld();
+  for (int g = 0; g < kGroups; ++g) {
+    EnrollmentGroupSpec spec;
+    spec.group_id = absl::StrCat("group-", g);
+    spec.kind = AttestationKind::kX509;
+    spec.primary_certificate.text =
+        g == 0 ? w.root.Base64Der() : w.other_roots[g - 1].Base64Der();
+    builder->AddEnrollmentGroup(std::move(spec));
+  }
+}
+
+SnapshotPtr BuildSnapshot(std::vector<IndividualEnrollmentSpec> specs) {
+  EnrollmentSnapshot::Builder builder;
+  builder.Reserve(specs.size(), kGroups);
+  for (IndividualEnrollmentSpec& spec : specs) {
+    builder.AddIndividualEnrollment(std::move(spec));
+  }
+  AddGroups(&builder);
+  auto snapshot = std::move(builder).Build();
+  if (!snapshot.ok()) Die(std::string(snapshot.status().message()));
+  return *std::move(snapshot);
+}
+
+// The large snapshot, built once for the process.
+const SnapshotPtr& SharedSnapshot() {
+  static const SnapshotPtr* snapshot = [] {
+    const auto& all = IndividualSpecs(g_individuals);
+    return new SnapshotPtr(BuildSnapshot(std::vector<IndividualEnrollmentSpec>(
+        all.begin(), all.begin() + g_individuals)));
+  }();
+  return *snapshot;
+}
+
+Engine& WarmEngine() {
+  static Engine* engine = [] {
+    auto* e = new Engine();
+    e->SetSnapshot(SharedSnapshot());
+    return e;
+  }();
+  return *engine;
+}
+
+Engine& ColdEngine() {
+  static Engine* engine = [] {
+    EngineOptions options;
+    options.certificate_cache_capacity = 16;
+    options.signature_cache_capacity = 16;
+    auto* e = new Engine(options);
+    e->SetSnapshot(SharedSnapshot());
+    return e;
+  }();
+  return *engine;
+}
+
+void SetSnapshotCounters(benchmark::State& state, const EnrollmentSnapshot& s,
+                         size_t individuals) {
+  state.counters["snapshot_bytes_per_individual"] =
+      static_cast<double>(s.MemoryUsage()) /
+      static_cast<double>(individuals == 0 ? 1 : individuals);
+  state.counters["peak_rss_bytes"] = PeakRssBytes();
+}
+
+// ---- Benchmarks ----
+
+void BM_AttestWarm(benchmark::State& state) {
+  const World& w = GetWorld();
+  Engine& engine = WarmEngine();
+  std::unique_ptr<Evaluator> evaluator = engine.NewEvaluator();
+  Attestation a;
+  a.chain = {w.warm_leaf.der, w.intermediate_ec.der, w.root.der};
+  a.at = absl::Now();
+  Decision decision;
+  evaluator->Evaluate(a, &decision);
+  if (decision.reason() != Reason::kEnrollmentGroupEnabled) {
+    state.SkipWithError(RenderText(decision).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    evaluator->Evaluate(a, &decision);
+    benchmark::DoNotOptimize(decision.explanation().size());
+  }
+  if (!decision.allowed()) state.SkipWithError("not allowed");
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    SetSnapshotCounters(state, *engine.snapshot(), g_individuals);
+  }
+}
+BENCHMARK(BM_AttestWarm)->UseRealTime();
+BENCHMARK(BM_AttestWarm)->UseRealTime()->Threads(2);
+
+enum class Alg { kEcdsa, kRsa };
+
+void BM_AttestCold(benchmark::State& state, Alg alg) {
+  const World& w = GetWorld();
+  const std::vector<std::string>& pool =
+      alg == Alg::kEcdsa ? w.cold_ec : w.cold_rsa;
+  const std::string& intermediate =
+      alg == Alg::kEcdsa ? w.intermediate_ec.der : w.intermediate_rsa.der;
+  std::unique_ptr<Evaluator> evaluator = ColdEngine().NewEvaluator();
+  Attestation a;
+  a.chain = {pool[0], intermediate, w.root.der};
+  a.at = absl::Now();
+  Decision decision;
+  size_t i = static_cast<size_t>(state.thread_index()) * 7;
+  bool all_allowed = true;
+  for (auto _ : state) {
+    a.chain[0] = pool[i];
+    if (++i == pool.size()) i = 0;
+    evaluator->Evaluate(a, &decision);
+    all_allowed &= decision.allowed();
+  }
+  if (!all_allowed) state.SkipWithError(RenderText(decision).c_str());
+  const CacheStats stats = evaluator->certificate_cache_stats();
+  state.counters["cert_cache_misses_per_item"] =
+      static_cast<double>(stats.misses) /
+      static_cast<double>(state.iterations() == 0 ? 1 : state.iterations());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(BM_AttestCold, ecdsa, Alg::kEcdsa)->UseRealTime();
+BENCHMARK_CAPTURE(BM_AttestCold, rsa, Alg::kRsa)->UseRealTime();
+BENCHMARK_CAPTURE(BM_AttestCold, ecdsa, Alg::kEcdsa)->UseRealTime()->Threads(2);
+BENCHMARK_CAPTURE(BM_AttestCold, rsa, Alg::kRsa)->UseRealTime()->Threads(2);
+
+void BM_LeafSignatureVerify(benchmark::State& state, Alg alg) {
+  const World& w = GetWorld();
+  const std::vector<std::string>& pool =
+      alg == Alg::kEcdsa ? w.cold_ec : w.cold_rsa;
+  const std::string& issuer_der =
+      alg == Alg::kEcdsa ? w.intermediate_ec.der : w.intermediate_rsa.der;
+  auto issuer = Certificate::Create(issuer_der);
+  if (!issuer.ok()) Die("issuer does not parse");
+  const absl::string_view spki = (*issuer)->spki_der();
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(spki.data());
+  EVP_PKEY* key = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size()));
+  if (key == nullptr) Die("d2i_PUBKEY");
+  std::vector<CertificatePtr> leaves;
+  for (const std::string& der : pool) {
+    auto leaf = Certificate::Create(der);
+    if (!leaf.ok()) Die("leaf does not parse");
+    leaves.push_back(*std::move(leaf));
+  }
+  size_t i = 0;
+  bool all_ok = true;
+  for (auto _ : state) {
+    const Certificate& leaf = *leaves[i];
+    if (++i == leaves.size()) i = 0;
+    const absl::string_view tbs = leaf.tbs_der();
+    const absl::string_view sig = leaf.signature();
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    all_ok &=
+        EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
+        EVP_DigestVerify(
+            ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+            reinterpret_cast<const unsigned char*>(tbs.data()),
+            tbs.size()) == 1;
+    EVP_MD_CTX_free(ctx);
+  }
+  EVP_PKEY_free(key);
+  if (!all_ok) state.SkipWithError("a signature did not verify");
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(BM_LeafSignatureVerify, ecdsa, Alg::kEcdsa)->UseRealTime();
+BENCHMARK_CAPTURE(BM_LeafSignatureVerify, rsa, Alg::kRsa)->UseRealTime();
+
+X509* ParseX509(const std::string& der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  return d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+}
+
+void BM_OpenSslVerifyCertBaseline(benchmark::State& state) {
+  const World& w = GetWorld();
+  bool all_ok = true;
+  for (auto _ : state) {
+    X509* leaf = ParseX509(w.warm_leaf.der);
+    X509* intermediate = ParseX509(w.intermediate_ec.der);
+    X509* root = ParseX509(w.root.der);
+    X509_STORE* store = X509_STORE_new();
+    X509_STORE_add_cert(store, root);
+    STACK_OF(X509)* untrusted = sk_X509_new_null();
+    sk_X509_push(untrusted, intermediate);
+    X509_STORE_CTX* ctx = X509_STORE_CTX_new();
+    X509_STORE_CTX_init(ctx, store, leaf, untrusted);
+    all_ok &= X509_verify_cert(ctx) == 1;
+    X509_STORE_CTX_free(ctx);
+    sk_X509_free(untrusted);
+    X509_STORE_free(store);
+    X509_free(root);
+    X509_free(intermediate);
+    X509_free(leaf);
+  }
+  if (!all_ok) state.SkipWithError("X509_verify_cert failed");
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OpenSslVerifyCertBaseline)->UseRealTime();
+
+void BM_SnapshotBuild(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const auto& all = IndividualSpecs(n);
+  GetWorld();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<IndividualEnrollmentSpec> specs(all.begin(), all.begin() + n);
+    state.ResumeTiming();
+    SnapshotPtr snapshot = BuildSnapshot(std::move(specs));
+    state.PauseTiming();
+    bytes = snapshot->MemoryUsage();
+    snapshot.reset();
+    state.ResumeTiming();
+  }
+  state.counters["snapshot_bytes_per_individual"] =
+      static_cast<double>(bytes) / static_cast<double>(n);
+  state.counters["peak_rss_bytes"] = PeakRssBytes();
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+
+bool TakeFlag(const char* arg, const char* name, size_t* value) {
+  const std::string prefix = absl::StrCat("--", name, "=");
+  if (!absl::StartsWith(arg, prefix)) return false;
+  if (!absl::SimpleAtoi(absl::string_view(arg).substr(prefix.size()), value)) {
+    Die(absl::StrCat("bad value: ", arg));
+  }
+  return true;
+}
+
+}  // namespace
+}  // namespace chaintrust
+
+int main(int argc, char** argv) {
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (chaintrust::TakeFlag(argv[i], "attest_individuals",
+                             &chaintrust::g_individuals) ||
+        chaintrust::TakeFlag(argv[i], "attest_build_max",
+                             &chaintrust::g_build_max) ||
+        chaintrust::TakeFlag(argv[i], "attest_pool", &chaintrust::g_pool)) {
+      continue;
+    }
+    argv[kept++] = argv[i];
+  }
+  argc = kept;
+  if (chaintrust::g_pool < 64) chaintrust::g_pool = 64;
+  auto* build = benchmark::RegisterBenchmark("BM_SnapshotBuild",
+                                             chaintrust::BM_SnapshotBuild);
+  build->Unit(benchmark::kMillisecond)->UseRealTime();
+  for (size_t n = 1000; n <= chaintrust::g_build_max; n *= 10) {
+    build->Arg(static_cast<int64_t>(n));
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,225 @@
+// Provisioner: quota, orphaned records, throttling and failing closed when
+// the registration store fails (issue 7).
+#include "engine/provisioner.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "engine/engine.h"
+#include "engine/internal/test_certs.h"
+#include "engine/memory_registration_store.h"
+#include "engine/registration_store.h"
+#include "engine/throttle.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace chaintrust {
+namespace {
+
+using internal::MintLeaf;
+using internal::MintRoot;
+using internal::TestCert;
+using ::testing::HasSubstr;
+
+// Whole seconds, within the validity of freshly minted certificates.
+const absl::Time kT0 = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+
+// A store whose every operation fails, as a full disk or a lost lock would.
+class FailingStore final : public RegistrationStore {
+ public:
+  absl::StatusOr<RegisterResult> Register(const RegistrationRecord&,
+                                          int64_t) override {
+    return absl::UnavailableError("disk I/O error");
+  }
+  absl::StatusOr<RegistrationRecord> Get(absl::string_view) override {
+    return absl::UnavailableError("disk I/O error");
+  }
+  absl::StatusOr<std::vector<RegistrationRecord>> List(
+      const RegistrationFilter&) override {
+    return absl::UnavailableError("disk I/O error");
+  }
+  absl::StatusOr<int64_t> Delete(const RegistrationFilter&) override {
+    return absl::UnavailableError("disk I/O error");
+  }
+  absl::StatusOr<int64_t> Count() override {
+    return absl::UnavailableError("disk I/O error");
+  }
+};
+
+bool HasStep(const Decision& d, StepId id, Outcome outcome) {
+  for (const ExplanationStep& s : d.explanation()) {
+    if (s.step == id && s.outcome == outcome) return true;
+  }
+  return false;
+}
+
+std::string StepDetail(const Decision& d, StepId id) {
+  for (const ExplanationStep& s : d.explanation()) {
+    if (s.step == id) return s.detail;
+  }
+  return "";
+}
+
+// Two X.509 groups, g1 (root1) and g2 (root2); devices are leaves by CN.
+class ProvisionerTest : public ::testing::Test {
+ protected:
+  ProvisionerTest() : root1_(MintRoot("Root 1")), root2_(MintRoot("Root 2")) {
+    UseGroups({"g1", "g2"});
+  }
+
+  void UseGroups(const std::vector<std::string>& groups) {
+    EnrollmentSnapshot::Builder builder;
+    for (const std::string& id : groups) {
+      EnrollmentGroupSpec g;
+      g.group_id = id;
+      g.kind = AttestationKind::kX509;
+      g.primary_certificate.text = (id == "g1" ? root1_ : root2_).Base64Der();
+      builder.AddEnrollmentGroup(std::move(g));
+    }
+    auto snapshot = std::move(builder).Build();
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    engine_.SetSnapshot(*std::move(snapshot));
+  }
+
+  const TestCert& Device(const std::string& cn, const TestCert& root) {
+    auto it = leaves_.find(cn);
+    if (it == leaves_.end()) {
+      it = leaves_.emplace(cn, MintLeaf(cn, root)).first;
+    }
+    return it->second;
+  }
+
+  Decision Provision(Provisioner& p, const std::string& cn,
+                     const TestCert& root, absl::Time at = kT0,
+                     absl::Status* status = nullptr) {
+    Attestation a;
+    a.chain = {Device(cn, root).der};
+    a.at = at;
+    Decision d;
+    absl::Status s = p.Provision(a, &d);
+    if (status != nullptr) {
+      *status = s;
+    } else {
+      EXPECT_TRUE(s.ok()) << s;
+    }
+    return d;
+  }
+
+  TestCert root1_;
+  TestCert root2_;
+  std::map<std::string, TestCert> leaves_;
+  Engine engine_;
+  MemoryRegistrationStore store_;
+};
+
+TEST_F(ProvisionerTest, AllowCreatesTheRecord) {
+  Provisioner p(engine_, &store_, nullptr);
+  Decision d = Provision(p, "dev-1", root1_);
+  ASSERT_TRUE(d.allowed()) << RenderText(d);
+  auto record = store_.Get("dev-1");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->enrollment_kind, RegistrationEnrollmentKind::kGroup);
+  EXPECT_EQ(record->enrollment_id, "g1");
+  EXPECT_EQ(record->device_id, "dev-1");
+  EXPECT_EQ(record->last_updated, kT0);
+}
+
+TEST_F(ProvisionerTest, QuotaReachedDeniesNewDevicesOnly) {
+  ProvisionerOptions options;
+  options.max_registrations = 2;
+  Provisioner p(engine_, &store_, nullptr, options);
+  EXPECT_TRUE(Provision(p, "dev-1", root1_).allowed());
+  EXPECT_TRUE(Provision(p, "dev-2", root2_).allowed());
+
+  Decision d = Provision(p, "dev-3", root1_);
+  EXPECT_EQ(d.verdict(), Verdict::kDeny);
+  EXPECT_EQ(d.reason(), Reason::kQuotaExceeded) << RenderText(d);
+  EXPECT_EQ(d.enrollment_id(), "g1");  // who would have allowed it
+  EXPECT_TRUE(HasStep(d, StepId::kCheckQuota, Outcome::kFailed));
+  EXPECT_THAT(StepDetail(d, StepId::kCheckQuota), HasSubstr("2 of 2"));
+  EXPECT_EQ(d.explanation().back().step, StepId::kDecide);
+  EXPECT_FALSE(store_.Get("dev-3").ok());
+
+  // A known device re-registers, however full the quota.
+  Decision again = Provision(p, "dev-1", root1_, kT0 + absl::Minutes(1));
+  EXPECT_TRUE(again.allowed()) << RenderText(again);
+  EXPECT_EQ(*store_.Count(), 2);
+  EXPECT_EQ(store_.Get("dev-1")->last_updated, kT0 + absl::Minutes(1));
+}
+
+TEST_F(ProvisionerTest, OrphanedRecordsStillCount) {
+  ProvisionerOptions options;
+  options.max_registrations = 2;
+  Provisioner p(engine_, &store_, nullptr, options);
+  EXPECT_TRUE(Provision(p, "dev-1", root1_).allowed());
+  EXPECT_TRUE(Provision(p, "dev-2", root1_).allowed());
+
+  UseGroups({"g2"});  // g1 deleted; its two records remain
+  Decision d = Provision(p, "dev-3", root2_);
+  EXPECT_EQ(d.reason(), Reason::kQuotaExceeded) << RenderText(d);
+  // The orphaned device itself no longer has an enrollment.
+  EXPECT_EQ(Provision(p, "dev-1", root1_).reason(), Reason::kNoEnrollment);
+  // Deleting the group's registrations frees the quota.
+  auto deleted = store_.Delete(RegistrationFilter::ByEnrollmentGroup("g1"));
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(*deleted, 2);
+  EXPECT_TRUE(Provision(p, "dev-3", root2_).allowed());
+}
+
+TEST_F(ProvisionerTest, ThrottledDeviceGetsRetryAfter) {
+  ThrottleOptions throttle_options;
+  throttle_options.per_id_enabled = true;
+  throttle_options.initial_backoff = absl::Seconds(10);
+  auto throttle = Throttle::Create(throttle_options);
+  ASSERT_TRUE(throttle.ok()) << throttle.status();
+  ProvisionerOptions options;
+  options.max_registrations = 1;
+  Provisioner p(engine_, &store_, throttle->get(), options);
+  EXPECT_TRUE(Provision(p, "dev-1", root1_).allowed());
+
+  // dev-2 is denied for quota; it retries at once and is throttled.
+  EXPECT_EQ(Provision(p, "dev-2", root1_).reason(), Reason::kQuotaExceeded);
+  Decision d = Provision(p, "dev-2", root1_, kT0 + absl::Seconds(4));
+  EXPECT_EQ(d.reason(), Reason::kThrottled) << RenderText(d);
+  EXPECT_EQ(d.retry_after(), absl::Seconds(6));
+  EXPECT_TRUE(HasStep(d, StepId::kCheckThrottle, Outcome::kFailed));
+  EXPECT_EQ(d.registration_id(), "dev-2");
+  EXPECT_THAT(RenderJson(d), HasSubstr("\"retryAfterSeconds\":6"));
+  // The refused attempt did not lengthen the backoff: at its end, dev-2 is
+  // evaluated again (and still denied for quota).
+  EXPECT_EQ(Provision(p, "dev-2", root1_, kT0 + absl::Seconds(10)).reason(),
+            Reason::kQuotaExceeded);
+  // An allowed device is never held back.
+  EXPECT_TRUE(Provision(p, "dev-1", root1_, kT0 + absl::Seconds(11)).allowed());
+}
+
+TEST_F(ProvisionerTest, StoreErrorFailsClosed) {
+  FailingStore failing;
+  Provisioner p(engine_, &failing, nullptr);
+  absl::Status status;
+  Decision d = Provision(p, "dev-1", root1_, kT0, &status);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(d.allowed());
+  EXPECT_EQ(d.reason(), Reason::kThrottled) << RenderText(d);
+  EXPECT_EQ(d.retry_after(), absl::Seconds(5));
+  EXPECT_THAT(StepDetail(d, StepId::kCheckQuota), HasSubstr("disk I/O error"));
+}
+
+TEST_F(ProvisionerTest, WithoutStoreOrThrottleTheDecisionIsTheEngines) {
+  Provisioner p(engine_, nullptr, nullptr);
+  Decision d = Provision(p, "dev-1", root1_);
+  Attestation a;
+  a.chain = {Device("dev-1", root1_).der};
+  a.at = kT0;
+  EXPECT_EQ(RenderJson(d), RenderJson(engine_.Evaluate(a)));
+}
+
+}  // namespace
+}  // namespace chaintrust

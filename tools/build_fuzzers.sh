@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds real libFuzzer binaries (clang, -fsanitize=fuzzer,address,undefined)
+# outside Bazel into a temp dir and, with --run=SECONDS, runs each over a
+# copy of its seed corpus (testdata/fuzz/<target>/).
+#   tools/build_fuzzers.sh [--run=60] [OUT_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+run=0
+out=""
+for arg in "$@"; do
+  case "${arg}" in
+    --run=*) run="${arg#--run=}" ;;
+    *) out="${arg}" ;;
+  esac
+done
+out="${out:-$(mktemp -d /tmp/chaintrust-fuzz.XXXXXX)}"
+mkdir -p "${out}/gen/proto"
+cxx="${CXX_FUZZ:-clang++-14}"
+command -v "${cxx}" >/dev/null || cxx=clang++
+flags=(-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+       -I"${root}" -I"${out}/gen")
+protoc --proto_path="${root}" --cpp_out="${out}/gen" "${root}"/proto/*.proto
+libs=$(pkg-config --libs absl_status absl_statusor absl_strings \
+    absl_str_format absl_time absl_synchronization absl_flat_hash_map \
+    absl_flat_hash_set absl_hash protobuf re2 libcrypto 2>/dev/null ||
+  echo "-lprotobuf -lre2 -lcrypto")
+srcs=(engine/certificate.cc engine/internal/verification_key.cc engine/pem.cc
+      engine/internal/der.cc engine/internal/openssl_util.cc
+      engine/resolver.cc engine/engine.cc engine/decision.cc
+      engine/enrollment_set.cc engine/registration_id.cc engine/sas_token.cc
+      engine/internal/json.cc engine/policy_loader.cc
+      engine/internal/test_certs.cc)
+objs=()
+for s in "${srcs[@]}"; do
+  o="${out}/obj/${s//\//_}.o"
+  mkdir -p "${out}/obj"
+  "${cxx}" "${flags[@]}" -c "${root}/${s}" -o "${o}"
+  objs+=("${o}")
+done
+for p in "${out}"/gen/proto/*.pb.cc; do
+  o="${out}/obj/$(basename "${p}").o"
+  "${cxx}" "${flags[@]}" -c "${p}" -o "${o}"
+  objs+=("${o}")
+done
+targets=(certificate_fuzzer resolver_fuzzer policy_loader_fuzzer
+         sas_token_fuzzer)
+for t in "${targets[@]}"; do
+  "${cxx}" "${flags[@]}" -fsanitize=fuzzer "${root}/engine/${t}.cc" \
+    "${objs[@]}" ${libs} -o "${out}/${t}"
+  echo "built ${out}/${t}"
+done
+if [[ "${run}" != 0 ]]; then
+  for t in "${targets[@]}"; do
+    mkdir -p "${out}/corpus/${t}"
+    cp "${root}/testdata/fuzz/${t}/"* "${out}/corpus/${t}/"
+    echo "== ${t}: ${run}s"
+    (cd "${out}" && "./${t}" -max_total_time="${run}" -rss_limit_mb=2048 \
+        "corpus/${t}" 2>&1 | tail -n 3)
+  done
+fi

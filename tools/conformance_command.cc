@@ -1,0 +1,493 @@
+#include "tools/conformance_command.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "engine/certificate.h"
+#include "engine/decision.h"
+#include "engine/enrollment_set.h"
+#include "engine/resolver.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "tools/cli.h"
+
+namespace chaintrust::cli {
+namespace {
+
+using google::protobuf::ListValue;
+using google::protobuf::Struct;
+using google::protobuf::Value;
+
+constexpr absl::string_view kSuccess = "SUCCESS";
+constexpr absl::string_view kFailure = "FAILURE";
+
+// ---- Reading a case. ----
+
+const Value* Field(const Struct& s, const std::string& name) {
+  auto it = s.fields().find(name);
+  if (it == s.fields().end() || it->second.has_null_value()) return nullptr;
+  return &it->second;
+}
+
+std::string StringField(const Struct& s, const std::string& name) {
+  const Value* v = Field(s, name);
+  return v != nullptr && v->has_string_value() ? v->string_value() : "";
+}
+
+std::vector<std::string> StringList(const Struct& s, const std::string& name) {
+  std::vector<std::string> out;
+  const Value* v = Field(s, name);
+  if (v == nullptr || !v->has_list_value()) return out;
+  for (const Value& e : v->list_value().values()) {
+    if (e.has_string_value()) out.push_back(e.string_value());
+  }
+  return out;
+}
+
+// case-index.csv rows: column name -> value, by case id.
+using CaseIndex = std::map<std::string, std::map<std::string, std::string>>;
+
+absl::StatusOr<CaseIndex> ReadCaseIndex(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  CaseIndex index;
+  std::vector<std::string> header;
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    line = absl::StripSuffix(line, "\r");
+    if (line.empty()) continue;
+    std::vector<std::string> cells = absl::StrSplit(line, ',');
+    if (header.empty()) {
+      header = cells;
+      continue;
+    }
+    auto& row = index[cells[0]];
+    for (size_t i = 0; i < header.size() && i < cells.size(); ++i) {
+      row[header[i]] = cells[i];
+    }
+  }
+  return index;
+}
+
+// limbo's EKU names (and dotted OIDs) -> dotted OIDs; empty if unknown.
+std::string EkuOid(absl::string_view name) {
+  static const auto* const kNames = new std::map<std::string, std::string>{
+      {"serverAuth", "1.3.6.1.5.5.7.3.1"},
+      {"clientAuth", "1.3.6.1.5.5.7.3.2"},
+      {"codeSigning", "1.3.6.1.5.5.7.3.3"},
+      {"emailProtection", "1.3.6.1.5.5.7.3.4"},
+      {"timeStamping", "1.3.6.1.5.5.7.3.8"},
+      {"OCSPSigning", "1.3.6.1.5.5.7.3.9"},
+      {"anyExtendedKeyUsage", "2.5.29.37.0"},
+  };
+  auto it = kNames->find(std::string(name));
+  if (it != kNames->end()) return it->second;
+  if (!name.empty() && absl::ascii_isdigit(name[0])) return std::string(name);
+  return "";
+}
+
+struct CaseResult {
+  std::string id;
+  std::string expected;
+  std::string actual;   // SUCCESS / FAILURE, empty when skipped
+  std::string outcome;  // pass / fail / skip
+  std::string reason;   // skip reason, or the engine's reason
+  std::string openssl;  // SUCCESS / FAILURE / ERROR, empty when skipped
+  bool device_relevant = false;
+};
+
+// Why a case is not run, or empty.
+std::string SkipReason(const Struct& c, const CaseIndex& index,
+                       bool device_relevant_only) {
+  const std::string id = StringField(c, "id");
+  auto row_it = index.find(id);
+  const std::map<std::string, std::string> empty;
+  const auto& row = row_it == index.end() ? empty : row_it->second;
+  auto cell = [&](const std::string& k) {
+    auto it = row.find(k);
+    return it == row.end() ? std::string() : it->second;
+  };
+  if (device_relevant_only && cell("device_relevance") != "high") {
+    return absl::StrCat(
+        "not device-relevant (device_relevance=",
+        cell("device_relevance").empty() ? "unknown" : cell("device_relevance"),
+        ")");
+  }
+  const auto conflicts = StringList(c, "conflicts_with");
+  if (absl::StartsWith(id, "webpki::") && !conflicts.empty()) {
+    return absl::StrCat("CA/B Forum (webpki) profile; conflicts with ",
+                        conflicts[0],
+                        ", and chaintrust follows the RFC 5280 profile");
+  }
+  if (!StringList(c, "crls").empty() || absl::StartsWith(id, "crl::")) {
+    return "revocation (CRLs) is not checked: devices present no CRLs";
+  }
+  if (cell("name_check_dependent") == "1") {
+    return "hostname/SAN/CN name matching: devices have no peer name";
+  }
+  if (cell("category") == "policy-constraints") {
+    return "certificate policies / policy constraints are not implemented";
+  }
+  if (!StringList(c, "key_usage").empty()) {
+    return "a required leaf keyUsage is not a resolver option";
+  }
+  if (!StringList(c, "signature_algorithms").empty()) {
+    return "a restricted signature-algorithm set is not a resolver option";
+  }
+  const auto ekus = StringList(c, "extended_key_usage");
+  if (ekus.size() > 1) return "more than one required EKU";
+  if (ekus.size() == 1 && EkuOid(ekus[0]).empty()) {
+    return absl::StrCat("unknown EKU name \"", ekus[0], "\"");
+  }
+  return "";
+}
+
+absl::StatusOr<absl::Time> CaseTime(const Struct& c) {
+  const std::string t = StringField(c, "validation_time");
+  if (t.empty()) return absl::Now();
+  return ParseRfc3339(t);
+}
+
+int MaxDepth(const Struct& c) {
+  const Value* v = Field(c, "max_chain_depth");
+  if (v == nullptr || !v->has_number_value()) return -1;
+  return static_cast<int>(v->number_value());
+}
+
+// ---- The engine's answer. ----
+
+// Returns "SUCCESS" or "FAILURE" and sets `why`.
+std::string RunEngine(const Struct& c, absl::Time at, std::string* why) {
+  // Each trusted certificate becomes an enabled X.509 enrollment group; one
+  // the Builder rejects (e.g. not a CA) is left out, and a case with no
+  // acceptable anchor is rejected.
+  EnrollmentSnapshot::Builder builder;
+  int accepted = 0;
+  std::string rejected;
+  int n = 0;
+  for (const std::string& pem : StringList(c, "trusted_certs")) {
+    EnrollmentGroupSpec spec;
+    spec.group_id = absl::StrCat("anchor-", n++);
+    spec.primary_certificate.text = pem;
+    EnrollmentSnapshot::Builder trial;
+    trial.AddEnrollmentGroup(spec);
+    auto ok = std::move(trial).Build();
+    if (!ok.ok()) {
+      absl::StrAppend(&rejected, rejected.empty() ? "" : "; ",
+                      ok.status().message());
+      continue;
+    }
+    builder.AddEnrollmentGroup(std::move(spec));
+    ++accepted;
+  }
+  if (accepted == 0) {
+    *why = absl::StrCat("no trusted certificate is a valid group certificate: ",
+                        rejected);
+    return std::string(kFailure);
+  }
+  auto snapshot = std::move(builder).Build();
+  if (!snapshot.ok()) {
+    *why = std::string(snapshot.status().message());
+    return std::string(kFailure);
+  }
+  std::vector<std::string> ders;
+  std::vector<std::string> pems = {StringField(c, "peer_certificate")};
+  for (const std::string& p : StringList(c, "untrusted_intermediates")) {
+    pems.push_back(p);
+  }
+  for (const std::string& pem : pems) {
+    auto der = PemToDer(pem);
+    if (!der.ok() || der->size() != 1) {
+      *why = absl::StrCat(
+          "PEM: ", der.ok() ? "not one certificate" : der.status().message());
+      return std::string(kFailure);
+    }
+    ders.push_back((*der)[0]);
+  }
+  Attestation attestation;
+  for (const std::string& d : ders) attestation.chain.push_back(d);
+  attestation.at = at;
+  ResolverOptions options;
+  options.check_registration_id = false;
+  // limbo's max_chain_depth counts intermediates (as OpenSSL's depth does);
+  // max_chain_length counts the leaf and the anchor too.
+  const int depth = MaxDepth(c);
+  if (depth >= 0) options.max_chain_length = depth + 2;
+  const auto ekus = StringList(c, "extended_key_usage");
+  if (!ekus.empty()) options.required_eku = EkuOid(ekus[0]);
+  Decision decision;
+  Resolve(**snapshot, attestation, options, nullptr, &decision);
+  *why = std::string(ReasonName(decision.reason()));
+  for (const ExplanationStep& step : decision.explanation()) {
+    if (step.outcome == Outcome::kFailed && !step.detail.empty()) {
+      absl::StrAppend(why, ": ", step.detail);
+      break;
+    }
+  }
+  const bool allow = decision.allowed() &&
+                     decision.reason() == Reason::kEnrollmentGroupEnabled;
+  return std::string(allow ? kSuccess : kFailure);
+}
+
+// ---- The OpenSSL reference column. ----
+
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+X509Ptr ReadPem(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return nullptr;
+  X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  return X509Ptr(x);
+}
+
+std::string RunOpenSsl(const Struct& c, absl::Time at) {
+  X509_STORE* store = X509_STORE_new();
+  STACK_OF(X509)* untrusted = sk_X509_new_null();
+  X509_STORE_CTX* ctx = X509_STORE_CTX_new();
+  std::string result = "ERROR";
+  std::vector<X509Ptr> held;
+  X509Ptr leaf = ReadPem(StringField(c, "peer_certificate"));
+  bool ok = store != nullptr && untrusted != nullptr && ctx != nullptr &&
+            leaf != nullptr;
+  for (const std::string& pem : StringList(c, "trusted_certs")) {
+    X509Ptr x = ReadPem(pem);
+    ok = ok && x != nullptr && X509_STORE_add_cert(store, x.get()) == 1;
+    held.push_back(std::move(x));
+  }
+  for (const std::string& pem : StringList(c, "untrusted_intermediates")) {
+    X509Ptr x = ReadPem(pem);
+    ok = ok && x != nullptr && sk_X509_push(untrusted, x.get()) > 0;
+    held.push_back(std::move(x));
+  }
+  if (ok && X509_STORE_CTX_init(ctx, store, leaf.get(), untrusted) == 1) {
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_flags(
+        param, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_X509_STRICT);
+    X509_VERIFY_PARAM_set_time(param, absl::ToTimeT(at));
+    X509_VERIFY_PARAM_set_auth_level(param, 2);
+    const int depth = MaxDepth(c);
+    if (depth >= 0) X509_VERIFY_PARAM_set_depth(param, depth);
+    const auto ekus = StringList(c, "extended_key_usage");
+    if (!ekus.empty()) {
+      const std::string oid = EkuOid(ekus[0]);
+      if (oid == kEkuServerAuth) {
+        X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+      } else if (oid == kEkuClientAuth) {
+        X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+      }
+    }
+    result = X509_verify_cert(ctx) == 1 ? std::string(kSuccess)
+                                        : std::string(kFailure);
+  }
+  X509_STORE_CTX_free(ctx);
+  sk_X509_free(untrusted);  // The certificates are owned by `held`.
+  X509_STORE_free(store);
+  return result;
+}
+
+// ---- Output. ----
+
+// A quoted JSON string; bytes outside printable ASCII are escaped (read as
+// Latin-1), so the line is always valid JSON.
+void AppendJsonString(std::string* out, absl::string_view value) {
+  out->push_back('"');
+  for (unsigned char ch : value) {
+    if (ch == '"' || ch == '\\') {
+      out->push_back('\\');
+      out->push_back(static_cast<char>(ch));
+    } else if (ch < 0x20 || ch >= 0x7f) {
+      absl::StrAppend(out, "\\u00", absl::Hex(ch, absl::kZeroPad2));
+    } else {
+      out->push_back(static_cast<char>(ch));
+    }
+  }
+  out->push_back('"');
+}
+
+std::string JsonLine(const CaseResult& r) {
+  std::string out = "{\"id\":";
+  AppendJsonString(&out, r.id);
+  absl::StrAppend(&out, ",\"expected\":");
+  AppendJsonString(&out, r.expected);
+  absl::StrAppend(&out, ",\"actual\":");
+  AppendJsonString(&out, r.actual);
+  absl::StrAppend(&out, ",\"outcome\":");
+  AppendJsonString(&out, r.outcome);
+  absl::StrAppend(&out, ",\"reason\":");
+  AppendJsonString(&out, r.reason);
+  absl::StrAppend(&out, ",\"openssl\":");
+  AppendJsonString(&out, r.openssl);
+  absl::StrAppend(&out, "}");
+  return out;
+}
+
+struct Totals {
+  int passed = 0, failed = 0, skipped = 0;
+  // Device-relevant cases (device_relevance=high) that ran.
+  int relevant_ran = 0, relevant_agree = 0, relevant_openssl_agree = 0;
+  int relevant_total = 0;
+};
+
+absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
+                                                 const std::string& index_path,
+                                                 bool device_relevant_only) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  Struct root;
+  auto parsed = google::protobuf::util::JsonStringToMessage(*text, &root);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not JSON: ", parsed.ToString()));
+  }
+  const Value* cases = Field(root, "testcases");
+  if (cases == nullptr || !cases->has_list_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": no \"testcases\" list"));
+  }
+  CaseIndex index;
+  if (!index_path.empty()) {
+    auto read = ReadCaseIndex(index_path);
+    if (!read.ok()) return read.status();
+    index = *std::move(read);
+  }
+  std::vector<CaseResult> results;
+  for (const Value& v : cases->list_value().values()) {
+    if (!v.has_struct_value()) continue;
+    const Struct& c = v.struct_value();
+    CaseResult r;
+    r.id = StringField(c, "id");
+    r.expected = StringField(c, "expected_result");
+    auto row = index.find(r.id);
+    r.device_relevant = row != index.end() &&
+                        row->second.count("device_relevance") > 0 &&
+                        row->second.at("device_relevance") == "high";
+    std::string skip = SkipReason(c, index, device_relevant_only);
+    auto at = CaseTime(c);
+    if (skip.empty() && !at.ok()) {
+      skip = absl::StrCat("validation_time: ", at.status().message());
+    }
+    if (!skip.empty()) {
+      r.outcome = "skip";
+      r.reason = skip;
+    } else {
+      r.actual = RunEngine(c, *at, &r.reason);
+      r.openssl = RunOpenSsl(c, *at);
+      r.outcome = r.actual == r.expected ? "pass" : "fail";
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+void Report(const std::string& suite, const std::vector<CaseResult>& results,
+            bool json, Totals* all) {
+  Totals t;
+  for (const CaseResult& r : results) {
+    if (r.outcome == "pass") ++t.passed;
+    if (r.outcome == "fail") ++t.failed;
+    if (r.outcome == "skip") ++t.skipped;
+    if (r.device_relevant) {
+      ++t.relevant_total;
+      if (r.outcome != "skip") {
+        ++t.relevant_ran;
+        if (r.outcome == "pass") ++t.relevant_agree;
+        if (r.openssl == r.expected) ++t.relevant_openssl_agree;
+      }
+    }
+    if (json) std::cout << JsonLine(r) << "\n";
+  }
+  if (!json) {
+    std::cout << "== " << suite << ": " << t.passed << " passed, " << t.failed
+              << " failed, " << t.skipped << " skipped\n";
+    for (const CaseResult& r : results) {
+      if (r.outcome != "fail") continue;
+      std::cout << "FAIL " << r.id << ": expected " << r.expected << ", got "
+                << r.actual << " (" << r.reason << "); openssl " << r.openssl
+                << "\n";
+    }
+    for (const CaseResult& r : results) {
+      if (r.outcome != "skip") continue;
+      std::cout << "SKIP " << r.id << ": " << r.reason << "\n";
+    }
+    std::cout << suite << " device-relevant (device_relevance=high): "
+              << t.relevant_agree << "/" << t.relevant_ran
+              << " agree with expected (" << t.relevant_total - t.relevant_ran
+              << " of " << t.relevant_total << " skipped); openssl agrees on "
+              << t.relevant_openssl_agree << "/" << t.relevant_ran << "\n";
+  }
+  all->passed += t.passed;
+  all->failed += t.failed;
+  all->skipped += t.skipped;
+}
+
+}  // namespace
+
+int RunConformance(const std::vector<std::string>& args) {
+  auto flags = Flags::Parse(
+      args, {"limbo", "case_index", "format", "device_relevant_only"});
+  auto fail = [](absl::string_view message) {
+    std::cerr << "chaintrust conformance: " << message << "\n";
+    return kExitError;
+  };
+  if (!flags.ok()) return fail(flags.status().message());
+  if (!flags->positional().empty()) {
+    return fail(absl::StrCat("takes no positional arguments (got \"",
+                             flags->positional()[0], "\")"));
+  }
+  const std::string format = flags->Get("format", "text");
+  if (format != "text" && format != "json") {
+    return fail(absl::StrCat("--format=", format,
+                             " is not supported; use text or json"));
+  }
+  const std::string relevant = flags->Get("device_relevant_only", "false");
+  if (relevant != "true" && relevant != "false") {
+    return fail("--device_relevant_only takes true or false");
+  }
+  if (!flags->Has("limbo")) return fail("needs --limbo=FILE.json");
+  const std::string limbo = flags->Get("limbo");
+  std::string index = flags->Get("case_index");
+  if (index.empty()) {
+    // case-index.csv beside the suite file, when there is one.
+    const size_t slash = limbo.rfind('/');
+    const std::string dir =
+        slash == std::string::npos ? "." : limbo.substr(0, slash);
+    const std::string candidate = dir + "/case-index.csv";
+    if (ReadFile(candidate).ok()) index = candidate;
+  }
+  if (relevant == "true" && index.empty()) {
+    return fail(
+        "--device_relevant_only needs case-index.csv "
+        "(--case_index=FILE.csv)");
+  }
+  auto results = RunLimbo(limbo, index, relevant == "true");
+  if (!results.ok()) return fail(results.status().message());
+  Totals all;
+  Report("x509-limbo", *results, format == "json", &all);
+  std::cout << all.passed << " passed, " << all.failed << " failed, "
+            << all.skipped << " skipped\n";
+  return 0;
+}
+
+}  // namespace chaintrust::cli
