@@ -56,8 +56,15 @@ enum class SignatureAlgorithm {
 // Stable lowercase name, e.g. "ecdsa-with-SHA256".
 absl::string_view SignatureAlgorithmName(SignatureAlgorithm algorithm);
 
-enum class KeyType { kUnknown, kRsa, kEcP256, kEcP384, kEcP521, kEcOther,
-                     kEd25519 };
+enum class KeyType {
+  kUnknown,
+  kRsa,
+  kEcP256,
+  kEcP384,
+  kEcP521,
+  kEcOther,
+  kEd25519
+};
 
 // keyUsage bits (RFC 5280 §4.2.1.3), as a mask.
 enum KeyUsageBit : uint16_t {
@@ -104,7 +111,7 @@ class Certificate {
   const Sha256Digest& sha256() const;
   const Sha1Digest& sha1() const;
 
-  int version() const;  // 1, 2 or 3
+  int version() const;                      // 1, 2 or 3
   absl::string_view serial_number() const;  // INTEGER contents, big-endian
   // Raw Name TLVs, for exact issuer/subject matching.
   absl::string_view subject_der() const;

@@ -16,13 +16,20 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(DecisionTest, ReasonNamesAreTheContractsAndRoundTrip) {
-  const char* names[] = {
-      "INDIVIDUAL_ENROLLMENT_ENABLED", "ENROLLMENT_GROUP_ENABLED",
-      "INDIVIDUAL_ENROLLMENT_DISABLED", "ENROLLMENT_GROUP_DISABLED",
-      "NO_ENROLLMENT", "ATTESTATION_MISMATCH", "CHAIN_UNVERIFIED",
-      "CERTIFICATE_EXPIRED", "CERTIFICATE_NOT_YET_VALID",
-      "CERTIFICATE_REVOKED", "INVALID_REGISTRATION_ID", "MALFORMED_CHAIN",
-      "QUOTA_EXCEEDED", "THROTTLED"};
+  const char* names[] = {"INDIVIDUAL_ENROLLMENT_ENABLED",
+                         "ENROLLMENT_GROUP_ENABLED",
+                         "INDIVIDUAL_ENROLLMENT_DISABLED",
+                         "ENROLLMENT_GROUP_DISABLED",
+                         "NO_ENROLLMENT",
+                         "ATTESTATION_MISMATCH",
+                         "CHAIN_UNVERIFIED",
+                         "CERTIFICATE_EXPIRED",
+                         "CERTIFICATE_NOT_YET_VALID",
+                         "CERTIFICATE_REVOKED",
+                         "INVALID_REGISTRATION_ID",
+                         "MALFORMED_CHAIN",
+                         "QUOTA_EXCEEDED",
+                         "THROTTLED"};
   for (const char* name : names) {
     Reason reason;
     ASSERT_TRUE(ParseReason(name, &reason)) << name;

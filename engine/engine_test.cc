@@ -77,8 +77,7 @@ class EngineTest : public ::testing::Test {
     engine_.SetSnapshot(*std::move(snapshot));
   }
 
-  Decision Attest(std::vector<const TestCert*> chain,
-                  absl::Time at = kNow) {
+  Decision Attest(std::vector<const TestCert*> chain, absl::Time at = kNow) {
     Attestation a;
     for (const TestCert* c : chain) a.chain.push_back(c->der);
     a.at = at;
@@ -439,12 +438,12 @@ TEST_F(SymmetricKeyTest, IndividualAndGroupKeys) {
   g.secondary_key = kKeyB;
   Use({g}, {e});
   const absl::Time later = kNow + absl::Hours(1);
-  EXPECT_THAT(Attest("sas-1", MakeSasToken("0ne00", "sas-1", RawBytes(16),
-                                           later)),
-              HasReason(Reason::kIndividualEnrollmentEnabled));
-  EXPECT_THAT(Attest("sas-1", MakeSasToken("0ne00", "sas-1", "wrong key",
-                                           later)),
-              HasReason(Reason::kAttestationMismatch));
+  EXPECT_THAT(
+      Attest("sas-1", MakeSasToken("0ne00", "sas-1", RawBytes(16), later)),
+      HasReason(Reason::kIndividualEnrollmentEnabled));
+  EXPECT_THAT(
+      Attest("sas-1", MakeSasToken("0ne00", "sas-1", "wrong key", later)),
+      HasReason(Reason::kAttestationMismatch));
   EXPECT_THAT(Attest("sas-1", MakeSasToken("0ne00", "sas-1", RawBytes(0),
                                            kNow - absl::Hours(1))),
               HasReason(Reason::kAttestationMismatch));

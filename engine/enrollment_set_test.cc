@@ -124,7 +124,7 @@ TEST_P(RuleTest, EnforcesRule) {
   ASSERT_FALSE(snapshot.ok());
   EXPECT_EQ(snapshot.status().code(), absl::StatusCode::kInvalidArgument);
   for (const std::string& error : c.errors) {
-    EXPECT_THAT(snapshot.status().message(), HasSubstr(error));
+    EXPECT_THAT(std::string(snapshot.status().message()), HasSubstr(error));
   }
 }
 
@@ -345,10 +345,10 @@ TEST(EnrollmentSnapshotTest, WhereAndSourceNameNameTheEntry) {
   builder.AddIndividualEnrollment(KeyIndividual("b", kKey8), "my entry b");
   auto snapshot = std::move(builder).Build();
   ASSERT_FALSE(snapshot.ok());
-  EXPECT_THAT(snapshot.status().message(),
+  EXPECT_THAT(std::string(snapshot.status().message()),
               HasSubstr("policy.json: individualEnrollments[0] (\"a\"): "
                         "attestation.symmetricKey.primaryKey: key is 8 bytes"));
-  EXPECT_THAT(snapshot.status().message(),
+  EXPECT_THAT(std::string(snapshot.status().message()),
               HasSubstr("\nmy entry b: attestation.symmetricKey.primaryKey"));
 }
 

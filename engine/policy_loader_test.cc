@@ -236,19 +236,21 @@ TEST(PolicyLoaderTest, TextAndBinaryGiveTheSameSnapshot) {
 TEST(PolicyLoaderTest, FileErrors) {
   auto unknown = LoadEnrollmentSetFile("/tmp/policy.yaml");
   ASSERT_FALSE(unknown.ok());
-  EXPECT_THAT(unknown.status().message(),
+  EXPECT_THAT(std::string(unknown.status().message()),
               HasSubstr("unknown policy file extension \".yaml\""));
 
   auto missing = LoadEnrollmentSetFile(TempPath("does-not-exist.json"));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(missing.status().message(), HasSubstr("does-not-exist.json"));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("does-not-exist.json"));
 
   const std::string empty_path = TempPath("empty.json");
   WriteFile(empty_path, "");
   auto empty = LoadEnrollmentSetFile(empty_path);
   ASSERT_FALSE(empty.ok());
-  EXPECT_THAT(empty.status().message(), HasSubstr("empty.json: empty file"));
+  EXPECT_THAT(std::string(empty.status().message()),
+              HasSubstr("empty.json: empty file"));
 
   const std::string text_path = TempPath("bad.textproto");
   WriteFile(text_path,
@@ -256,14 +258,15 @@ TEST(PolicyLoaderTest, FileErrors) {
             "  no_such_field: 1\n}\n");
   auto text = LoadEnrollmentSetFile(text_path);
   ASSERT_FALSE(text.ok());
-  EXPECT_THAT(text.status().message(), HasSubstr("bad.textproto:3:"));
-  EXPECT_THAT(text.status().message(), HasSubstr("no_such_field"));
+  EXPECT_THAT(std::string(text.status().message()),
+              HasSubstr("bad.textproto:3:"));
+  EXPECT_THAT(std::string(text.status().message()), HasSubstr("no_such_field"));
 
   const std::string binary_path = TempPath("bad.binpb");
   WriteFile(binary_path, "\x0a\xff\xff\xff\xff\x0f garbage");
   auto binary = LoadEnrollmentSetFile(binary_path);
   ASSERT_FALSE(binary.ok());
-  EXPECT_THAT(binary.status().message(),
+  EXPECT_THAT(std::string(binary.status().message()),
               HasSubstr("bad.binpb: not a valid binary"));
 }
 
@@ -281,8 +284,8 @@ TEST_P(HostileJsonTest, FailsCleanlyNamingTheProblem) {
   auto set = ParseDpsJson(GetParam().json, "policy.json");
   ASSERT_FALSE(set.ok());
   EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(set.status().message(), HasSubstr(GetParam().error));
-  EXPECT_THAT(set.status().message(), HasSubstr("policy.json"));
+  EXPECT_THAT(std::string(set.status().message()), HasSubstr(GetParam().error));
+  EXPECT_THAT(std::string(set.status().message()), HasSubstr("policy.json"));
   EXPECT_LT(set.status().message().size(), 4000u);
 }
 
@@ -307,7 +310,7 @@ std::vector<HostileCase> HostileCases() {
        /*error=*/"invalid JSON"},
       {/*name=*/"InvalidUtf8",
        /*json=*/"[{\"registrationId\": \"a\xff\"}]",
-       /*error=*/"invalid JSON at line 1, column 22: invalid UTF-8"},
+       /*error=*/"invalid JSON at line 1, column 23: invalid UTF-8"},
       {/*name=*/"LoneSurrogate", /*json=*/R"(["\ud800"])",
        /*error=*/"unpaired high surrogate"},
       {/*name=*/"BadEscape", /*json=*/R"(["\q"])",
@@ -485,7 +488,8 @@ TEST(PolicyLoaderTest, ManyProblemsAreCapped) {
   auto set = ParseDpsJson(json, "policy.json");
   ASSERT_FALSE(set.ok());
   // Two problems per entry (registrationId, attestation): 60 in all.
-  EXPECT_THAT(set.status().message(), HasSubstr("... and 40 more problems"));
+  EXPECT_THAT(std::string(set.status().message()),
+              HasSubstr("... and 40 more problems"));
 }
 
 struct SnapshotCase {
@@ -504,7 +508,8 @@ TEST_P(BuildSnapshotTest, NamesTheEntryAndField) {
       GetParam().textproto, &set));
   auto snapshot = BuildSnapshot(set, "policy.textproto");
   ASSERT_FALSE(snapshot.ok());
-  EXPECT_THAT(snapshot.status().message(), HasSubstr(GetParam().error));
+  EXPECT_THAT(std::string(snapshot.status().message()),
+              HasSubstr(GetParam().error));
 }
 
 INSTANTIATE_TEST_SUITE_P(

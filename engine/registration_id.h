@@ -18,9 +18,8 @@ inline constexpr size_t kMaxX509RegistrationIdLength = 64;
 
 // OK, or InvalidArgument saying what is wrong with `id` (too long, which
 // character at which position, bad last character, empty).
-absl::Status ValidateRegistrationId(absl::string_view id,
-                                    size_t max_length =
-                                        kMaxRegistrationIdLength);
+absl::Status ValidateRegistrationId(
+    absl::string_view id, size_t max_length = kMaxRegistrationIdLength);
 
 // The canonical (lowercase) form used as a lookup key.
 std::string CanonicalRegistrationId(absl::string_view id);

@@ -126,7 +126,9 @@ class Resolver {
       const absl::string_view der = a_.chain[i];
       if (caches_ != nullptr) {
         if (auto* hit = caches_->certificates.Find(der)) {
-          if (i == 0) leaf_id_known_valid_ = hit->second.common_name_is_valid_id;
+          if (i == 0) {
+            leaf_id_known_valid_ = hit->second.common_name_is_valid_id;
+          }
           chain_.presented.push_back(hit->second.certificate);
           continue;
         }

@@ -100,9 +100,9 @@ TEST(EnrollmentRoundTripTest, DpsJsonMapsOntoTheProto) {
   EXPECT_THAT(intermediate.iot_hubs(), testing::SizeIs(2));
   EXPECT_TRUE(intermediate.reprovision_policy().update_hub_assignment());
   EXPECT_TRUE(intermediate.capabilities().iot_edge());
-  EXPECT_EQ(intermediate.initial_twin().tags().fields().at("site")
-                .string_value(),
-            "berlin");
+  EXPECT_EQ(
+      intermediate.initial_twin().tags().fields().at("site").string_value(),
+      "berlin");
 
   const EnrollmentGroup& root = set.enrollment_groups(1);
   EXPECT_EQ(root.provisioning_status(), ENABLED);

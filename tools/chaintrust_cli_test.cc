@@ -22,8 +22,8 @@ struct CliRun {
 
 CliRun Chaintrust(const std::string& args) {
   CliRun run;
-  FILE* pipe = popen(absl::StrCat("tools/chaintrust ", args, " 2>&1").c_str(),
-                     "r");
+  FILE* pipe =
+      popen(absl::StrCat("tools/chaintrust ", args, " 2>&1").c_str(), "r");
   if (pipe == nullptr) return run;
   char buffer[4096];
   size_t n;
@@ -69,9 +69,10 @@ TEST(ChaintrustCliTest, BadFlagsExitTwo) {
 }
 
 TEST(ChaintrustCliTest, UnreadableFilesExitTwoNamingThem) {
-  CliRun run = Chaintrust(absl::StrCat("decide --policy=/no/such/policy.json "
-                                    "--chain=",
-                                    kFleet, "/fleet-dev-001.pem"));
+  CliRun run =
+      Chaintrust(absl::StrCat("decide --policy=/no/such/policy.json "
+                              "--chain=",
+                              kFleet, "/fleet-dev-001.pem"));
   EXPECT_EQ(run.status, 2);
   EXPECT_THAT(run.output, HasSubstr("/no/such/policy.json"));
   run = Chaintrust(absl::StrCat("decide --policy=", kFleet,
@@ -81,15 +82,14 @@ TEST(ChaintrustCliTest, UnreadableFilesExitTwoNamingThem) {
 }
 
 TEST(ChaintrustCliTest, InvalidPolicyExitsTwoNamingTheEntry) {
-  const std::string policy = WriteTemp(
-      "bad-policy.json",
-      R"({"enrollmentGroups": [
+  const std::string policy = WriteTemp("bad-policy.json",
+                                       R"({"enrollmentGroups": [
             {"enrollmentGroupId": "ok", "attestation": {"type": "symmetricKey",
               "symmetricKey": {"primaryKey": "AAECAwQFBgcICQoLDA0ODw=="}}},
             {"enrollmentGroupId": "broken", "provisioningStatus": "sometimes",
              "attestation": {"type": "x509"}}]})");
-  CliRun run = Chaintrust(absl::StrCat("decide --policy=", policy, " --chain=",
-                                    kFleet, "/fleet-dev-001.pem"));
+  CliRun run = Chaintrust(absl::StrCat(
+      "decide --policy=", policy, " --chain=", kFleet, "/fleet-dev-001.pem"));
   EXPECT_EQ(run.status, 2) << run.output;
   EXPECT_THAT(run.output, HasSubstr("bad-policy.json"));
   EXPECT_THAT(run.output, HasSubstr("enrollmentGroups[1]"));
@@ -100,7 +100,7 @@ TEST(ChaintrustCliTest, GarbageChainIsADenyNotAnError) {
   const std::string chain =
       WriteTemp("garbage.pem", "this is not a certificate\n");
   CliRun run = Chaintrust(absl::StrCat("decide --format=json --policy=", kFleet,
-                                    "/policy.json --chain=", chain));
+                                       "/policy.json --chain=", chain));
   EXPECT_EQ(run.status, 1) << run.output;
   EXPECT_THAT(run.output, HasSubstr("\"reason\":\"MALFORMED_CHAIN\""));
 }

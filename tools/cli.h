@@ -25,10 +25,9 @@ class Flags {
   // Parses "--name=value" (and "--name value", and "--bool" as "true").
   // `known` lists the flags the subcommand takes; `repeatable` those that
   // may be given more than once. Positional arguments are kept in order.
-  static absl::StatusOr<Flags> Parse(const std::vector<std::string>& args,
-                                     const std::set<std::string>& known,
-                                     const std::set<std::string>& repeatable =
-                                         {});
+  static absl::StatusOr<Flags> Parse(
+      const std::vector<std::string>& args, const std::set<std::string>& known,
+      const std::set<std::string>& repeatable = {});
 
   bool Has(const std::string& name) const { return values_.count(name) > 0; }
   // The (last) value, or `fallback`.

@@ -16,7 +16,8 @@ absl::StatusOr<Value> ReadJson(const std::string& path) {
   auto text = ReadFile(path);
   if (!text.ok()) return text.status();
   Value value;
-  const auto status = google::protobuf::util::JsonStringToMessage(*text, &value);
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(*text, &value);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not JSON: ", status.message().as_string()));
@@ -41,8 +42,7 @@ absl::StatusOr<GoldenScenario> ReadGoldenScenario(const std::string& dir) {
   scenario.name = StringField(root, "scenario");
   scenario.description = StringField(root, "description");
   auto devices = root.fields().find("devices");
-  if (devices == root.fields().end() ||
-      !devices->second.has_list_value()) {
+  if (devices == root.fields().end() || !devices->second.has_list_value()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": \"devices\" must be an array"));
   }
@@ -59,8 +59,8 @@ absl::StatusOr<GoldenScenario> ReadGoldenScenario(const std::string& dir) {
     device.why = StringField(d, "why");
     auto at = ParseRfc3339(StringField(d, "at"));
     if (!at.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": devices[", n, "].at: ", at.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": devices[", n, "].at: ", at.status().message()));
     }
     device.at = *at;
     auto enrollment = d.fields().find("enrollment");

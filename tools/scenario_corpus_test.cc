@@ -73,8 +73,7 @@ class ScenarioTest : public ::testing::TestWithParam<std::string> {
         if (g.enrollment_kind.empty()) {
           EXPECT_EQ(d.enrollment_kind(), EnrollmentKind::kNone);
         } else {
-          EXPECT_EQ(EnrollmentKindName(d.enrollment_kind()),
-                    g.enrollment_kind);
+          EXPECT_EQ(EnrollmentKindName(d.enrollment_kind()), g.enrollment_kind);
           EXPECT_EQ(d.enrollment_id(), g.enrollment_id);
         }
         if (g.certificate_index >= 0) {
@@ -130,8 +129,7 @@ TEST_P(ScenarioTest, CommandLine) {
       absl::StrAppend(&command, " '--sas_token=", g.sas_token, "'");
     }
     if (!g.registration_id.empty()) {
-      absl::StrAppend(&command, " '--registration_id=", g.registration_id,
-                      "'");
+      absl::StrAppend(&command, " '--registration_id=", g.registration_id, "'");
     }
     SCOPED_TRACE(command);
     FILE* pipe = popen(command.c_str(), "r");
@@ -139,7 +137,8 @@ TEST_P(ScenarioTest, CommandLine) {
     std::string out;
     char buffer[4096];
     size_t n;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+      out.append(buffer, n);
     const int status = pclose(pipe);
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), g.verdict == "ALLOW" ? 0 : 1) << out;
@@ -166,7 +165,8 @@ INSTANTIATE_TEST_SUITE_P(Corpus, ScenarioTest,
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name) {
-                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                             if (!isalnum(static_cast<unsigned char>(c)))
+                               c = '_';
                            }
                            return name;
                          });
