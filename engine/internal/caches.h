@@ -94,16 +94,15 @@ struct SignatureProofHash {
   }
 };
 
-// Hashes a DER certificate by its length and its last 32 bytes (inside the
-// signature value, which differs between any two certificates signed by
-// anyone): hashing all of the DER was a fifth of a warm attestation.
-// Equality still compares the whole DER, so a collision costs only time.
-struct DerTailHash {
+// Hashes all of a DER certificate. Every byte of a presented certificate is
+// the device's choice, and certificates are cached before they are verified,
+// so a hash of only part of the DER (its length and tail, say) lets anyone
+// fill one bucket with thousands of distinct certificates and turn every
+// lookup into a linear scan. Hashing the whole DER costs about a fifth of a
+// warm attestation; that is the price of a cache that cannot be flooded.
+struct DerHash {
   size_t operator()(absl::string_view der) const {
-    const absl::string_view tail =
-        der.size() > 32 ? der.substr(der.size() - 32) : der;
-    return absl::Hash<absl::string_view>()(tail) ^
-           (der.size() * size_t{0x9E3779B97F4A7C15ull});
+    return absl::Hash<absl::string_view>()(der);
   }
 };
 
@@ -123,7 +122,7 @@ class ResolverCaches {
 
   // DER bytes -> parsed certificate; the key views the value's own DER.
   internal::TwoGenerationCache<absl::flat_hash_map<
-      absl::string_view, internal::CachedCertificate, internal::DerTailHash>>
+      absl::string_view, internal::CachedCertificate, internal::DerHash>>
       certificates;
   // (certificate, issuer) SHA-256 pairs whose signature verified. Failures
   // are not kept: a forged chain costs its attacker a verification each time.
