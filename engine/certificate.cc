@@ -89,6 +89,9 @@ constexpr absl::string_view kOidBasicConstraints = "\x55\x1d\x13";
 constexpr absl::string_view kOidCertificatePolicies = "\x55\x1d\x20";
 constexpr absl::string_view kOidAuthorityKeyId = "\x55\x1d\x23";
 constexpr absl::string_view kOidExtKeyUsage = "\x55\x1d\x25";
+constexpr absl::string_view kOidNameConstraints = "\x55\x1d\x1e";
+constexpr absl::string_view kOidAuthorityInfoAccess =
+    "\x2b\x06\x01\x05\x05\x07\x01\x01";
 
 constexpr absl::string_view kNullContents = "";
 
@@ -115,9 +118,10 @@ struct ParsedFields {
   Range spki;
   Range subject_key_id;
   Range authority_key_id;
+  Range subject_alt_name;
+  Range name_constraints;
   SignatureAlgorithm signature_algorithm = SignatureAlgorithm::kUnknown;
   Sha256Digest sha256{};
-  Sha1Digest sha1{};
   int version = 1;
   std::string subject_common_name;
   absl::Time not_before;
@@ -125,6 +129,10 @@ struct ParsedFields {
   KeyType key_type = KeyType::kUnknown;
   int key_bits = 0;
   bool has_basic_constraints = false;
+  bool basic_constraints_critical = false;
+  bool has_authority_key_id_extension = false;
+  bool authority_key_id_critical = false;
+  bool authority_key_id_has_issuer_and_serial = false;
   bool is_ca = false;
   absl::optional<int> path_len_constraint;
   bool has_key_usage = false;
@@ -671,6 +679,7 @@ absl::Status ParseExtension(const DerReader& parent, absl::string_view oid,
     }
     RETURN_IF_ERROR(reader.ExpectEnd(kWhat));
     out->has_basic_constraints = true;
+    out->basic_constraints_critical = critical;
   } else if (oid == kOidKeyUsage) {
     constexpr absl::string_view kWhat = "keyUsage";
     DerElement element;
@@ -718,10 +727,57 @@ absl::Status ParseExtension(const DerReader& parent, absl::string_view oid,
     if (present) out->authority_key_id = RangeOf(der, element.contents);
     RETURN_IF_ERROR(reader.ReadOptional(internal::DerContextConstructed(1),
                                         kWhat, &element, &present));
+    bool serial_present;
     RETURN_IF_ERROR(reader.ReadOptional(internal::DerContextPrimitive(2), kWhat,
-                                        &element, &present));
+                                        &element, &serial_present));
     RETURN_IF_ERROR(reader.ExpectEnd(kWhat));
-  } else if (oid == kOidSubjectAltName || oid == kOidCertificatePolicies) {
+    out->has_authority_key_id_extension = true;
+    out->authority_key_id_critical = critical;
+    out->authority_key_id_has_issuer_and_serial = present || serial_present;
+  } else if (oid == kOidAuthorityInfoAccess) {
+    // AuthorityInfoAccessSyntax: SEQUENCE SIZE (1..MAX) OF AccessDescription
+    // (RFC 5280 §4.2.2.1). Not used, but a malformed one is malformed.
+    constexpr absl::string_view kWhat = "authorityInfoAccess";
+    ASSIGN_OR_RETURN(
+        DerReader reader,
+        ExtensionValue(parent, value, internal::kDerSequence, kWhat));
+    if (reader.empty()) return DerError(kWhat, "empty");
+    while (!reader.empty()) {
+      ASSIGN_OR_RETURN(DerReader description,
+                       reader.ReadNested(internal::kDerSequence, kWhat));
+      DerElement element;
+      RETURN_IF_ERROR(
+          description.ReadExpected(internal::kDerOid, kWhat, &element));
+      RETURN_IF_ERROR(internal::ValidateOid(element.contents, kWhat));
+      RETURN_IF_ERROR(description.Read(kWhat, &element));
+      if ((element.tag & 0xc0) != 0x80) {
+        return DerError(kWhat, "accessLocation is not a GeneralName");
+      }
+      RETURN_IF_ERROR(description.ExpectEnd(kWhat));
+    }
+    // RFC 5280 §4.2.2.1: MUST be non-critical; chaintrust does not fetch.
+    if (critical) {
+      out->unhandled_critical_extensions.push_back("1.3.6.1.5.5.7.1.1");
+    }
+  } else if (oid == kOidNameConstraints) {
+    // Checked by the chain verifier (engine/name_constraints.h).
+    DerElement element;
+    RETURN_IF_ERROR(
+        internal::ParseSingleElement(value, "nameConstraints", &element));
+    if (element.tag != internal::kDerSequence) {
+      return DerError("nameConstraints", "not a SEQUENCE");
+    }
+    out->name_constraints = RangeOf(der, element.tlv);
+  } else if (oid == kOidSubjectAltName) {
+    // Interpreted only under a name constraint; must be one SEQUENCE.
+    DerElement element;
+    RETURN_IF_ERROR(
+        internal::ParseSingleElement(value, "subjectAltName", &element));
+    if (element.tag != internal::kDerSequence) {
+      return DerError("subjectAltName", "not a SEQUENCE");
+    }
+    out->subject_alt_name = RangeOf(der, element.tlv);
+  } else if (oid == kOidCertificatePolicies) {
     // Not used by chaintrust's decisions, and safe to ignore when critical:
     // nothing here is a constraint chaintrust would fail to enforce.
   } else if (critical) {
@@ -878,8 +934,13 @@ absl::Status ParseCertificate(absl::string_view der, ParsedFields* out) {
   out->tbs = RangeOf(der, tbs.tlv);
   out->signature = RangeOf(der, signature_bits.bytes);
   const auto* bytes = reinterpret_cast<const unsigned char*>(der.data());
-  SHA256(bytes, der.size(), out->sha256.data());
-  SHA1(bytes, der.size(), out->sha1.data());
+  // The low-level SHA-256 functions rather than SHA256(): in OpenSSL 3 the
+  // latter fetches the implementation by name on every call (EVP_Q_digest),
+  // about a third of the cost of hashing a device certificate.
+  SHA256_CTX sha;
+  SHA256_Init(&sha);
+  SHA256_Update(&sha, bytes, der.size());
+  SHA256_Final(out->sha256.data(), &sha);
   return absl::OkStatus();
 }
 
@@ -925,7 +986,13 @@ absl::string_view Certificate::signature() const {
   return parsed_->View(der_, parsed_->signature);
 }
 const Sha256Digest& Certificate::sha256() const { return parsed_->sha256; }
-const Sha1Digest& Certificate::sha1() const { return parsed_->sha1; }
+const Sha1Digest& Certificate::sha1() const {
+  absl::call_once(sha1_once_, [this] {
+    SHA1(reinterpret_cast<const unsigned char*>(der_.data()), der_.size(),
+         sha1_.data());
+  });
+  return sha1_;
+}
 int Certificate::version() const { return parsed_->version; }
 absl::string_view Certificate::serial_number() const {
   return parsed_->View(der_, parsed_->serial);
@@ -972,6 +1039,24 @@ absl::string_view Certificate::subject_key_identifier() const {
 }
 absl::string_view Certificate::authority_key_identifier() const {
   return parsed_->View(der_, parsed_->authority_key_id);
+}
+bool Certificate::basic_constraints_critical() const {
+  return parsed_->basic_constraints_critical;
+}
+bool Certificate::has_authority_key_identifier_extension() const {
+  return parsed_->has_authority_key_id_extension;
+}
+bool Certificate::authority_key_identifier_critical() const {
+  return parsed_->authority_key_id_critical;
+}
+bool Certificate::authority_key_identifier_has_issuer_and_serial() const {
+  return parsed_->authority_key_id_has_issuer_and_serial;
+}
+absl::string_view Certificate::subject_alt_name_der() const {
+  return parsed_->View(der_, parsed_->subject_alt_name);
+}
+absl::string_view Certificate::name_constraints_der() const {
+  return parsed_->View(der_, parsed_->name_constraints);
 }
 const std::vector<std::string>& Certificate::unhandled_critical_extensions()
     const {

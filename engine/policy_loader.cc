@@ -159,14 +159,17 @@ class JsonToProto {
     const Descriptor* descriptor = message->GetDescriptor();
     for (int i = 0; i < descriptor->field_count(); ++i) {
       const FieldDescriptor* field = descriptor->field(i);
-      const std::string field_path =
-          path.empty() ? field->json_name()
-                       : absl::StrCat(path, ".", field->json_name());
+      const auto path_of = [&path, field] {
+        return path.empty() ? field->json_name()
+                            : absl::StrCat(path, ".", field->json_name());
+      };
       const Value* value = FindKey(object, field->json_name());
       if (value == nullptr || value->kind_case() == Value::kNullValue) {
-        if (IsRequired(field)) Report(field_path, "required");
+        // Most fields are absent: their path is built only for a report.
+        if (IsRequired(field)) Report(path_of(), "required");
         continue;
       }
+      const std::string field_path = path_of();
       if (field->is_repeated()) {
         if (value->kind_case() != Value::kListValue) {
           Report(field_path,
@@ -725,23 +728,47 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path) {
   return contents;
 }
 
+// An entry's name for problems ("policy.json: individualEnrollments[3]
+// (\"dev-7\")"), built only when a problem is reported: most entries have
+// none, and building it for each of a million entries costs more than
+// converting them.
+class EntryLabel {
+ public:
+  EntryLabel(absl::string_view source, absl::string_view list, int index,
+             absl::string_view id)
+      : source_(source), list_(list), index_(index), id_(id) {}
+  const std::string& str() const {
+    if (name_.empty()) {
+      name_ = EntryName(source_, absl::StrCat(list_, "[", index_, "]"), id_);
+    }
+    return name_;
+  }
+
+ private:
+  absl::string_view source_;
+  absl::string_view list_;
+  int index_;
+  absl::string_view id_;
+  mutable std::string name_;
+};
+
 // Certificate of an enrollment in the proto → the builder's spec.
 CertificateSpec ToSpec(const v1::X509CertificateWithInfo& certificate,
-                       const std::string& entry, absl::string_view field,
+                       const EntryLabel& entry, absl::string_view field,
                        Problems* problems) {
   CertificateSpec spec;
   spec.text = certificate.certificate();
   spec.sha256_thumbprint = certificate.info().sha256_thumbprint();
   if (spec.empty() && !certificate.info().sha1_thumbprint().empty()) {
     problems->Add(absl::StrCat(
-        entry, ": ", field,
+        entry.str(), ": ", field,
         ".info.sha256Thumbprint: required (a SHA-1 thumbprint alone is not "
         "accepted; give the certificate or its SHA-256 thumbprint)"));
   }
   return spec;
 }
 
-bool ToEnabled(v1::ProvisioningStatus status, const std::string& entry,
+bool ToEnabled(v1::ProvisioningStatus status, const EntryLabel& entry,
                Problems* problems) {
   switch (status) {
     case v1::PROVISIONING_STATUS_UNSPECIFIED:
@@ -750,17 +777,18 @@ bool ToEnabled(v1::ProvisioningStatus status, const std::string& entry,
     case v1::DISABLED:
       return false;
     default:
-      problems->Add(absl::StrCat(entry, ": provisioningStatus: unknown value ",
+      problems->Add(absl::StrCat(entry.str(),
+                                 ": provisioningStatus: unknown value ",
                                  static_cast<int>(status)));
       return false;
   }
 }
 
 // Returns false (after reporting) when the type cannot be used.
-bool ToKind(const v1::IndividualEnrollment& e, const std::string& entry,
+bool ToKind(const v1::IndividualEnrollment& e, const EntryLabel& entry,
             AttestationKind* kind, Problems* problems) {
   if (!e.has_attestation()) {
-    problems->Add(absl::StrCat(entry, ": attestation: required"));
+    problems->Add(absl::StrCat(entry.str(), ": attestation: required"));
     return false;
   }
   switch (e.attestation().type()) {
@@ -774,10 +802,11 @@ bool ToKind(const v1::IndividualEnrollment& e, const std::string& entry,
       *kind = AttestationKind::kTpm;
       return true;
     case v1::ATTESTATION_TYPE_UNSPECIFIED:
-      problems->Add(absl::StrCat(entry, ": attestation.type: required"));
+      problems->Add(absl::StrCat(entry.str(), ": attestation.type: required"));
       return false;
     default:
-      problems->Add(absl::StrCat(entry, ": attestation.type: unknown value ",
+      problems->Add(absl::StrCat(entry.str(),
+                                 ": attestation.type: unknown value ",
                                  static_cast<int>(e.attestation().type())));
       return false;
   }
@@ -988,9 +1017,8 @@ absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
 
   for (int i = 0; i < set.individual_enrollments_size(); ++i) {
     const v1::IndividualEnrollment& e = set.individual_enrollments(i);
-    const std::string entry =
-        EntryName(source_name, absl::StrCat("individualEnrollments[", i, "]"),
-                  e.registration_id());
+    const EntryLabel entry(source_name, "individualEnrollments", i,
+                           e.registration_id());
     IndividualEnrollmentSpec spec;
     spec.registration_id = e.registration_id();
     spec.enabled = ToEnabled(e.provisioning_status(), entry, &problems);
@@ -1014,15 +1042,14 @@ absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
 
   for (int i = 0; i < set.enrollment_groups_size(); ++i) {
     const v1::EnrollmentGroup& g = set.enrollment_groups(i);
-    const std::string entry =
-        EntryName(source_name, absl::StrCat("enrollmentGroups[", i, "]"),
-                  g.enrollment_group_id());
+    const EntryLabel entry(source_name, "enrollmentGroups", i,
+                           g.enrollment_group_id());
     EnrollmentGroupSpec spec;
     spec.group_id = g.enrollment_group_id();
     spec.enabled = ToEnabled(g.provisioning_status(), entry, &problems);
     const v1::AttestationMechanism& a = g.attestation();
     if (!g.has_attestation()) {
-      problems.Add(absl::StrCat(entry, ": attestation: required"));
+      problems.Add(absl::StrCat(entry.str(), ": attestation: required"));
     } else if (a.type() == v1::X509) {
       spec.kind = AttestationKind::kX509;
       const auto& certs = a.x509().signing_certificates();
@@ -1037,7 +1064,7 @@ absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
           spec.secondary_certificate.empty() &&
           (!refs.primary().empty() || !refs.secondary().empty())) {
         problems.Add(absl::StrCat(
-            entry,
+            entry.str(),
             ": attestation.x509.signingCertificates: certificate bodies or "
             "thumbprints required (caReferences name certificates stored in "
             "a DPS instance, which this file does not contain)"));
@@ -1049,9 +1076,10 @@ absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
     } else if (a.type() == v1::TPM) {
       spec.kind = AttestationKind::kTpm;  // the builder rejects it
     } else if (a.type() == v1::ATTESTATION_TYPE_UNSPECIFIED) {
-      problems.Add(absl::StrCat(entry, ": attestation.type: required"));
+      problems.Add(absl::StrCat(entry.str(), ": attestation.type: required"));
     } else {
-      problems.Add(absl::StrCat(entry, ": attestation.type: unknown value ",
+      problems.Add(absl::StrCat(entry.str(),
+                                ": attestation.type: unknown value ",
                                 static_cast<int>(a.type())));
     }
     builder.AddEnrollmentGroup(std::move(spec));

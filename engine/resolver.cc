@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "engine/chain_checks.h"
 #include "engine/internal/caches.h"
 #include "engine/registration_id.h"
 #include "engine/sas_token.h"
@@ -19,11 +20,27 @@ namespace {
 
 constexpr int kMaxPath = 64;  // hard bound, whatever the options say
 
-// The certificates of one evaluation. Presented certificates are held by
-// CertificatePtr (from the cache or parsed now); snapshot certificates are
-// borrowed from the snapshot, which outlives the evaluation.
+// A certificate borrowed for one evaluation, used like a CertificatePtr.
+class BorrowedCertificate {
+ public:
+  explicit BorrowedCertificate(const Certificate* c) : c_(c) {}
+  const Certificate* get() const { return c_; }
+  const Certificate& operator*() const { return *c_; }
+  const Certificate* operator->() const { return c_; }
+
+ private:
+  const Certificate* c_;
+};
+
+// The certificates of one evaluation. Presented certificates are borrowed
+// from the Evaluator's certificate cache, which drops entries only between
+// evaluations (engine/internal/caches.h), or from `owned` when no cache
+// keeps them: no reference count is touched for a cached certificate.
+// Snapshot certificates are borrowed from the snapshot, which outlives the
+// evaluation.
 struct Chain {
-  absl::InlinedVector<CertificatePtr, 8> presented;
+  absl::InlinedVector<BorrowedCertificate, 8> presented;
+  absl::InlinedVector<CertificatePtr, 1> owned;
   // The built path: path[0] is the leaf.
   absl::InlinedVector<const Certificate*, 8> path;
   absl::InlinedVector<bool, 8> from_snapshot;
@@ -125,11 +142,19 @@ class Resolver {
     for (size_t i = 0; i < a_.chain.size(); ++i) {
       const absl::string_view der = a_.chain[i];
       if (caches_ != nullptr) {
+        // The same bytes at the same position as in a recent evaluation
+        // (the common case of a device attesting again): no hashing.
+        if (const auto* recent = caches_->FindRecent(i, der)) {
+          if (i == 0) leaf_id_known_valid_ = recent->common_name_is_valid_id;
+          chain_.presented.emplace_back(recent->certificate);
+          continue;
+        }
         if (auto* hit = caches_->certificates.Find(der)) {
           if (i == 0) {
             leaf_id_known_valid_ = hit->second.common_name_is_valid_id;
           }
-          chain_.presented.push_back(hit->second.certificate);
+          caches_->RememberRecent(i, hit->second);
+          chain_.presented.emplace_back(hit->second.certificate.get());
           continue;
         }
       }
@@ -148,10 +173,13 @@ class Resolver {
                                    kMaxX509RegistrationIdLength)
                 .ok();
         if (i == 0) leaf_id_known_valid_ = id_valid;
-        caches_->certificates.Insert(
-            (*cert)->der(), internal::CachedCertificate{*cert, id_valid});
+        if (auto* inserted = caches_->certificates.Insert(
+                (*cert)->der(), internal::CachedCertificate{*cert, id_valid})) {
+          caches_->RememberRecent(i, inserted->second);
+        }
       }
-      chain_.presented.push_back(*std::move(cert));
+      chain_.presented.emplace_back(cert->get());
+      chain_.owned.push_back(*std::move(cert));
     }
     d_.AddStep(StepId::kParseChain, Outcome::kOk);
     return true;
@@ -227,14 +255,17 @@ class Resolver {
     const Certificate& cert = index < static_cast<int>(chain_.path.size())
                                   ? *chain_.path[index]
                                   : *chain_.presented[index];
-    if (a_.at < cert.not_before()) {
+    // Validity is encoded to the second: compare at that granularity, so
+    // a time within notAfter's second is still valid (RFC 5280 §4.1.2.5).
+    const absl::Time at = absl::FromUnixSeconds(absl::ToUnixSeconds(a_.at));
+    if (at < cert.not_before()) {
       d_.AddStep(StepId::kCheckValidity, Outcome::kFailed, index).detail =
           absl::StrCat("not valid before ", Rfc3339(cert.not_before()),
                        "; validation time ", Rfc3339(a_.at));
       d_.Decide(Reason::kCertificateNotYetValid, kind, id, index);
       return false;
     }
-    if (a_.at > cert.not_after()) {
+    if (at > cert.not_after()) {
       d_.AddStep(StepId::kCheckValidity, Outcome::kFailed, index).detail =
           absl::StrCat("expired at ", Rfc3339(cert.not_after()),
                        "; validation time ", Rfc3339(a_.at));
@@ -257,11 +288,30 @@ class Resolver {
     return akid.empty() || skid.empty() || akid == skid;
   }
 
+  // VerifySignedBy, with the issuer's OpenSSL context prepared once per
+  // Evaluator (SignatureVerifier) rather than once per verification.
+  bool VerifyWithPreparedVerifier(const Certificate& child,
+                                  const Certificate& issuer) {
+    const SignatureAlgorithm algorithm = child.signature_algorithm();
+    if (algorithm == SignatureAlgorithm::kUnknown) return false;
+    if (!caches_->verifiers.enabled()) return VerifySignedBy(child, issuer);
+    const internal::VerifierKey key{issuer.sha256(), algorithm};
+    auto* entry = caches_->verifiers.Find(key);
+    if (entry == nullptr) {
+      entry = caches_->verifiers.Insert(
+          key, SignatureVerifier::Create(issuer, algorithm));
+    }
+    if (entry == nullptr || entry->second == nullptr) {
+      return VerifySignedBy(child, issuer);
+    }
+    return entry->second->Verify(child);
+  }
+
   bool SignatureVerifies(const Certificate& child, const Certificate& issuer) {
     if (caches_ != nullptr) {
       const internal::SignatureProof key{child.sha256(), issuer.sha256()};
       if (caches_->signatures.Find(key) != nullptr) return true;
-      if (!VerifySignedBy(child, issuer)) return false;
+      if (!VerifyWithPreparedVerifier(child, issuer)) return false;
       caches_->signatures.Insert(key, true);
       return true;
     }
@@ -296,15 +346,27 @@ class Resolver {
     }
     if (candidates.empty()) return nullptr;
     if (candidates.size() > 1) {
+      // Prefer a candidate whose signature verifies and that is valid at
+      // the validation time; else one that verifies; else the first. This
+      // steps past an expired cross-certificate when the same CA is also
+      // an anchor ("chain of pain").
+      const std::pair<const Certificate*, bool>* verifying = nullptr;
+      const absl::Time at = absl::FromUnixSeconds(absl::ToUnixSeconds(a_.at));
       for (const auto& c : candidates) {
         if (signature_checks_ >= options_.max_candidate_signature_checks) {
           break;
         }
         ++signature_checks_;
-        if (SignatureVerifies(child, *c.first)) {
+        if (!SignatureVerifies(child, *c.first)) continue;
+        if (at >= c.first->not_before() && at <= c.first->not_after()) {
           *from_snapshot = c.second;
           return c.first;
         }
+        if (verifying == nullptr) verifying = &c;
+      }
+      if (verifying != nullptr) {
+        *from_snapshot = verifying->second;
+        return verifying->first;
       }
     }
     *from_snapshot = candidates[0].second;
@@ -321,10 +383,10 @@ class Resolver {
       const int child = static_cast<int>(chain_.path.size()) - 1;
       const Certificate& current = *chain_.path[child];
       bool from_snapshot = false;
-      // A self-issued certificate above the leaf is a root: the path ends.
-      const Certificate* issuer = current.self_issued() && child > 0
-                                      ? nullptr
-                                      : FindIssuer(current, &from_snapshot);
+      // A self-issued certificate is followed too (key rollover, RFC 5280
+      // §6.1): its issuer is another certificate with the same name; a
+      // self-signed root has none (it is already in the path).
+      const Certificate* issuer = FindIssuer(current, &from_snapshot);
       if (issuer == nullptr) {
         d_.AddStep(StepId::kBuildPath, Outcome::kNotFound, child).detail =
             current.self_issued()
@@ -378,11 +440,18 @@ class Resolver {
       return;
     }
     // Structural checks, from the leaf up (ranking 5c).
-    if (top + 1 > options_.max_chain_length) {
+    // Self-issued intermediates do not count toward the depth (RFC 5280
+    // §6.1.4 (l)); the walk itself is bounded by the presented certificates.
+    int length = top + 1;
+    for (int k = 1; k < top; ++k) {
+      if (chain_.path[k]->self_issued()) --length;
+    }
+    if (length > options_.max_chain_length) {
       d_.AddStep(StepId::kCheckChainLimits, Outcome::kFailed).detail =
-          absl::StrCat("the path to the group's certificate has ", top + 1,
-                       " certificates; at most ", options_.max_chain_length,
-                       " are accepted");
+          absl::StrCat("the path to the group's certificate has ", length,
+                       " certificates (self-issued intermediates not "
+                       "counted); at most ",
+                       options_.max_chain_length, " are accepted");
       d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id);
       return;
     }
@@ -396,6 +465,7 @@ class Resolver {
         d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, i);
         return;
       }
+      if (!CheckCertificate(i, top, id)) return;
       if (!CheckIssuer(issuer, i + 1, id)) return;
       if (const auto path_len = issuer.path_len_constraint()) {
         // Intermediates between this issuer and the leaf. A self-issued
@@ -416,7 +486,9 @@ class Resolver {
         }
       }
     }
+    if (!CheckCertificate(top, top, id)) return;
     d_.AddStep(StepId::kVerifySignature, Outcome::kOk);
+    if (!CheckNameConstraints(top, id)) return;
     for (int i = 0; i <= top; ++i) {
       const auto& unhandled = chain_.path[i]->unhandled_critical_extensions();
       if (!unhandled.empty()) {
@@ -453,6 +525,53 @@ class Resolver {
     }
     d_.AddStep(StepId::kCheckValidity, Outcome::kOk);
     d_.Decide(Reason::kEnrollmentGroupEnabled, EnrollmentKind::kGroup, id);
+  }
+
+  // Per-certificate checks of rule 4 (engine/chain_checks.h): profile, key
+  // strength and, below the anchor, the signature algorithm.
+  bool CheckCertificate(int index, int top, absl::string_view id) {
+    const Certificate& cert = *chain_.path[index];
+    PathPosition position;
+    position.leaf = index == 0;
+    position.issuer = index > 0;
+    position.top = index == top;
+    ProfileOptions profile;
+    profile.require_key_identifiers = options_.require_key_identifiers;
+    profile.allow_ca_leaf = options_.allow_ca_leaf;
+    std::string problem = ProfileProblem(
+        cert, position, profile,
+        [&]() { return SignatureVerifies(cert, cert); });
+    if (problem.empty()) problem = KeyStrengthProblem(cert);
+    if (problem.empty() && index < top) {
+      problem = SignatureAlgorithmProblem(cert);
+    }
+    if (problem.empty()) return true;
+    d_.AddStep(index == 0 ? StepId::kCheckExtensions : StepId::kCheckIssuer,
+               Outcome::kFailed, index)
+        .detail = std::move(problem);
+    d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, index);
+    return false;
+  }
+
+  // nameConstraints of each CA in the path apply to every certificate
+  // below it, except self-issued intermediates (RFC 5280 §6.1.3 (b)).
+  bool CheckNameConstraints(int top, absl::string_view id) {
+    for (int k = 1; k <= top; ++k) {
+      const absl::string_view nc = chain_.path[k]->name_constraints_der();
+      if (nc.empty()) continue;
+      for (int i = 0; i < k; ++i) {
+        const Certificate& cert = *chain_.path[i];
+        if (i > 0 && cert.self_issued()) continue;
+        std::string problem = NameConstraintsProblem(nc, cert);
+        if (problem.empty()) continue;
+        d_.AddStep(StepId::kCheckExtensions, Outcome::kFailed, i).detail =
+            absl::StrCat(problem, " (nameConstraints of certificate ", k,
+                         ")");
+        d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, i);
+        return false;
+      }
+    }
+    return true;
   }
 
   bool CheckIssuer(const Certificate& issuer, int index, absl::string_view id) {
@@ -618,6 +737,7 @@ class Resolver {
 void Resolve(const EnrollmentSnapshot& snapshot,
              const Attestation& attestation, const ResolverOptions& options,
              ResolverCaches* caches, Decision* decision) {
+  if (caches != nullptr) caches->BeginEvaluation();
   Resolver(snapshot, attestation, options, caches, decision).Run();
 }
 

@@ -24,8 +24,10 @@
 //      group certificates (an anchor the device did not send), matched by
 //      subject/issuer name and, when both are present, key identifiers —
 //      and each certificate's SHA-256 is looked up among the groups' signing
-//      certificates. The first group found decides; a deleted group is
-//      absent and the walk goes on upward.
+//      certificates. Among several issuer candidates with the same name, one
+//      whose signature verifies and that is valid at the validation time is
+//      preferred. The first group found decides; a deleted group is absent
+//      and the walk goes on upward.
 //      a. the path ends (no issuer) without a group -> NO_ENROLLMENT; the
 //         walk stops after max_presented_certificates + 1 certificates;
 //      b. the group is disabled -> ENROLLMENT_GROUP_DISABLED;
@@ -33,10 +35,16 @@
 //         than max_chain_length certificates -> CHAIN_UNVERIFIED (no
 //         index: the limit is about the whole path); else it does not
 //         verify (rule 4) -> CHAIN_UNVERIFIED at the lowest failing index,
-//         checking per certificate: signature by its issuer, issuer is a CA
-//         (basicConstraints cA; keyCertSign when keyUsage is present),
-//         pathLenConstraint, unhandled critical extensions, and
-//         required_eku when set;
+//         checking per certificate, from the leaf up: signature by its
+//         issuer; key strength and signature algorithm (RSA >= 2048 bits,
+//         EC P-256/384/521, Ed25519; no SHA-1, MD5 or DSA); the profile
+//         (v3 only; key identifiers when require_key_identifiers; a CA leaf
+//         only when allow_ca_leaf; see engine/chain_checks.h); issuer is a
+//         CA (basicConstraints cA; keyCertSign when keyUsage is present;
+//         the group's own certificate with critical basicConstraints);
+//         pathLenConstraint (self-issued intermediates do not count);
+//         nameConstraints of the certificates above; unhandled critical
+//         extensions; required_eku when set;
 //      d. a certificate of that path, the group's own included, is outside
 //         its validity -> CERTIFICATE_EXPIRED / CERTIFICATE_NOT_YET_VALID at
 //         the lowest such index. Structural failures (c) outrank time (d): a
@@ -109,6 +117,18 @@ struct ResolverOptions {
   // anyExtendedKeyUsage; a path failing this is CHAIN_UNVERIFIED. Empty by
   // default: DPS does not require an EKU of device certificates.
   std::string required_eku;
+  // RFC 5280 §4.2.1.1-2: every certificate below the deciding group's
+  // certificate must carry authorityKeyIdentifier.keyIdentifier and every
+  // issuer (the group's certificate included) a subjectKeyIdentifier.
+  // Default on: OpenSSL 3 and DPS's sample tooling emit both, and OpenSSL's
+  // -x509_strict requires them. Turn off for a legacy fleet whose CA does
+  // not emit them (the walk then matches issuers by name only).
+  bool require_key_identifiers = true;
+  // Accept a device (leaf) certificate whose basicConstraints say cA=TRUE
+  // (RFC 5280 does not forbid it; x509-limbo's rfc5280::ca-as-leaf and
+  // BoringSSL's non-strict purposes accept it). Off = BoringSSL's *_STRICT
+  // and the CA/B Forum profile.
+  bool allow_ca_leaf = true;
   // When false, the leaf's CN is not checked as a registration ID (ranking
   // X.509 step 3) and individual enrollments are not consulted (step 4):
   // path validation only, for conformance suites whose leaves are not

@@ -1,12 +1,15 @@
 #include "tools/audit_command.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "engine/decision.h"
 #include "engine/policy_loader.h"
@@ -26,8 +29,23 @@ struct Summary {
   size_t allow = 0;
   size_t deny = 0;
   std::map<std::string, size_t> reasons;
-  std::map<std::string, size_t> enrollments;  // "GROUP contoso-root"
+  // Key: kind name + ' ' + id ("GROUP contoso-root"), or "(none)".
+  absl::flat_hash_map<std::string, size_t> enrollments;
+  size_t by_reason[32] = {};
 };
+
+std::string EnrollmentKey(const Decision& d) {
+  if (d.enrollment_kind() == EnrollmentKind::kNone) return "(none)";
+  return absl::StrCat(EnrollmentKindName(d.enrollment_kind()), " ",
+                      d.enrollment_id());
+}
+
+std::vector<std::pair<std::string, size_t>> Sorted(
+    const absl::flat_hash_map<std::string, size_t>& m) {
+  std::vector<std::pair<std::string, size_t>> v(m.begin(), m.end());
+  std::sort(v.begin(), v.end());
+  return v;
+}
 
 std::string SummaryJson(const Summary& s) {
   std::string out =
@@ -40,7 +58,7 @@ std::string SummaryJson(const Summary& s) {
   }
   out += "},\"enrollments\":{";
   first = true;
-  for (const auto& [e, n] : s.enrollments) {
+  for (const auto& [e, n] : Sorted(s.enrollments)) {
     absl::StrAppend(&out, first ? "" : ",", JsonQuote(e), ":", n);
     first = false;
   }
@@ -48,15 +66,28 @@ std::string SummaryJson(const Summary& s) {
   return out;
 }
 
+std::string Percent(size_t n, size_t of) {
+  return of == 0 ? "" : absl::StrFormat("%5.1f%%", 100.0 * n / of);
+}
+
 std::string SummaryText(const Summary& s) {
-  std::string out = absl::StrCat("devices: ", s.devices, "\nALLOW: ", s.allow,
-                                 "\nDENY: ", s.deny, "\nby reason:\n");
+  std::string out = absl::StrFormat(
+      "devices: %d\n  ALLOW %10d  %s\n  DENY  %10d  %s\n", s.devices, s.allow,
+      Percent(s.allow, s.devices), s.deny, Percent(s.deny, s.devices));
+  size_t width = 0;
+  for (const auto& [reason, n] : s.reasons)
+    width = std::max(width, reason.size());
+  const auto enrollments = Sorted(s.enrollments);
+  for (const auto& [e, n] : enrollments) width = std::max(width, e.size());
+  out += "by reason:\n";
   for (const auto& [reason, n] : s.reasons) {
-    absl::StrAppend(&out, "  ", reason, ": ", n, "\n");
+    absl::StrAppend(&out, absl::StrFormat("  %-*s %10d  %s\n", width, reason, n,
+                                          Percent(n, s.devices)));
   }
   out += "by deciding enrollment:\n";
-  for (const auto& [e, n] : s.enrollments) {
-    absl::StrAppend(&out, "  ", e, ": ", n, "\n");
+  for (const auto& [e, n] : enrollments) {
+    absl::StrAppend(&out, absl::StrFormat("  %-*s %10d  %s\n", width, e, n,
+                                          Percent(n, s.devices)));
   }
   return out;
 }
@@ -98,23 +129,31 @@ int RunAudit(const std::vector<std::string>& args) {
     decisions_out = &std::cout;
   }
   Summary summary;
+  const bool write_decisions = decisions_out != nullptr;
+  // Rendering the JSON lines is most of the output work: done on the worker
+  // threads, written here in corpus order.
+  options.prepare = [write_decisions](CorpusDevice* device,
+                                      absl::Span<const Decision> decisions) {
+    if (write_decisions) {
+      device->annotation = RenderDeviceJson(device->id, decisions[0]);
+      device->annotation += '\n';
+    }
+  };
   auto n = DecideCorpus(
       flags->Get("devices"), {*snapshot}, options,
       [&](const CorpusDevice& device, absl::Span<const Decision> decisions) {
         const Decision& d = decisions[0];
         ++summary.devices;
         ++(d.allowed() ? summary.allow : summary.deny);
-        ++summary.reasons[std::string(ReasonName(d.reason()))];
-        if (d.enrollment_kind() != EnrollmentKind::kNone) {
-          ++summary.enrollments[absl::StrCat(
-              EnrollmentKindName(d.enrollment_kind()), " ", d.enrollment_id())];
-        } else {
-          ++summary.enrollments["(none)"];
-        }
-        if (decisions_out != nullptr) {
-          *decisions_out << RenderDeviceJson(device.id, d) << "\n";
-        }
+        ++summary.by_reason[static_cast<int>(d.reason()) & 31];
+        ++summary.enrollments[EnrollmentKey(d)];
+        if (write_decisions) *decisions_out << device.annotation;
       });
+  for (int r = 0; r < 32; ++r) {
+    if (summary.by_reason[r] == 0) continue;
+    summary.reasons[std::string(ReasonName(static_cast<Reason>(r)))] =
+        summary.by_reason[r];
+  }
   if (!n.ok()) return Fail(n.status().message());
   if (file.is_open()) {
     file.close();

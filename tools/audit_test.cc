@@ -1,9 +1,6 @@
-// Runs the offline audits (audit, whatif, diff, lint, graph) of
-// `chaintrust` over the scenario corpus and checks that they flag the DPS
-// guide's pitfalls: deleting an intermediate's group while the root group is
-// enabled, a disabled individual enrollment overriding its group, orphaned
-// registration records. The `fleet` scenario (root -> intermediates ->
-// devices, three levels) goes through all four commands.
+// `chaintrust audit` over the scenario corpus and the generated three-level
+// fleet (tools/test_fleet.h). whatif/diff, lint and graph have their own
+// tests (whatif_test.cc, lint_test.cc, graph_test.cc).
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -16,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tools/cli.h"
+#include "tools/test_fleet.h"
 
 namespace chaintrust::cli {
 namespace {
@@ -90,7 +88,8 @@ TEST(AuditTest, JsonlCorpusGivesTheSameSummary) {
   Result r = RunTool(absl::StrCat("audit --policy=", Scenario("fleet"),
                                   "/policy.json --devices=", jsonl, kAt));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "devices: 10\nALLOW: 5\nDENY: 5"))
+  EXPECT_TRUE(absl::StrContains(
+      r.out, "devices: 10\n  ALLOW          5   50.0%\n  DENY           5"))
       << r.out;
 }
 
@@ -103,173 +102,34 @@ TEST(AuditTest, BadCorpusLineIsAnErrorNamingTheLine) {
   EXPECT_TRUE(absl::StrContains(r.out, "bad.jsonl:2")) << r.out;
 }
 
-// DPS guide: deleting an intermediate's group leaves its devices enrolled
-// through the enabled root group.
-TEST(WhatIfTest, DeleteIntermediateGroupWithEnabledRoot) {
-  const std::string policy =
-      absl::StrCat(Scenario("group-nearest-decides"), "/policy.json");
-  Result r = RunTool(absl::StrCat(
-      "whatif --policy=", policy, " --delete=contoso-int-1 --devices=",
-      Scenario("group-nearest-decides"), kAt, " --format=json"));
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "\"changed\":3")) << r.out;
-  EXPECT_TRUE(absl::StrContains(
-      r.out,
-      "\"stillEnrolledThroughHigherGroup\":[{\"device\":\"contoso-a-001\","
-      "\"deletedGroup\":\"contoso-int-1\",\"allowedBy\":\"GROUP "
-      "contoso-root\"}"))
-      << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "\"stillAllowedAfterRevokingCa\":[{"))
-      << r.out;
-  EXPECT_TRUE(absl::StrContains(
-      r.out,
-      "\"before\":\"ALLOW ENROLLMENT_GROUP_ENABLED (GROUP contoso-int-1)\","
-      "\"after\":\"ALLOW ENROLLMENT_GROUP_ENABLED (GROUP contoso-root)\","
-      "\"count\":3"))
-      << r.out;
-}
-
-TEST(WhatIfTest, DiffOfTheTwoScenarioPoliciesFlagsTheSame) {
-  Result r = RunTool(absl::StrCat(
-      "diff --before=", Scenario("group-nearest-decides"),
-      "/policy.json --after=", Scenario("group-deleted-intermediate"),
-      "/policy.json --devices=", Scenario("group-nearest-decides"), kAt));
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "changed: 3")) << r.out;
-  EXPECT_TRUE(absl::StrContains(
-      r.out,
-      "contoso-a-001: group contoso-int-1 deleted, now allowed by "
-      "GROUP contoso-root"))
-      << r.out;
-}
-
-TEST(WhatIfTest, DisablingTheIntermediateDeniesItsDevices) {
-  Result r = RunTool(
-      absl::StrCat("whatif --policy=", Scenario("group-nearest-decides"),
-                   "/policy.json --disable=contoso-int-1 --devices=",
-                   Scenario("group-nearest-decides"), kAt, " --format=json"));
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(
-      absl::StrContains(r.out,
-                        "\"after\":\"DENY ENROLLMENT_GROUP_DISABLED (GROUP "
-                        "contoso-int-1)\",\"count\":3"))
-      << r.out;
-  EXPECT_TRUE(
-      absl::StrContains(r.out, "\"stillEnrolledThroughHigherGroup\":[]"))
-      << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "\"stillAllowedAfterRevokingCa\":[]"))
-      << r.out;
-}
-
-TEST(WhatIfTest, UnknownIdIsAnError) {
-  Result r = RunTool(absl::StrCat(
-      "whatif --policy=", Scenario("fleet"),
-      "/policy.json --disable=no-such-group --devices=", Scenario("fleet"),
-      kAt));
-  EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(absl::StrContains(r.out, "\"no-such-group\"")) << r.out;
-}
-
-// DPS guide: a disabled individual enrollment silently overrides its group.
-TEST(LintTest, DisabledIndividualOverridingItsGroup) {
-  Result r =
-      RunTool(absl::StrCat("lint --policy=", Scenario("individual-disabled"),
-                           "/policy.json", kAt, " --format=json"));
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(absl::StrContains(
-      r.out,
-      "{\"severity\":\"warning\",\"code\":\"INDIVIDUAL_OVERRIDES_GROUP\","
-      "\"entry\":\"individualEnrollments[\\\"dis-x509-own-01\\\"]\""))
-      << r.out;
-  // Symmetric key: flagged, without naming a group.
-  EXPECT_TRUE(absl::StrContains(
-      r.out,
-      "{\"severity\":\"info\",\"code\":\"INDIVIDUAL_OVERRIDES_GROUP\","
-      "\"entry\":\"individualEnrollments[\\\"dis-sym-01\\\"]\""))
-      << r.out;
-}
-
-// DPS guide: orphaned registration records still count against the quota.
-TEST(LintTest, OrphanedRegistrationsAndQuota) {
-  const std::string records = TempPath("registrations.json");
-  {
-    std::ofstream(records)
-        << R"([{"registrationId": "fleet-dev-001", "enrollmentGroupId": "contoso-factory-a", "status": "assigned"},
- {"registrationId": "old-dev-9", "enrollmentGroupId": "contoso-gone", "status": "assigned"},
- {"registrationId": "fleet-dev-007", "status": "assigned"},
- {"registrationId": "lost-individual", "status": "assigned"}])";
+// The generated three-level fleet (tools/test_fleet.h), as a directory and
+// as JSONL: the same summary.
+TEST(AuditTest, GeneratedThreeLevelFleet) {
+  const TestFleet fleet = WriteTestFleet(TempPath("audit-fleet"));
+  for (const std::string& devices : {fleet.dir, fleet.jsonl}) {
+    Result r = RunTool(absl::StrCat("audit --policy=", fleet.policy,
+                                    " --devices=", devices, " --format=json"));
+    ASSERT_EQ(r.status, 0) << r.out;
+    std::vector<std::string> lines =
+        absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+    ASSERT_EQ(lines.size(), 51u) << r.out;
+    EXPECT_TRUE(absl::StartsWith(lines[0], "{\"device\":\"dev-a1-000\","))
+        << lines[0];
+    EXPECT_EQ(lines[50],
+              "{\"summary\":{\"devices\":50,\"allow\":39,\"deny\":11,"
+              "\"reasons\":{\"ENROLLMENT_GROUP_DISABLED\":10,"
+              "\"ENROLLMENT_GROUP_ENABLED\":39,"
+              "\"INDIVIDUAL_ENROLLMENT_DISABLED\":1},"
+              "\"enrollments\":{\"GROUP fleet-int-a\":29,"
+              "\"GROUP fleet-int-b\":10,\"GROUP fleet-sub-b1\":10,"
+              "\"INDIVIDUAL dev-a1-000\":1}}}");
   }
   Result r = RunTool(
-      absl::StrCat("lint --policy=", Scenario("fleet"), "/policy.json", kAt,
-                   " --registrations=", records, " --max_registrations=4"));
-  EXPECT_EQ(r.status, 1) << r.out;  // the quota is full: an error
-  EXPECT_TRUE(absl::StrContains(
-      r.out, "warning ORPHANED_REGISTRATION registrations[1] (\"old-dev-9\")"))
-      << r.out;
-  EXPECT_TRUE(absl::StrContains(
-      r.out,
-      "warning ORPHANED_REGISTRATION registrations[3] (\"lost-individual\")"))
-      << r.out;
-  EXPECT_FALSE(absl::StrContains(r.out, "registrations[0]")) << r.out;
-  EXPECT_FALSE(absl::StrContains(r.out, "registrations[2]")) << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "error QUOTA")) << r.out;
+      absl::StrCat("audit --policy=", fleet.policy, " --devices=", fleet.dir));
+  ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_TRUE(
-      absl::StrContains(r.out, "4 registration records of a quota of 4"))
+      absl::StrContains(r.out, "devices: 50\n  ALLOW         39   78.0%"))
       << r.out;
-}
-
-TEST(LintTest, FleetFindings) {
-  Result r = RunTool(
-      absl::StrCat("lint --policy=", Scenario("fleet"), "/policy.json", kAt));
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(absl::StrContains(
-      r.out,
-      "info GROUP_THUMBPRINT_ONLY enrollmentGroups[\"contoso-factory-a\"]"))
-      << r.out;
-  EXPECT_TRUE(absl::StrContains(
-      r.out, "info GROUP_SHADOWED enrollmentGroups[\"contoso-root\"]"))
-      << r.out;
-  // Far in the future every certificate has expired.
-  r = RunTool(absl::StrCat("lint --policy=", Scenario("fleet"),
-                           "/policy.json --at=2099-01-01T00:00:00Z"));
-  EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "error CERTIFICATE_EXPIRED")) << r.out;
-}
-
-TEST(GraphTest, FleetHierarchyWithDeviceCounts) {
-  Result r =
-      RunTool(absl::StrCat("graph --policy=", Scenario("fleet"),
-                           "/policy.json --devices=", Scenario("fleet"), kAt));
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(absl::StartsWith(r.out, "digraph trust {")) << r.out;
-  EXPECT_TRUE(absl::StrContains(
-      r.out,
-      "Contoso Intermediate CA 2\\ngroup contoso-factory-b (primary)"
-      "\\ndisabled\\ndevices: 2 (0 allowed)\", fillcolor=lightcoral"))
-      << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "n2 -> n1;")) << r.out;
-  r = RunTool(absl::StrCat("graph --policy=", Scenario("fleet"),
-                           "/policy.json --format=json"));
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_TRUE(absl::StrContains(
-      r.out, "\"enrollment\":\"contoso-factory-b\",\"enabled\":false"))
-      << r.out;
-  EXPECT_TRUE(
-      absl::StrContains(r.out, "\"edges\":[{\"from\":\"n2\",\"to\":\"n1\"}]"))
-      << r.out;
-}
-
-TEST(GraphTest, SvgWhenDotIsInstalled) {
-  if (std::system("command -v dot >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "Graphviz dot is not installed";
-  }
-  const std::string svg = TempPath("fleet.svg");
-  Result r = RunTool(absl::StrCat("graph --policy=", Scenario("fleet"),
-                                  "/policy.json --out=", svg));
-  ASSERT_EQ(r.status, 0) << r.out;
-  auto text = ReadFile(svg);
-  ASSERT_TRUE(text.ok());
-  EXPECT_TRUE(absl::StrContains(*text, "<svg")) << *text;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "tools/conformance_command.h"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -8,12 +9,14 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -131,6 +134,20 @@ std::string SkipReason(const Struct& c, const CaseIndex& index,
         cell("device_relevance").empty() ? "unknown" : cell("device_relevance"),
         ")");
   }
+  // limbo-schema.json: "Consumers that don't understand a given feature
+  // should skip tests that are marked with it." The features chaintrust
+  // implements; has-crl and the policy features are skipped below anyway.
+  static const auto* const kUnderstood = new std::set<std::string>{
+      "name-constraint-dn", "max-chain-depth",
+      "pedantic-webpki-subscriber-key", "denial-of-service", "has-crl",
+      "has-policy-constraints"};
+  for (const std::string& feature : StringList(c, "features")) {
+    if (kUnderstood->count(feature) == 0) {
+      return absl::StrCat("feature \"", feature,
+                          "\" is not implemented (limbo: skip features the "
+                          "consumer does not implement)");
+    }
+  }
   const auto conflicts = StringList(c, "conflicts_with");
   if (absl::StartsWith(id, "webpki::") && !conflicts.empty()) {
     return absl::StrCat("CA/B Forum (webpki) profile; conflicts with ",
@@ -172,10 +189,40 @@ int MaxDepth(const Struct& c) {
   return static_cast<int>(v->number_value());
 }
 
+// One path-validation case, whatever suite it came from. Each PEM text may
+// hold several certificates.
+struct ChainCase {
+  std::vector<std::string> trusted;
+  std::string leaf;
+  std::vector<std::string> untrusted;
+  absl::Time at;
+  int max_depth = -1;   // intermediates, as OpenSSL's depth; -1: none
+  std::string eku_oid;  // required EKU, dotted; empty: none
+  bool allow_ca_leaf = true;
+  // The OpenSSL reference column's settings.
+  unsigned long openssl_flags = X509_V_FLAG_PARTIAL_CHAIN;  // NOLINT
+  int openssl_auth_level = 1;
+  bool openssl_aux_trust = false;  // read trusted PEMs as TRUSTED CERTIFICATE
+};
+
+ChainCase FromLimbo(const Struct& c, absl::Time at) {
+  ChainCase out;
+  out.trusted = StringList(c, "trusted_certs");
+  out.leaf = StringField(c, "peer_certificate");
+  out.untrusted = StringList(c, "untrusted_intermediates");
+  out.at = at;
+  out.max_depth = MaxDepth(c);
+  const auto ekus = StringList(c, "extended_key_usage");
+  if (!ekus.empty()) out.eku_oid = EkuOid(ekus[0]);
+  out.openssl_flags = X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_X509_STRICT;
+  out.openssl_auth_level = 2;
+  return out;
+}
+
 // ---- The engine's answer. ----
 
 // Returns "SUCCESS" or "FAILURE" and sets `why`.
-std::string RunEngine(const Struct& c, absl::Time at, std::string* why) {
+std::string RunEngine(const ChainCase& c, std::string* why) {
   // Each trusted certificate becomes an enabled X.509 enrollment group; one
   // the Builder rejects (e.g. not a CA) is left out, and a case with no
   // acceptable anchor is rejected.
@@ -183,7 +230,21 @@ std::string RunEngine(const Struct& c, absl::Time at, std::string* why) {
   int accepted = 0;
   std::string rejected;
   int n = 0;
-  for (const std::string& pem : StringList(c, "trusted_certs")) {
+  std::vector<std::string> trusted;
+  for (const std::string& text : c.trusted) {
+    auto ders = PemToDer(text);
+    if (!ders.ok()) {
+      absl::StrAppend(&rejected, rejected.empty() ? "" : "; ",
+                      ders.status().message());
+      continue;
+    }
+    for (const std::string& der : *ders) {
+      trusted.push_back(absl::StrCat("-----BEGIN CERTIFICATE-----\n",
+                                     absl::Base64Escape(der),
+                                     "\n-----END CERTIFICATE-----\n"));
+    }
+  }
+  for (const std::string& pem : trusted) {
     EnrollmentGroupSpec spec;
     spec.group_id = absl::StrCat("anchor-", n++);
     spec.primary_certificate.text = pem;
@@ -199,8 +260,11 @@ std::string RunEngine(const Struct& c, absl::Time at, std::string* why) {
     ++accepted;
   }
   if (accepted == 0) {
-    *why = absl::StrCat("no trusted certificate is a valid group certificate: ",
-                        rejected);
+    *why = c.trusted.empty()
+               ? std::string("no trust anchor")
+               : absl::StrCat(
+                     "no trusted certificate is a valid group certificate: ",
+                     rejected);
     return std::string(kFailure);
   }
   auto snapshot = std::move(builder).Build();
@@ -209,30 +273,27 @@ std::string RunEngine(const Struct& c, absl::Time at, std::string* why) {
     return std::string(kFailure);
   }
   std::vector<std::string> ders;
-  std::vector<std::string> pems = {StringField(c, "peer_certificate")};
-  for (const std::string& p : StringList(c, "untrusted_intermediates")) {
-    pems.push_back(p);
-  }
-  for (const std::string& pem : pems) {
-    auto der = PemToDer(pem);
-    if (!der.ok() || der->size() != 1) {
+  std::vector<std::string> pems = {c.leaf};
+  for (const std::string& p : c.untrusted) pems.push_back(p);
+  for (size_t i = 0; i < pems.size(); ++i) {
+    auto der = PemToDer(pems[i]);
+    if (!der.ok() || (i == 0 && der->size() != 1)) {
       *why = absl::StrCat(
           "PEM: ", der.ok() ? "not one certificate" : der.status().message());
       return std::string(kFailure);
     }
-    ders.push_back((*der)[0]);
+    for (std::string& d : *der) ders.push_back(std::move(d));
   }
   Attestation attestation;
   for (const std::string& d : ders) attestation.chain.push_back(d);
-  attestation.at = at;
+  attestation.at = c.at;
   ResolverOptions options;
   options.check_registration_id = false;
-  // limbo's max_chain_depth counts intermediates (as OpenSSL's depth does);
+  // max_depth counts intermediates (as OpenSSL's depth does);
   // max_chain_length counts the leaf and the anchor too.
-  const int depth = MaxDepth(c);
-  if (depth >= 0) options.max_chain_length = depth + 2;
-  const auto ekus = StringList(c, "extended_key_usage");
-  if (!ekus.empty()) options.required_eku = EkuOid(ekus[0]);
+  if (c.max_depth >= 0) options.max_chain_length = c.max_depth + 2;
+  options.required_eku = c.eku_oid;
+  options.allow_ca_leaf = c.allow_ca_leaf;
   Decision decision;
   Resolve(**snapshot, attestation, options, nullptr, &decision);
   *why = std::string(ReasonName(decision.reason()));
@@ -262,36 +323,55 @@ X509Ptr ReadPem(const std::string& pem) {
   return X509Ptr(x);
 }
 
-std::string RunOpenSsl(const Struct& c, absl::Time at) {
+// Every certificate in `pem` (TRUSTED CERTIFICATE blocks too when `aux`).
+std::vector<X509Ptr> ReadAllPem(const std::string& pem, bool aux) {
+  std::vector<X509Ptr> out;
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return out;
+  while (true) {
+    X509* x = aux ? PEM_read_bio_X509_AUX(bio, nullptr, nullptr, nullptr)
+                  : PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    if (x == nullptr) break;
+    out.emplace_back(x);
+  }
+  ERR_clear_error();
+  BIO_free(bio);
+  return out;
+}
+
+std::string RunOpenSsl(const ChainCase& c) {
   X509_STORE* store = X509_STORE_new();
   STACK_OF(X509)* untrusted = sk_X509_new_null();
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
   std::string result = "ERROR";
   std::vector<X509Ptr> held;
-  X509Ptr leaf = ReadPem(StringField(c, "peer_certificate"));
+  X509Ptr leaf = ReadPem(c.leaf);
   bool ok = store != nullptr && untrusted != nullptr && ctx != nullptr &&
             leaf != nullptr;
-  for (const std::string& pem : StringList(c, "trusted_certs")) {
-    X509Ptr x = ReadPem(pem);
-    ok = ok && x != nullptr && X509_STORE_add_cert(store, x.get()) == 1;
-    held.push_back(std::move(x));
+  for (const std::string& pem : c.trusted) {
+    std::vector<X509Ptr> xs = ReadAllPem(pem, c.openssl_aux_trust);
+    ok = ok && !xs.empty();
+    for (X509Ptr& x : xs) {
+      ok = ok && X509_STORE_add_cert(store, x.get()) == 1;
+      held.push_back(std::move(x));
+    }
   }
-  for (const std::string& pem : StringList(c, "untrusted_intermediates")) {
-    X509Ptr x = ReadPem(pem);
-    ok = ok && x != nullptr && sk_X509_push(untrusted, x.get()) > 0;
-    held.push_back(std::move(x));
+  for (const std::string& pem : c.untrusted) {
+    std::vector<X509Ptr> xs = ReadAllPem(pem, false);
+    ok = ok && !xs.empty();
+    for (X509Ptr& x : xs) {
+      ok = ok && sk_X509_push(untrusted, x.get()) > 0;
+      held.push_back(std::move(x));
+    }
   }
   if (ok && X509_STORE_CTX_init(ctx, store, leaf.get(), untrusted) == 1) {
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx);
-    X509_VERIFY_PARAM_set_flags(
-        param, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_X509_STRICT);
-    X509_VERIFY_PARAM_set_time(param, absl::ToTimeT(at));
-    X509_VERIFY_PARAM_set_auth_level(param, 2);
-    const int depth = MaxDepth(c);
-    if (depth >= 0) X509_VERIFY_PARAM_set_depth(param, depth);
-    const auto ekus = StringList(c, "extended_key_usage");
-    if (!ekus.empty()) {
-      const std::string oid = EkuOid(ekus[0]);
+    X509_VERIFY_PARAM_set_flags(param, c.openssl_flags);
+    X509_VERIFY_PARAM_set_time(param, absl::ToTimeT(c.at));
+    X509_VERIFY_PARAM_set_auth_level(param, c.openssl_auth_level);
+    if (c.max_depth >= 0) X509_VERIFY_PARAM_set_depth(param, c.max_depth);
+    if (!c.eku_oid.empty()) {
+      const std::string& oid = c.eku_oid;
       if (oid == kEkuServerAuth) {
         X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
       } else if (oid == kEkuClientAuth) {
@@ -392,9 +472,235 @@ absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
       r.outcome = "skip";
       r.reason = skip;
     } else {
-      r.actual = RunEngine(c, *at, &r.reason);
-      r.openssl = RunOpenSsl(c, *at);
+      const ChainCase chain_case = FromLimbo(c, *at);
+      r.actual = RunEngine(chain_case, &r.reason);
+      r.openssl = RunOpenSsl(chain_case);
       r.outcome = r.actual == r.expected ? "pass" : "fail";
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+
+// The directory part of `path` ("." when none).
+std::string DirName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+absl::StatusOr<Struct> ReadJsonFile(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  Struct root;
+  auto parsed = google::protobuf::util::JsonStringToMessage(*text, &root);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not JSON: ", parsed.ToString()));
+  }
+  return root;
+}
+
+void RunCase(const ChainCase& chain_case, CaseResult* r) {
+  r->actual = RunEngine(chain_case, &r->reason);
+  r->openssl = RunOpenSsl(chain_case);
+  r->outcome = r->actual == r->expected ? "pass" : "fail";
+}
+
+// BoringSSL's verify_certificate_chain_unittest corpus, through the
+// index.json beside its data/ folder (one entry per .test file).
+absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir) {
+  auto root = ReadJsonFile(dir + "/index.json");
+  if (!root.ok()) return root.status();
+  const Value* cases = Field(*root, "testcases");
+  if (cases == nullptr || !cases->has_list_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(dir, "/index.json: no \"testcases\" list"));
+  }
+  std::vector<CaseResult> results;
+  for (const Value& v : cases->list_value().values()) {
+    if (!v.has_struct_value()) continue;
+    const Struct& c = v.struct_value();
+    CaseResult r;
+    r.id = StringField(c, "id");
+    r.expected = StringField(c, "expected_result");
+    const std::string trust = StringField(c, "last_cert_trust");
+    const std::string purpose = StringField(c, "key_purpose");
+    std::string skip;
+    ChainCase chain_case;
+    if (absl::StartsWith(trust, "TRUSTED_LEAF") ||
+        trust == "TRUSTED_ANCHOR_OR_LEAF") {
+      skip = absl::StrCat(trust,
+                          ": a directly trusted leaf is an individual "
+                          "enrollment (thumbprint), not path validation");
+    } else if (absl::StartsWith(purpose, "MLS_") ||
+               absl::StartsWith(purpose, "C2PA_")) {
+      skip = absl::StrCat("key_purpose ", purpose,
+                          " has no device counterpart");
+    } else if (absl::StartsWith(r.id, "polic") ||
+               !StringField(c, "expected_user_constrained_policy_set")
+                    .empty()) {
+      skip = "certificate policies are not implemented";
+    }
+    auto at = ParseRfc3339(StringField(c, "validation_time"));
+    if (skip.empty() && !at.ok()) {
+      skip = absl::StrCat("validation_time: ", at.status().message());
+    }
+    std::vector<std::string> ders;
+    if (skip.empty()) {
+      auto text =
+          ReadFile(absl::StrCat(dir, "/", StringField(c, "chain_file")));
+      auto parsed = text.ok() ? PemToDer(*text)
+                              : absl::StatusOr<std::vector<std::string>>(
+                                    text.status());
+      if (!parsed.ok() || parsed->empty()) {
+        skip = absl::StrCat("chain file: ", parsed.ok()
+                                                ? "no certificate"
+                                                : parsed.status().message());
+      } else {
+        ders = *std::move(parsed);
+      }
+    }
+    if (!skip.empty()) {
+      r.outcome = "skip";
+      r.reason = skip;
+      results.push_back(std::move(r));
+      continue;
+    }
+    const auto pem = [](const std::string& der) {
+      return absl::StrCat("-----BEGIN CERTIFICATE-----\n",
+                          absl::Base64Escape(der),
+                          "\n-----END CERTIFICATE-----\n");
+    };
+    chain_case.leaf = pem(ders[0]);
+    for (size_t i = 1; i + 1 < ders.size(); ++i) {
+      chain_case.untrusted.push_back(pem(ders[i]));
+    }
+    // DISTRUSTED / UNSPECIFIED: the last certificate is no anchor.
+    if (ders.size() > 1) {
+      if (absl::StartsWith(trust, "TRUSTED_ANCHOR")) {
+        chain_case.trusted.push_back(pem(ders.back()));
+      } else {
+        chain_case.untrusted.push_back(pem(ders.back()));
+      }
+    }
+    chain_case.at = *at;
+    if (absl::StartsWith(purpose, "CLIENT_AUTH")) {
+      chain_case.eku_oid = std::string(kEkuClientAuth);
+    } else if (absl::StartsWith(purpose, "SERVER_AUTH")) {
+      chain_case.eku_oid = std::string(kEkuServerAuth);
+    }
+    // *_STRICT: the target must be an end entity (as ResolverOptions::
+    // allow_ca_leaf = false).
+    chain_case.allow_ca_leaf = !absl::StrContains(purpose, "_STRICT");
+    chain_case.openssl_flags = X509_V_FLAG_PARTIAL_CHAIN;
+    chain_case.openssl_auth_level = 1;
+    RunCase(chain_case, &r);
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+// OpenSSL's test/recipes/25-test_verify.t cases (cases.json, certificate
+// files under certs/ beside it).
+absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
+    const std::string& path) {
+  auto root = ReadJsonFile(path);
+  if (!root.ok()) return root.status();
+  const std::string dir = DirName(path);
+  const Value* cases = Field(*root, "cases");
+  if (cases == nullptr || !cases->has_list_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": no \"cases\" list"));
+  }
+  std::vector<CaseResult> results;
+  for (const Value& v : cases->list_value().values()) {
+    if (!v.has_struct_value()) continue;
+    const Struct& c = v.struct_value();
+    CaseResult r;
+    r.id = absl::StrCat(StringField(c, "id"), " ",
+                        StringField(c, "description"));
+    r.expected =
+        StringField(c, "expected") == "ACCEPT" ? "SUCCESS" : "FAILURE";
+    ChainCase chain_case;
+    chain_case.at = absl::Now();
+    chain_case.openssl_flags = 0;
+    chain_case.openssl_auth_level = 1;
+    std::string skip;
+    const std::string purpose = StringField(c, "purpose");
+    if (purpose == "sslserver") {
+      chain_case.eku_oid = std::string(kEkuServerAuth);
+    } else if (purpose == "sslclient") {
+      chain_case.eku_oid = std::string(kEkuClientAuth);
+    } else if (!purpose.empty()) {
+      skip = absl::StrCat("purpose ", purpose, " has no device counterpart");
+    }
+    const Value* aux = Field(c, "requires_openssl_aux_trust");
+    if (skip.empty() && aux != nullptr && aux->bool_value()) {
+      skip = "OpenSSL auxiliary trust settings (TRUSTED CERTIFICATE PEM) are "
+             "OpenSSL's trust model";
+    }
+    const std::vector<std::string> options = StringList(c, "extra_options");
+    for (size_t i = 0; i < options.size() && skip.empty(); ++i) {
+      const std::string& o = options[i];
+      const std::string next = i + 1 < options.size() ? options[i + 1] : "";
+      if (o == "-partial_chain") {
+        chain_case.openssl_flags |= X509_V_FLAG_PARTIAL_CHAIN;
+      } else if (o == "-x509_strict") {
+        chain_case.openssl_flags |= X509_V_FLAG_X509_STRICT;
+      } else if (o == "-auth_level") {
+        int level = 1;
+        if (absl::SimpleAtoi(next, &level)) {
+          chain_case.openssl_auth_level = level;
+        }
+        ++i;
+      } else if (o == "-verify_depth") {
+        int depth = -1;
+        if (absl::SimpleAtoi(next, &depth)) chain_case.max_depth = depth;
+        ++i;
+      } else if (o == "-attime") {
+        int64_t t = 0;
+        if (absl::SimpleAtoi(next, &t)) {
+          chain_case.at = absl::FromUnixSeconds(t);
+        }
+        ++i;
+      } else {
+        skip = absl::StrCat("option ", o,
+                            " (certificate policies, proxy certificates, "
+                            "SM2 ids, ...) is not implemented");
+      }
+    }
+    const Value* files = Field(c, "files");
+    if (skip.empty() && (files == nullptr || !files->has_struct_value())) {
+      skip = "no files";
+    }
+    if (skip.empty()) {
+      const Struct& f = files->struct_value();
+      auto read = [&](const std::string& name, std::string* out) {
+        auto text = ReadFile(absl::StrCat(dir, "/", name));
+        if (!text.ok()) return false;
+        *out = *std::move(text);
+        return true;
+      };
+      // A missing file is what upstream's REJECT then means: nothing to
+      // verify (e.g. pc6-cert.pem); the engine's answer is FAILURE.
+      if (!read(StringField(f, "leaf"), &chain_case.leaf)) {
+        chain_case.leaf.clear();
+      }
+      for (const std::string& name : StringList(f, "trusted")) {
+        std::string text;
+        if (read(name, &text)) chain_case.trusted.push_back(text);
+      }
+      for (const std::string& name : StringList(f, "untrusted")) {
+        std::string text;
+        if (read(name, &text)) chain_case.untrusted.push_back(text);
+      }
+    }
+    if (!skip.empty()) {
+      r.outcome = "skip";
+      r.reason = skip;
+    } else {
+      RunCase(chain_case, &r);
     }
     results.push_back(std::move(r));
   }
@@ -431,22 +737,37 @@ void Report(const std::string& suite, const std::vector<CaseResult>& results,
       if (r.outcome != "skip") continue;
       std::cout << "SKIP " << r.id << ": " << r.reason << "\n";
     }
-    std::cout << suite << " device-relevant (device_relevance=high): "
+    if (t.relevant_total > 0) {
+      std::cout << suite << " device-relevant (device_relevance=high): "
               << t.relevant_agree << "/" << t.relevant_ran
               << " agree with expected (" << t.relevant_total - t.relevant_ran
               << " of " << t.relevant_total << " skipped); openssl agrees on "
               << t.relevant_openssl_agree << "/" << t.relevant_ran << "\n";
+    }
+    int openssl_agree = 0, ran = 0;
+    for (const CaseResult& r : results) {
+      if (r.outcome == "skip") continue;
+      ++ran;
+      if (r.openssl == r.expected) ++openssl_agree;
+    }
+    std::cout << suite << ": " << t.passed << "/" << ran
+              << " agree with expected; openssl agrees on " << openssl_agree
+              << "/" << ran << "\n";
   }
   all->passed += t.passed;
   all->failed += t.failed;
   all->skipped += t.skipped;
 }
 
+int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
+                  Totals* all);
+
 }  // namespace
 
 int RunConformance(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(
-      args, {"limbo", "case_index", "format", "device_relevant_only"});
+      args, {"limbo", "case_index", "format", "device_relevant_only",
+             "boringssl", "openssl"});
   auto fail = [](absl::string_view message) {
     std::cerr << "chaintrust conformance: " << message << "\n";
     return kExitError;
@@ -465,9 +786,43 @@ int RunConformance(const std::vector<std::string>& args) {
   if (relevant != "true" && relevant != "false") {
     return fail("--device_relevant_only takes true or false");
   }
-  if (!flags->Has("limbo")) return fail("needs --limbo=FILE.json");
-  const std::string limbo = flags->Get("limbo");
-  std::string index = flags->Get("case_index");
+  if (!flags->Has("limbo") && !flags->Has("boringssl") &&
+      !flags->Has("openssl")) {
+    return fail(
+        "needs --limbo=FILE.json, --boringssl=DIR and/or --openssl=FILE.json");
+  }
+  Totals all;
+  const bool json = format == "json";
+  if (flags->Has("limbo")) {
+    const int status = RunLimboSuite(*flags, relevant == "true", json, &all);
+    if (status != 0) return status;
+  }
+  if (flags->Has("boringssl")) {
+    auto results = RunBoringSsl(flags->Get("boringssl"));
+    if (!results.ok()) return fail(results.status().message());
+    Report("boringssl", *results, json, &all);
+  }
+  if (flags->Has("openssl")) {
+    auto results = RunOpenSslSuite(flags->Get("openssl"));
+    if (!results.ok()) return fail(results.status().message());
+    Report("openssl", *results, json, &all);
+  }
+  std::cout << all.passed << " passed, " << all.failed << " failed, "
+            << all.skipped << " skipped\n";
+  return 0;
+}
+
+namespace {
+
+int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
+                  Totals* all) {
+  auto fail = [](absl::string_view message) {
+    std::cerr << "chaintrust conformance: " << message << "\n";
+    return kExitError;
+  };
+  const std::string relevant = device_relevant_only ? "true" : "false";
+  const std::string limbo = flags.Get("limbo");
+  std::string index = flags.Get("case_index");
   if (index.empty()) {
     // case-index.csv beside the suite file, when there is one.
     const size_t slash = limbo.rfind('/');
@@ -483,11 +838,10 @@ int RunConformance(const std::vector<std::string>& args) {
   }
   auto results = RunLimbo(limbo, index, relevant == "true");
   if (!results.ok()) return fail(results.status().message());
-  Totals all;
-  Report("x509-limbo", *results, format == "json", &all);
-  std::cout << all.passed << " passed, " << all.failed << " failed, "
-            << all.skipped << " skipped\n";
+  Report("x509-limbo", *results, json, all);
   return 0;
 }
+
+}  // namespace
 
 }  // namespace chaintrust::cli

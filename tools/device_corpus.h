@@ -34,6 +34,13 @@ namespace chaintrust::cli {
 struct CorpusDevice {
   std::string id;
   DeviceInput input;  // input.at is set by DecideCorpus
+  // JSONL: the raw line and its number until Parse() fills the fields.
+  std::string raw;
+  size_t line = 0;
+  // Free for DecideOptions::prepare to fill on a worker thread (e.g. the
+  // rendered output line), read by the sink.
+  std::string annotation;
+  std::vector<std::string> notes;
 };
 
 class DeviceCorpus {
@@ -43,8 +50,16 @@ class DeviceCorpus {
   ~DeviceCorpus();
 
   // Replaces `batch` with up to `max` next devices; an empty batch means the
-  // end. Errors name the file (and line).
+  // end. Errors name the file (and line). JSONL records are only read here
+  // (device->raw); Parse() decodes them, on any thread.
   absl::Status NextBatch(size_t max, std::vector<CorpusDevice>* batch);
+
+  // Decodes device->raw (a JSONL record) into its fields; a no-op for a
+  // device read from a directory. Thread-safe. Errors name file and line.
+  absl::Status Parse(CorpusDevice* device) const;
+
+  // How far through the corpus reading is, in [0, 1].
+  double Fraction();
 
  private:
   DeviceCorpus() = default;
@@ -54,6 +69,7 @@ class DeviceCorpus {
   size_t next_file_ = 0;
   std::ifstream jsonl_;
   size_t line_ = 0;
+  double jsonl_bytes_ = 0;
 };
 
 // Called once per device, in corpus order, with one decision per snapshot.
@@ -66,11 +82,20 @@ struct DecideOptions {
   int threads = 2;
   // Prints a progress line on stderr (only when stderr is a terminal).
   bool progress = true;
+  // Optional: called on the worker threads for each device right after it is
+  // decided, before the sink sees it, so that per-device work (rendering
+  // JSON, comparing decisions) uses every thread. May write
+  // device->annotation and device->notes (cleared before each call); must be
+  // thread-safe.
+  std::function<void(CorpusDevice* device,
+                     absl::Span<const Decision> decisions)>
+      prepare;
 };
 
 // Decides every device of the corpus at `path` against each of `snapshots`
 // (one Engine per snapshot, one Evaluator per thread), calling `sink` for
-// each device in corpus order. Returns the number of devices.
+// each device in corpus order, on the calling thread. Returns the number of
+// devices. Memory stays bounded by the batch size whatever the corpus size.
 absl::StatusOr<size_t> DecideCorpus(const std::string& path,
                                     const std::vector<SnapshotPtr>& snapshots,
                                     const DecideOptions& options,

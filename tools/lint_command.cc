@@ -1,5 +1,6 @@
 #include "tools/lint_command.h"
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <set>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -184,15 +186,31 @@ int RunLint(const std::vector<std::string>& args) {
         }
       }
       if (!children.empty()) {
+        // Disabling a group whose children have enabled groups revokes
+        // nothing below them: the nearest group decides.
+        bool enabled_child = false;
+        for (const EnrollmentGroup& h : snapshot.enrollment_groups()) {
+          for (const std::string& c : children) {
+            if (h.enabled && absl::StartsWith(c, h.group_id + " (")) {
+              enabled_child = true;
+            }
+          }
+        }
+        const bool revokes_nothing = !g.enabled && enabled_child;
         findings.push_back(
-            {"info", "GROUP_SHADOWED", entry,
-             absl::StrCat("every CA certificate below \"",
-                          gc.certificate->subject_common_name(),
-                          "\" known in the set has its own group (",
-                          absl::StrJoin(children, ", "),
-                          "), which decides first: this group decides only "
-                          "for devices its certificate issues directly, and "
-                          "for devices of a child group that is deleted")});
+            {revokes_nothing ? "warning" : "info", "GROUP_SHADOWED", entry,
+             absl::StrCat(
+                 "every CA certificate below \"",
+                 gc.certificate->subject_common_name(),
+                 "\" known in the set has its own group (",
+                 absl::StrJoin(children, ", "),
+                 "), which decides first: this group decides only for "
+                 "devices its certificate issues directly, and for devices "
+                 "of a child group that is deleted",
+                 revokes_nothing
+                     ? "; it is disabled, but the devices of its enabled "
+                       "child groups stay allowed"
+                     : "")});
       }
     }
     (void)any_body;
@@ -288,6 +306,7 @@ int RunLint(const std::vector<std::string>& args) {
       individuals.insert(absl::AsciiStrToLower(e.registration_id()));
     }
     const auto& records = root.list_value().values();
+    int64_t orphans = 0;
     for (int i = 0; i < records.size(); ++i) {
       const std::string where = absl::StrCat(path, ": [", i, "]");
       if (records[i].kind_case() != google::protobuf::Value::kStructValue) {
@@ -317,6 +336,7 @@ int RunLint(const std::vector<std::string>& args) {
           absl::StrCat("registrations[", i, "] (\"", id, "\")");
       if (!group.empty()) {
         if (!groups.count(group)) {
+          ++orphans;
           findings.push_back(
               {"warning", "ORPHANED_REGISTRATION", entry,
                absl::StrCat("registered through enrollment group \"", group,
@@ -324,6 +344,7 @@ int RunLint(const std::vector<std::string>& args) {
                             "counts against the quota")});
         }
       } else if (!individuals.count(absl::AsciiStrToLower(id))) {
+        ++orphans;
         findings.push_back(
             {"warning", "ORPHANED_REGISTRATION", entry,
              "registered through an individual enrollment that no longer "
@@ -331,9 +352,13 @@ int RunLint(const std::vector<std::string>& args) {
       }
     }
     const int64_t n = records.size();
-    const std::string msg =
+    std::string msg =
         absl::StrCat(n, " registration records of a quota of ", quota, " (",
-                     quota - n, " left)");
+                     std::max<int64_t>(0, quota - n), " left)");
+    if (orphans > 0) {
+      absl::StrAppend(&msg, "; deleting the ", orphans,
+                      " orphaned records would free as many");
+    }
     const char* severity =
         n >= quota ? "error" : (n * 10 > quota * 9 ? "warning" : "info");
     findings.push_back({severity, "QUOTA", path, msg});

@@ -12,6 +12,8 @@ if [[ ! -d "${suites}" ]]; then
 fi
 suites="$(cd "${suites}" && pwd)"
 limbo="${suites}/x509-limbo/limbo.json"
+boringssl="${suites}/boringssl-verify-certificate-chain"
+openssl_cases="${suites}/openssl-test-verify/cases.json"
 baseline="${root}/tools/conformance_baseline.txt"
 
 minimum() {
@@ -23,7 +25,7 @@ run() {
   local out
   out="$(cd "${root}" && bazel run --ui_event_filters=-info,-stdout \
       --noshow_progress //tools:chaintrust -- conformance "$@")"
-  echo "${out}" | grep -E '^(FAIL|x509-limbo|==)' >&2 || true
+  echo "${out}" | grep -E '^(FAIL|x509-limbo|boringssl|openssl|==)' >&2 || true
   echo "${out}" | tail -n 1 >&2
   echo "${out}" | tail -n 1 | awk '{ print $1 }'
 }
@@ -46,4 +48,6 @@ check() {
 check x509-limbo "$(run --limbo="${limbo}")"
 check x509-limbo-device-high \
   "$(run --limbo="${limbo}" --device_relevant_only)"
+check boringssl "$(run --boringssl="${boringssl}")"
+check openssl "$(run --openssl="${openssl_cases}")"
 exit "${status}"

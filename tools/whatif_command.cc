@@ -1,5 +1,6 @@
 #include "tools/whatif_command.h"
 
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -7,10 +8,12 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "engine/certificate.h"
 #include "engine/decision.h"
@@ -22,19 +25,10 @@
 namespace chaintrust::cli {
 namespace {
 
-struct Change {
-  std::string device;
-  std::string before_json, after_json;
-  std::string before_text, after_text;
-};
+constexpr absl::string_view kHigher = "stillEnrolledThroughHigherGroup";
+constexpr absl::string_view kRevoked = "stillAllowedAfterRevokingCa";
 
-struct Callout {
-  std::string device;
-  std::string group;       // the deleted / revoked group
-  std::string allowed_by;  // "GROUP contoso-root"
-};
-
-std::string Outcome(const Decision& d) {
+std::string OutcomeOf(const Decision& d) {
   std::string out =
       absl::StrCat(VerdictName(d.verdict()), " ", ReasonName(d.reason()));
   if (d.enrollment_kind() != EnrollmentKind::kNone) {
@@ -56,43 +50,16 @@ bool Changed(const Decision& a, const Decision& b) {
          a.enrollment_id() != b.enrollment_id();
 }
 
-// The SHA-256 of every certificate the device presents, plus the anchors
-// reachable from them by issuer name among `snapshot`'s group certificates.
-absl::flat_hash_set<Sha256Digest> ChainThumbprints(
-    const std::string& pem, const EnrollmentSnapshot& snapshot) {
-  absl::flat_hash_set<Sha256Digest> out;
-  auto ders = PemToDer(pem);
-  if (!ders.ok()) return out;
-  std::vector<const Certificate*> frontier;
-  std::vector<CertificatePtr> keep;
-  for (const std::string& der : *ders) {
-    auto cert = Certificate::Create(der);
-    if (!cert.ok()) continue;
-    out.insert((*cert)->sha256());
-    frontier.push_back(cert->get());
-    keep.push_back(*std::move(cert));
-  }
-  for (int depth = 0; depth < 12 && !frontier.empty(); ++depth) {
-    std::vector<const Certificate*> next;
-    for (const Certificate* c : frontier) {
-      if (c->self_issued()) continue;
-      for (const Certificate* issuer :
-           snapshot.FindCertificatesBySubject(c->issuer_der())) {
-        if (out.insert(issuer->sha256()).second) next.push_back(issuer);
-      }
-    }
-    frontier = std::move(next);
-  }
-  return out;
-}
-
 struct Comparison {
   SnapshotPtr before, after;
   std::set<std::string> deleted_groups;
   std::set<std::string> revoked_groups;  // disabled or deleted groups
+  std::vector<std::string> change;       // what changed, for the header
   std::string devices;
+  std::string out_path;
   absl::Time at;
   std::string format;
+  size_t sample = 5;
 };
 
 int Fail(absl::string_view command, absl::string_view message) {
@@ -100,129 +67,361 @@ int Fail(absl::string_view command, absl::string_view message) {
   return kExitError;
 }
 
-int Compare(absl::string_view command, const Comparison& c) {
-  // Thumbprint -> group id of every revoked group certificate.
-  std::map<Sha256Digest, std::string> revoked;
-  for (const EnrollmentGroup& g : c.before->enrollment_groups()) {
-    if (!c.revoked_groups.count(g.group_id)) continue;
-    for (const GroupCertificate& gc : g.certificates) {
-      revoked[gc.sha256] = g.group_id;
+// Which revoked groups' certificates lie on a device's path. Built once,
+// read-only during the corpus pass (so the worker threads share it).
+class RevokedCas {
+ public:
+  RevokedCas(const Comparison& c) : c_(c) {
+    for (const EnrollmentGroup& g : c.before->enrollment_groups()) {
+      if (!c.revoked_groups.count(g.group_id)) continue;
+      for (const GroupCertificate& gc : g.certificates) {
+        revoked_[gc.sha256] = g.group_id;
+      }
+    }
+    if (revoked_.empty()) return;
+    // For every group certificate with a body, in either policy: the first
+    // revoked group among itself and its ancestors (by signature).
+    for (const SnapshotPtr& snap : {c.before, c.after}) {
+      for (const EnrollmentGroup& g : snap->enrollment_groups()) {
+        for (const GroupCertificate& gc : g.certificates) {
+          if (gc.certificate == nullptr || reach_.count(gc.sha256)) continue;
+          reach_[gc.sha256] = FirstRevoked(*gc.certificate, {});
+        }
+      }
     }
   }
-  std::map<std::pair<std::string, std::string>, std::vector<Change>> groups;
-  std::vector<Callout> higher, still_allowed;
-  size_t changed = 0;
+
+  bool empty() const { return revoked_.empty(); }
+
+  // The revoked group whose CA is on the path of an ALLOWed device, or "".
+  std::string Find(const CorpusDevice& device, const Decision& before,
+                   const Decision& after) const {
+    // The path the engine built (up to the deciding group), both times.
+    const Sha256Digest* top = nullptr;
+    for (const Decision* d : {&before, &after}) {
+      for (const ExplanationStep& s : d->explanation()) {
+        if (s.step != StepId::kLookupGroup || !s.has_thumbprint) continue;
+        auto it = revoked_.find(s.thumbprint);
+        if (it != revoked_.end()) return it->second;
+        if (d == &after) top = &s.thumbprint;
+      }
+    }
+    // Above the deciding certificate: its known ancestors.
+    if (after.enrollment_kind() == EnrollmentKind::kGroup && top != nullptr) {
+      auto it = reach_.find(*top);
+      if (it != reach_.end()) return it->second;
+    }
+    // Individual enrollments (and thumbprint-only anchors): the presented
+    // chain and the anchors above it.
+    auto ders = PemToDer(device.input.chain_pem);
+    if (!ders.ok()) return "";
+    std::vector<CertificatePtr> certs;
+    for (const std::string& der : *ders) {
+      auto cert = Certificate::Create(der);
+      if (cert.ok()) certs.push_back(*std::move(cert));
+    }
+    for (const CertificatePtr& cert : certs) {
+      std::string found = FirstRevoked(*cert, certs);
+      if (!found.empty()) return found;
+    }
+    return "";
+  }
+
+ private:
+  // Breadth-first up from `cert` through issuers among `presented` and the
+  // group certificates of both policies, matched by name and signature.
+  std::string FirstRevoked(const Certificate& cert,
+                           const std::vector<CertificatePtr>& presented) const {
+    std::vector<const Certificate*> frontier = {&cert};
+    std::set<Sha256Digest> seen = {cert.sha256()};
+    for (int depth = 0; depth < 12 && !frontier.empty(); ++depth) {
+      std::vector<const Certificate*> next;
+      for (const Certificate* c : frontier) {
+        auto it = revoked_.find(c->sha256());
+        if (it != revoked_.end()) return it->second;
+        if (c->self_issued()) continue;
+        std::vector<const Certificate*> candidates;
+        for (const CertificatePtr& p : presented) candidates.push_back(p.get());
+        for (const SnapshotPtr& snap : {c_.before, c_.after}) {
+          for (const Certificate* a :
+               snap->FindCertificatesBySubject(c->issuer_der())) {
+            candidates.push_back(a);
+          }
+        }
+        for (const Certificate* issuer : candidates) {
+          if (issuer->subject_der() != c->issuer_der()) continue;
+          if (!seen.insert(issuer->sha256()).second) continue;
+          if (VerifySignedBy(*c, *issuer)) next.push_back(issuer);
+        }
+      }
+      frontier = std::move(next);
+    }
+    return "";
+  }
+
+  const Comparison& c_;
+  std::map<Sha256Digest, std::string> revoked_;  // thumbprint -> group
+  std::map<Sha256Digest, std::string> reach_;    // thumbprint -> group or ""
+};
+
+// Thumbprints of a group's certificates, per deleted group.
+using GroupCerts = std::map<std::string, std::set<Sha256Digest>>;
+
+// A device decided by a group the change deletes and ALLOWed afterwards by
+// a group above it on the same path (the deleted group's certificate is on
+// the path the engine walked before reaching the new group).
+bool ThroughHigherGroup(const GroupCerts& deleted, const Decision& before,
+                        const Decision& after) {
+  if (!after.allowed() || after.enrollment_kind() != EnrollmentKind::kGroup ||
+      before.enrollment_kind() != EnrollmentKind::kGroup ||
+      after.enrollment_id() == before.enrollment_id()) {
+    return false;
+  }
+  auto it = deleted.find(before.enrollment_id());
+  if (it == deleted.end()) return false;
+  for (const ExplanationStep& s : after.explanation()) {
+    if (s.step == StepId::kLookupGroup && s.has_thumbprint &&
+        it->second.count(s.thumbprint)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Counts plus a bounded sample: what the summary keeps per bucket, so that
+// memory does not grow with the fleet.
+struct Bucket {
+  size_t count = 0;
+  std::vector<std::string> sample;
+  std::string before_text, after_text;  // explanations of sample[0]
+  size_t was_denied = 0;                // kHigher: DENY before
+};
+
+std::string Indent(absl::string_view text, absl::string_view prefix) {
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    absl::StrAppend(&out, prefix, line, "\n");
+  }
+  return out;
+}
+
+std::string SampleJson(const std::vector<std::string>& sample) {
+  std::string out = "[";
+  for (size_t i = 0; i < sample.size(); ++i) {
+    absl::StrAppend(&out, i ? "," : "", JsonQuote(sample[i]));
+  }
+  return out + "]";
+}
+
+std::string SampleText(const Bucket& b) {
+  std::string out = absl::StrJoin(b.sample, ", ");
+  if (b.count > b.sample.size()) {
+    absl::StrAppend(&out, ", ... (", b.count - b.sample.size(), " more)");
+  }
+  return out;
+}
+
+std::string Plural(size_t n, absl::string_view word) {
+  return absl::StrCat(n, " ", word, n == 1 ? "" : "s");
+}
+
+int Compare(absl::string_view command, const Comparison& c) {
   const bool json = c.format == "json";
+  GroupCerts deleted;
+  for (const EnrollmentGroup& g : c.before->enrollment_groups()) {
+    if (!c.deleted_groups.count(g.group_id)) continue;
+    for (const GroupCertificate& gc : g.certificates) {
+      deleted[g.group_id].insert(gc.sha256);
+    }
+  }
+  const RevokedCas revoked(c);
+
+  std::ofstream file;
+  std::ostream* lines = nullptr;
+  if (!c.out_path.empty()) {
+    file.open(c.out_path, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      return Fail(command, absl::StrCat("--out: cannot write ", c.out_path));
+    }
+    lines = &file;
+  } else if (json) {
+    lines = &std::cout;
+  }
+  const bool write_lines = lines != nullptr;
+
+  // On the worker threads: the call-outs and the output line of each device
+  // that changes or is called out. notes = {kind, group, allowedBy}...
   DecideOptions options;
   options.at = c.at;
+  options.prepare = [&](CorpusDevice* device, absl::Span<const Decision> d) {
+    const Decision& before = d[0];
+    const Decision& after = d[1];
+    const bool changed = Changed(before, after);
+    if (ThroughHigherGroup(deleted, before, after)) {
+      device->notes = {std::string(kHigher), before.enrollment_id(),
+                       DecidedBy(after), before.allowed() ? "1" : "0"};
+    }
+    std::string revoked_group;
+    if (after.allowed() && !revoked.empty()) {
+      revoked_group = revoked.Find(*device, before, after);
+      if (!revoked_group.empty()) {
+        device->notes.insert(
+            device->notes.end(),
+            {std::string(kRevoked), revoked_group, DecidedBy(after), ""});
+      }
+    }
+    if (!write_lines || (!changed && device->notes.empty())) return;
+    std::string& line = device->annotation;
+    absl::StrAppend(
+        &line, "{\"device\":", JsonQuote(device->id),
+        ",\"changed\":", changed ? "true" : "false",
+        ",\"transition\":{\"before\":", JsonQuote(OutcomeOf(before)),
+        ",\"after\":", JsonQuote(OutcomeOf(after)), "}");
+    for (size_t i = 0; i + 4 <= device->notes.size(); i += 4) {
+      const auto& n = device->notes;
+      if (n[i] == kHigher) {
+        absl::StrAppend(
+            &line, ",\"", kHigher, "\":{\"deletedGroup\":", JsonQuote(n[i + 1]),
+            ",\"allowedBy\":", JsonQuote(n[i + 2]),
+            ",\"wasAllowed\":", n[i + 3] == "1" ? "true" : "false", "}");
+      } else {
+        absl::StrAppend(&line, ",\"", kRevoked,
+                        "\":{\"revokedGroup\":", JsonQuote(n[i + 1]),
+                        ",\"allowedBy\":", JsonQuote(n[i + 2]), "}");
+      }
+    }
+    absl::StrAppend(&line, ",\"before\":", RenderJson(before),
+                    ",\"after\":", RenderJson(after), "}\n");
+  };
+
+  // On this thread: counts and bounded samples only.
+  std::map<std::pair<std::string, std::string>, Bucket> transitions;
+  std::map<std::pair<std::string, std::string>, Bucket> higher, still;
+  size_t changed = 0, n_higher = 0, n_still = 0;
+  auto add = [&](Bucket* b, const std::string& id) {
+    ++b->count;
+    if (b->sample.size() < c.sample) b->sample.push_back(id);
+  };
   auto n = DecideCorpus(
       c.devices, {c.before, c.after}, options,
       [&](const CorpusDevice& device, absl::Span<const Decision> d) {
-        const Decision& before = d[0];
-        const Decision& after = d[1];
-        if (Changed(before, after)) {
+        if (write_lines) *lines << device.annotation;
+        if (Changed(d[0], d[1])) {
           ++changed;
-          Change ch;
-          ch.device = device.id;
-          if (json) {
-            ch.before_json = RenderJson(before);
-            ch.after_json = RenderJson(after);
-          } else {
-            ch.before_text = RenderText(before);
-            ch.after_text = RenderText(after);
+          Bucket& b = transitions[{OutcomeOf(d[0]), OutcomeOf(d[1])}];
+          if (b.count == 0 && !json) {
+            b.before_text = RenderText(d[0]);
+            b.after_text = RenderText(d[1]);
           }
-          groups[{Outcome(before), Outcome(after)}].push_back(std::move(ch));
-          if (after.allowed() &&
-              after.enrollment_kind() == EnrollmentKind::kGroup &&
-              before.enrollment_kind() == EnrollmentKind::kGroup &&
-              c.deleted_groups.count(before.enrollment_id()) &&
-              after.enrollment_id() != before.enrollment_id()) {
-            higher.push_back(
-                {device.id, before.enrollment_id(), DecidedBy(after)});
-          }
+          add(&b, device.id);
         }
-        if (after.allowed() && !revoked.empty() &&
-            !device.input.chain_pem.empty()) {
-          for (const Sha256Digest& t :
-               ChainThumbprints(device.input.chain_pem, *c.before)) {
-            auto it = revoked.find(t);
-            if (it != revoked.end()) {
-              still_allowed.push_back(
-                  {device.id, it->second, DecidedBy(after)});
-              break;
-            }
+        for (size_t i = 0; i + 4 <= device.notes.size(); i += 4) {
+          const auto& note = device.notes;
+          const bool is_higher = note[i] == kHigher;
+          Bucket& b = (is_higher ? higher : still)[{note[i + 1], note[i + 2]}];
+          add(&b, device.id);
+          if (is_higher) {
+            ++n_higher;
+            b.was_denied += note[i + 3] == "0";
+          } else {
+            ++n_still;
           }
         }
       });
   if (!n.ok()) return Fail(command, n.status().message());
+  if (file.is_open()) {
+    file.close();
+    if (!file) {
+      return Fail(command, absl::StrCat("--out: write failed: ", c.out_path));
+    }
+  }
 
   if (json) {
-    std::string out = absl::StrCat(
-        "{\"devices\":", *n, ",\"changed\":", changed, ",\"transitions\":[");
-    bool first_group = true;
-    for (const auto& [key, changes] : groups) {
-      absl::StrAppend(&out, first_group ? "" : ",",
-                      "{\"before\":", JsonQuote(key.first),
-                      ",\"after\":", JsonQuote(key.second),
-                      ",\"count\":", changes.size(), ",\"devices\":[");
-      first_group = false;
+    std::string out = absl::StrCat("{\"change\":[");
+    for (size_t i = 0; i < c.change.size(); ++i) {
+      absl::StrAppend(&out, i ? "," : "", JsonQuote(c.change[i]));
+    }
+    absl::StrAppend(&out, "],\"devices\":", *n, ",\"changed\":", changed,
+                    ",\"transitions\":[");
+    bool first = true;
+    for (const auto& [key, b] : transitions) {
+      absl::StrAppend(
+          &out, first ? "" : ",", "{\"before\":", JsonQuote(key.first),
+          ",\"after\":", JsonQuote(key.second), ",\"count\":", b.count,
+          ",\"sample\":", SampleJson(b.sample), "}");
+      first = false;
+    }
+    out += "]";
+    auto callouts = [&](absl::string_view name, const char* group_field,
+                        size_t total, const auto& buckets) {
+      absl::StrAppend(&out, ",\"", name, "\":{\"count\":", total,
+                      ",\"byGroup\":[");
       bool first = true;
-      for (const Change& ch : changes) {
-        absl::StrAppend(
-            &out, first ? "" : ",", "{\"device\":", JsonQuote(ch.device),
-            ",\"before\":", ch.before_json, ",\"after\":", ch.after_json, "}");
+      for (const auto& [key, b] : buckets) {
+        absl::StrAppend(&out, first ? "" : ",", "{\"", group_field,
+                        "\":", JsonQuote(key.first),
+                        ",\"allowedBy\":", JsonQuote(key.second),
+                        ",\"count\":", b.count);
+        if (name == kHigher) {
+          absl::StrAppend(&out, ",\"wereDenied\":", b.was_denied);
+        }
+        absl::StrAppend(&out, ",\"sample\":", SampleJson(b.sample), "}");
         first = false;
       }
       out += "]}";
-    }
-    auto callouts = [&](const char* name, const char* group_field,
-                        const std::vector<Callout>& list) {
-      absl::StrAppend(&out, ",", JsonQuote(name), ":[");
-      bool first = true;
-      for (const Callout& co : list) {
-        absl::StrAppend(&out, first ? "" : ",",
-                        "{\"device\":", JsonQuote(co.device), ",",
-                        JsonQuote(group_field), ":", JsonQuote(co.group),
-                        ",\"allowedBy\":", JsonQuote(co.allowed_by), "}");
-        first = false;
-      }
-      out += "]";
     };
-    out += "]";
-    callouts("stillEnrolledThroughHigherGroup", "deletedGroup", higher);
-    callouts("stillAllowedAfterRevokingCa", "revokedGroup", still_allowed);
+    callouts(kHigher, "deletedGroup", n_higher, higher);
+    callouts(kRevoked, "revokedGroup", n_still, still);
     out += "}";
-    std::cout << out << "\n";
+    std::cout << (write_lines && c.out_path.empty()
+                      ? absl::StrCat("{\"summary\":", out, "}")
+                      : out)
+              << "\n";
   } else {
-    std::cout << "devices: " << *n << "\nchanged: " << changed << "\n";
-    for (const auto& [key, changes] : groups) {
-      std::cout << "\n== " << key.first << "  ->  " << key.second << "  ("
-                << changes.size() << " device"
-                << (changes.size() == 1 ? "" : "s") << ")\n";
-      for (const Change& ch : changes) {
-        std::cout << "-- " << ch.device << "\n   before:\n"
-                  << ch.before_text << "   after:\n"
-                  << ch.after_text;
+    std::string out;
+    absl::StrAppend(&out, command, ": ", absl::StrJoin(c.change, ", "), "\n",
+                    "devices: ", *n, "   changed: ", changed,
+                    "   called out: ", n_higher, " (higher group), ", n_still,
+                    " (revoked CA)\n");
+    if (!c.out_path.empty()) {
+      absl::StrAppend(&out, "every changed or called-out device: ", c.out_path,
+                      "\n");
+    }
+    for (const auto& [key, b] : transitions) {
+      absl::StrAppend(&out, "\n== ", Plural(b.count, "device"),
+                      "\n   before: ", key.first, "\n   after:  ", key.second,
+                      "\n   ", SampleText(b), "\n   e.g. ", b.sample[0],
+                      " before:\n", Indent(b.before_text, "     "), "   e.g. ",
+                      b.sample[0], " after:\n", Indent(b.after_text, "     "));
+    }
+    if (n_higher > 0) {
+      absl::StrAppend(&out, "\n!! ", Plural(n_higher, "device"),
+                      " stay enrolled only through a higher group after the "
+                      "delete:\n");
+      for (const auto& [key, b] : higher) {
+        absl::StrAppend(&out, "   group ", key.first,
+                        " deleted -> now allowed by ", key.second, ": ",
+                        Plural(b.count, "device"));
+        if (b.was_denied > 0) {
+          absl::StrAppend(&out, " (", b.was_denied,
+                          " of them DENIED before: the delete re-enrolls "
+                          "them)");
+        }
+        absl::StrAppend(&out, "\n     ", SampleText(b), "\n");
       }
     }
-    if (!higher.empty()) {
-      std::cout << "\n!! still enrolled only through a higher group after a "
-                   "delete ("
-                << higher.size() << "):\n";
-      for (const Callout& co : higher) {
-        std::cout << "  " << co.device << ": group " << co.group
-                  << " deleted, now allowed by " << co.allowed_by << "\n";
+    if (n_still > 0) {
+      absl::StrAppend(&out, "\n!! ", Plural(n_still, "device"),
+                      " still allowed although a disabled or deleted "
+                      "group's CA is on their path:\n");
+      for (const auto& [key, b] : still) {
+        absl::StrAppend(&out, "   group ", key.first,
+                        " revoked -> still allowed by ", key.second, ": ",
+                        Plural(b.count, "device"), "\n     ", SampleText(b),
+                        "\n");
       }
     }
-    if (!still_allowed.empty()) {
-      std::cout << "\n!! still allowed although a disabled/deleted group's CA "
-                   "is in the chain ("
-                << still_allowed.size() << "):\n";
-      for (const Callout& co : still_allowed) {
-        std::cout << "  " << co.device << ": group " << co.group
-                  << " revoked, still allowed by " << co.allowed_by << "\n";
-      }
-    }
+    std::cout << out;
   }
   return std::cout.good() ? 0 : kExitError;
 }
@@ -234,6 +433,22 @@ absl::StatusOr<std::string> Format(const Flags& flags) {
         "--format=", format, " is not supported; use text or json"));
   }
   return format;
+}
+
+// --out and --sample, shared by whatif and diff.
+absl::Status OutputFlags(const Flags& flags, Comparison* c) {
+  c->out_path = flags.Get("out");
+  if (flags.Has("sample")) {
+    int sample = 0;
+    if (!absl::SimpleAtoi(flags.Get("sample"), &sample) || sample < 1 ||
+        sample > 10000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--sample=", flags.Get("sample"),
+                       ": expected a number of devices from 1 to 10000"));
+    }
+    c->sample = sample;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<absl::Time> At(const Flags& flags) {
@@ -250,10 +465,10 @@ absl::StatusOr<absl::Time> At(const Flags& flags) {
 
 int RunWhatIf(const std::vector<std::string>& args) {
   constexpr absl::string_view kCmd = "whatif";
-  auto flags = Flags::Parse(
-      args,
-      {"policy", "devices", "disable", "enable", "delete", "at", "format"},
-      {"disable", "enable", "delete"});
+  auto flags = Flags::Parse(args,
+                            {"policy", "devices", "disable", "enable", "delete",
+                             "at", "format", "out", "sample"},
+                            {"disable", "enable", "delete"});
   if (!flags.ok()) return Fail(kCmd, flags.status().message());
   if (!flags->positional().empty()) {
     return Fail(kCmd, absl::StrCat("takes no positional arguments (got \"",
@@ -263,6 +478,9 @@ int RunWhatIf(const std::vector<std::string>& args) {
   auto format = Format(*flags);
   if (!format.ok()) return Fail(kCmd, format.status().message());
   c.format = *format;
+  if (auto s = OutputFlags(*flags, &c); !s.ok()) {
+    return Fail(kCmd, s.message());
+  }
   auto at = At(*flags);
   if (!at.ok()) return Fail(kCmd, at.status().message());
   c.at = *at;
@@ -319,6 +537,7 @@ int RunWhatIf(const std::vector<std::string>& args) {
   };
   for (const char* op : {"disable", "enable", "delete"}) {
     for (const std::string& id : flags->GetAll(op)) {
+      c.change.push_back(absl::StrCat(op, " ", id));
       if (!edit(op, id)) {
         return Fail(kCmd, absl::StrCat("--", op, "=", id, ": ", policy,
                                        " has no individual enrollment or "
@@ -335,8 +554,8 @@ int RunWhatIf(const std::vector<std::string>& args) {
 
 int RunDiff(const std::vector<std::string>& args) {
   constexpr absl::string_view kCmd = "diff";
-  auto flags =
-      Flags::Parse(args, {"before", "after", "devices", "at", "format"});
+  auto flags = Flags::Parse(
+      args, {"before", "after", "devices", "at", "format", "out", "sample"});
   if (!flags.ok()) return Fail(kCmd, flags.status().message());
   if (!flags->positional().empty()) {
     return Fail(kCmd, absl::StrCat("takes no positional arguments (got \"",
@@ -346,6 +565,9 @@ int RunDiff(const std::vector<std::string>& args) {
   auto format = Format(*flags);
   if (!format.ok()) return Fail(kCmd, format.status().message());
   c.format = *format;
+  if (auto s = OutputFlags(*flags, &c); !s.ok()) {
+    return Fail(kCmd, s.message());
+  }
   auto at = At(*flags);
   if (!at.ok()) return Fail(kCmd, at.status().message());
   c.at = *at;
@@ -361,6 +583,8 @@ int RunDiff(const std::vector<std::string>& args) {
   if (!after.ok()) return Fail(kCmd, after.status().message());
   c.before = *before;
   c.after = *after;
+  c.change.push_back(absl::StrCat("before ", flags->Get("before")));
+  c.change.push_back(absl::StrCat("after ", flags->Get("after")));
   std::map<std::string, bool> after_groups;  // id -> enabled
   for (const EnrollmentGroup& g : c.after->enrollment_groups()) {
     after_groups[g.group_id] = g.enabled;

@@ -144,9 +144,8 @@ absl::StatusOr<std::unique_ptr<VerificationKey>> VerificationKey::Create(
   return absl::WrapUnique(new VerificationKey(std::move(impl), key_type));
 }
 
-bool VerificationKey::Verify(SignatureAlgorithm algorithm,
-                             absl::string_view signed_data,
-                             absl::string_view signature) const {
+bool VerificationKey::PrepareContext(SignatureAlgorithm algorithm,
+                                     EVP_MD_CTX* ctx) const {
   const AlgorithmInfo info = Describe(algorithm);
   if (!FamilyFitsKey(info.family, impl_->base_id)) return false;
   const EVP_MD* md = nullptr;
@@ -154,14 +153,9 @@ bool VerificationKey::Verify(SignatureAlgorithm algorithm,
     md = FetchedDigest(info.digest);
     if (md == nullptr) return false;  // e.g. SHA-1 disabled by policy.
   }
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr) {
-    ClearOpenSslErrors();
-    return false;
-  }
   EVP_PKEY_CTX* pctx = nullptr;  // Owned by ctx.
-  bool ok = EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr,
-                                 impl_->pkey.get()) == 1;
+  bool ok =
+      EVP_DigestVerifyInit(ctx, &pctx, md, nullptr, impl_->pkey.get()) == 1;
   if (ok && info.family == Family::kRsaPss) {
     // chaintrust accepts PSS only with MGF1 over the message digest and a
     // salt as long as the digest (the parser maps anything else to
@@ -172,19 +166,87 @@ bool VerificationKey::Verify(SignatureAlgorithm algorithm,
   } else if (ok && info.family == Family::kRsaPkcs1) {
     ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
   }
-  if (ok) {
-    ok =
-        EVP_DigestVerify(
-            ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-            signature.size(),
-            reinterpret_cast<const unsigned char*>(signed_data.data()),
-            signed_data.size()) == 1;
-  }
+  if (!ok) ClearOpenSslErrors();
+  return ok;
+}
+
+namespace {
+
+// EVP_DigestVerify on a prepared context. EVP_MD_CTX_FLAG_FINALISE: the
+// context is used once, so OpenSSL need not duplicate it to finalize.
+bool DigestVerify(EVP_MD_CTX* ctx, absl::string_view signed_data,
+                  absl::string_view signature) {
+  EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
+  const bool ok =
+      EVP_DigestVerify(
+          ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+          signature.size(),
+          reinterpret_cast<const unsigned char*>(signed_data.data()),
+          signed_data.size()) == 1;
   // A failed verification queues errors; they are an answer here, not a
   // fault, and must not leak into a later, unrelated error report.
   if (!ok) ClearOpenSslErrors();
   return ok;
 }
 
+}  // namespace
+
+bool VerificationKey::Verify(SignatureAlgorithm algorithm,
+                             absl::string_view signed_data,
+                             absl::string_view signature) const {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (ctx == nullptr) {
+    ClearOpenSslErrors();
+    return false;
+  }
+  if (!PrepareContext(algorithm, ctx.get())) return false;
+  return DigestVerify(ctx.get(), signed_data, signature);
+}
+
 }  // namespace internal
+}  // namespace chaintrust
+
+namespace chaintrust {
+
+struct SignatureVerifier::Impl {
+  internal::EvpMdCtxPtr prepared;  // EVP_DigestVerifyInit done; never used
+  internal::EvpMdCtxPtr scratch;   // a copy of `prepared` per verification
+  SignatureAlgorithm algorithm;
+};
+
+SignatureVerifier::SignatureVerifier(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+SignatureVerifier::~SignatureVerifier() = default;
+
+std::unique_ptr<SignatureVerifier> SignatureVerifier::Create(
+    const Certificate& issuer, SignatureAlgorithm algorithm) {
+  if (algorithm == SignatureAlgorithm::kUnknown) return nullptr;
+  const internal::VerificationKey* key = issuer.verification_key();
+  if (key == nullptr) return nullptr;
+  auto impl = absl::make_unique<Impl>();
+  impl->prepared.reset(EVP_MD_CTX_new());
+  impl->scratch.reset(EVP_MD_CTX_new());
+  impl->algorithm = algorithm;
+  if (impl->prepared == nullptr || impl->scratch == nullptr ||
+      !key->PrepareContext(algorithm, impl->prepared.get()) ||
+      // Not every OpenSSL algorithm can copy a prepared context; those
+      // keep using VerifySignedBy.
+      EVP_MD_CTX_copy_ex(impl->scratch.get(), impl->prepared.get()) != 1) {
+    internal::ClearOpenSslErrors();
+    return nullptr;
+  }
+  return absl::WrapUnique(new SignatureVerifier(std::move(impl)));
+}
+
+bool SignatureVerifier::Verify(const Certificate& cert) {
+  if (cert.signature_algorithm() != impl_->algorithm) return false;
+  if (EVP_MD_CTX_copy_ex(impl_->scratch.get(), impl_->prepared.get()) != 1) {
+    internal::ClearOpenSslErrors();
+    return false;
+  }
+  return internal::DigestVerify(impl_->scratch.get(), cert.tbs_der(),
+                                cert.signature());
+}
+
 }  // namespace chaintrust

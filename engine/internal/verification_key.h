@@ -13,6 +13,8 @@
 #include "absl/strings/string_view.h"
 #include "engine/certificate.h"
 
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
 namespace chaintrust {
 namespace internal {
 
@@ -36,6 +38,12 @@ class VerificationKey {
               absl::string_view signature) const;
 
   KeyType key_type() const { return key_type_; }
+
+  // Readies `ctx` (fresh or reset) to verify one signature under
+  // `algorithm` with EVP_DigestVerify; what Verify does before verifying.
+  // False when the algorithm does not fit the key or OpenSSL fails (errors
+  // cleared). `ctx` holds its own reference to the key.
+  bool PrepareContext(SignatureAlgorithm algorithm, EVP_MD_CTX* ctx) const;
 
  private:
   struct Impl;

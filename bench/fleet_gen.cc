@@ -1,0 +1,382 @@
+// Writes a synthetic device fleet for benchmarks (issue 4): a CA hierarchy,
+// one certificate chain per device and a matching DPS JSON policy.
+//
+//   bazel run -c opt //bench:fleet_gen -- --devices=1000000 --out=/tmp/fleet
+//
+// Hierarchy: a root, 2 intermediates under it, --sub_cas_per_intermediate
+// sub-CAs under each (EC P-256, SHA-256 signatures). Device i ("dev-" and 8
+// digits, its CN and registration ID) is issued by sub-CA i mod (number of
+// sub-CAs) and presents leaf, sub-CA, intermediate.
+//
+// Written to --out:
+//   policy.json    DPS bundle JSON: enrollment groups on the two
+//                  intermediates and on the root (all enabled); an X.509
+//                  individual enrollment (by SHA-256 thumbprint) for every
+//                  --individual_every-th device; --extra_individuals
+//                  symmetric-key individual enrollments ("sym-" + digits),
+//                  to load the snapshot with many entries.
+//   devices.jsonl  (--format=jsonl, the default) one {"id","chain"} object
+//                  per line, the chain as PEM text: what `chaintrust audit
+//                  --devices=` reads (tools/device_corpus.h);
+//   devices/       (--format=pem) one PEM chain file per device.
+//
+// Speed: every device gets its own certificate (its own CN and serial, so
+// its own SHA-256), but not its own key pair: the leaf's key is never used to
+// verify a chain (DESIGN.md §2), so all leaves share one public key. Each
+// leaf is a template TBSCertificate with the CN and serial patched in and
+// signed with the sub-CA's key (one ECDSA signature per device, the OpenSSL
+// signing context prepared once per sub-CA and copied), on --threads
+// threads.
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "engine/certificate.h"
+#include "engine/internal/test_certs.h"
+#include "openssl/evp.h"
+
+namespace chaintrust {
+namespace {
+
+using internal::MintCertificate;
+using internal::TestCert;
+using internal::TestCertOptions;
+using internal::TestKey;
+
+struct Flags {
+  size_t devices = 10000;
+  std::string out;
+  std::string format = "jsonl";
+  size_t sub_cas_per_intermediate = 4;
+  size_t individual_every = 100;  // 0: none
+  size_t extra_individuals = 0;
+  size_t threads = 2;
+};
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "fleet_gen: %s\n", message.c_str());
+  std::exit(1);
+}
+
+constexpr absl::string_view kCnTemplate = "dev-00000000";
+
+std::string DeviceId(size_t i) { return absl::StrFormat("dev-%08u", i); }
+
+void AppendDerLength(size_t length, std::string* out) {
+  if (length < 0x80) {
+    out->push_back(static_cast<char>(length));
+  } else if (length < 0x100) {
+    out->push_back(static_cast<char>(0x81));
+    out->push_back(static_cast<char>(length));
+  } else {
+    out->push_back(static_cast<char>(0x82));
+    out->push_back(static_cast<char>(length >> 8));
+    out->push_back(static_cast<char>(length & 0xff));
+  }
+}
+
+std::string Pem(absl::string_view der) {
+  const std::string b64 = absl::Base64Escape(der);
+  std::string out = "-----BEGIN CERTIFICATE-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) {
+    absl::StrAppend(&out, b64.substr(i, 64), "\n");
+  }
+  out.append("-----END CERTIFICATE-----\n");
+  return out;
+}
+
+// A leaf template under one sub-CA, re-signed per device.
+class LeafFactory {
+ public:
+  LeafFactory(const TestCert& sub_ca, const TestKey& leaf_key) {
+    TestCertOptions options;
+    options.common_name = std::string(kCnTemplate);
+    options.serial = 0x0102030405060708;
+    options.key = leaf_key;
+    options.not_after = absl::Now() + absl::Hours(24 * 365 * 5);
+    const TestCert tmpl = MintCertificate(options, &sub_ca);
+    auto parsed = Certificate::Create(tmpl.der);
+    if (!parsed.ok()) Die("template leaf does not parse");
+    const Certificate& c = **parsed;
+    tbs_ = std::string(c.tbs_der());
+    const char* tbs_start = c.tbs_der().data();
+    // signatureAlgorithm TLV: between the TBS and the signature BIT STRING.
+    const char* after_tbs = tbs_start + tbs_.size();
+    const char* sig_bits = c.signature().data() - 1;  // unused-bits octet
+    // The BIT STRING header before sig_bits: tag + length (1 or 2 bytes).
+    const char* bit_string = sig_bits - 2;
+    if (static_cast<uint8_t>(*bit_string) != 0x03) --bit_string;
+    if (static_cast<uint8_t>(*bit_string) != 0x03) Die("unexpected DER");
+    sig_alg_ = std::string(after_tbs, bit_string - after_tbs);
+    serial_offset_ = c.serial_number().data() - tbs_start;
+    if (c.serial_number().size() != 8) Die("unexpected serial size");
+    const size_t cn = tbs_.find(std::string(kCnTemplate));
+    if (cn == std::string::npos) Die("CN not found in template");
+    cn_offset_ = cn;
+    prepared_ = EVP_MD_CTX_new();
+    if (EVP_DigestSignInit(prepared_, nullptr, EVP_sha256(), nullptr,
+                           sub_ca.key.get()) != 1) {
+      Die("EVP_DigestSignInit");
+    }
+  }
+  ~LeafFactory() { EVP_MD_CTX_free(prepared_); }
+
+  // Device i's leaf DER. `ctx` is the calling thread's scratch context.
+  std::string Make(size_t i, EVP_MD_CTX* ctx) const {
+    std::string tbs = tbs_;
+    const std::string id = DeviceId(i);
+    std::memcpy(&tbs[cn_offset_], id.data(), id.size());
+    const uint32_t v = static_cast<uint32_t>(i);
+    for (int b = 0; b < 4; ++b) {
+      tbs[serial_offset_ + 7 - b] = static_cast<char>((v >> (8 * b)) & 0xff);
+    }
+    unsigned char sig[160];
+    size_t sig_len = sizeof(sig);
+    if (EVP_MD_CTX_copy_ex(ctx, prepared_) != 1 ||
+        EVP_DigestSign(ctx, sig, &sig_len,
+                       reinterpret_cast<const unsigned char*>(tbs.data()),
+                       tbs.size()) != 1) {
+      Die("EVP_DigestSign");
+    }
+    std::string bits;
+    bits.push_back(0x03);
+    AppendDerLength(sig_len + 1, &bits);
+    bits.push_back(0);
+    bits.append(reinterpret_cast<const char*>(sig), sig_len);
+    std::string der;
+    der.reserve(tbs.size() + sig_alg_.size() + bits.size() + 4);
+    der.push_back(0x30);
+    AppendDerLength(tbs.size() + sig_alg_.size() + bits.size(), &der);
+    der.append(tbs).append(sig_alg_).append(bits);
+    return der;
+  }
+
+ private:
+  std::string tbs_;
+  std::string sig_alg_;
+  size_t serial_offset_ = 0;
+  size_t cn_offset_ = 0;
+  EVP_MD_CTX* prepared_ = nullptr;
+};
+
+std::string Sha256Hex(absl::string_view der) {
+  unsigned char digest[32];
+  unsigned int length = 0;
+  EVP_Digest(der.data(), der.size(), digest, &length, EVP_sha256(), nullptr);
+  return ToHex(absl::MakeConstSpan(digest, 32));
+}
+
+void AppendJsonEscaped(absl::string_view s, std::string* out) {
+  for (char c : s) {
+    if (c == '\n') {
+      out->append("\\n");
+    } else if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
+void WriteFile(const std::string& path, absl::string_view data) {
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) Die(absl::StrCat("cannot write ", path));
+  if (std::fwrite(data.data(), 1, data.size(), f) != data.size() ||
+      std::fclose(f) != 0) {
+    Die(absl::StrCat("cannot write ", path));
+  }
+}
+
+bool TakeSize(const char* arg, const char* name, size_t* value) {
+  const std::string prefix = absl::StrCat("--", name, "=");
+  if (!absl::StartsWith(arg, prefix)) return false;
+  if (!absl::SimpleAtoi(absl::string_view(arg).substr(prefix.size()), value)) {
+    Die(absl::StrCat("bad value: ", arg));
+  }
+  return true;
+}
+
+bool TakeString(const char* arg, const char* name, std::string* value) {
+  const std::string prefix = absl::StrCat("--", name, "=");
+  if (!absl::StartsWith(arg, prefix)) return false;
+  *value = std::string(arg + prefix.size());
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    if (TakeSize(argv[i], "devices", &flags.devices) ||
+        TakeString(argv[i], "out", &flags.out) ||
+        TakeString(argv[i], "format", &flags.format) ||
+        TakeSize(argv[i], "sub_cas_per_intermediate",
+                 &flags.sub_cas_per_intermediate) ||
+        TakeSize(argv[i], "individual_every", &flags.individual_every) ||
+        TakeSize(argv[i], "extra_individuals", &flags.extra_individuals) ||
+        TakeSize(argv[i], "threads", &flags.threads)) {
+      continue;
+    }
+    Die(absl::StrCat("unknown flag ", argv[i],
+                     "; flags: --devices --out --format=jsonl|pem "
+                     "--sub_cas_per_intermediate --individual_every "
+                     "--extra_individuals --threads"));
+  }
+  if (flags.out.empty()) Die("--out=DIR is required");
+  if (flags.format != "jsonl" && flags.format != "pem") {
+    Die("--format must be jsonl or pem");
+  }
+  if (flags.devices > 99999999) Die("at most 99,999,999 devices");
+  if (flags.sub_cas_per_intermediate == 0) flags.sub_cas_per_intermediate = 1;
+  if (flags.threads == 0) flags.threads = 1;
+  if (mkdir(flags.out.c_str(), 0755) != 0 && errno != EEXIST) {
+    Die(absl::StrCat("cannot create ", flags.out));
+  }
+  const absl::Time start = absl::Now();
+
+  const TestCert root = internal::MintRoot("Fleet Root CA");
+  std::vector<TestCert> intermediates = {
+      internal::MintIntermediate("Fleet Intermediate A", root),
+      internal::MintIntermediate("Fleet Intermediate B", root)};
+  std::vector<TestCert> sub_cas;
+  std::vector<size_t> parent;  // sub-CA -> intermediate
+  for (size_t k = 0; k < intermediates.size(); ++k) {
+    for (size_t j = 0; j < flags.sub_cas_per_intermediate; ++j) {
+      sub_cas.push_back(internal::MintIntermediate(
+          absl::StrCat("Fleet Sub-CA ", k == 0 ? "A" : "B", j),
+          intermediates[k]));
+      parent.push_back(k);
+    }
+  }
+  const TestKey leaf_key = TestKey::Generate();
+  std::vector<std::unique_ptr<LeafFactory>> factories;
+  std::vector<std::string> ca_pem;  // sub-CA PEM + intermediate PEM
+  for (size_t s = 0; s < sub_cas.size(); ++s) {
+    factories.push_back(std::make_unique<LeafFactory>(sub_cas[s], leaf_key));
+    ca_pem.push_back(
+        absl::StrCat(sub_cas[s].Pem(), intermediates[parent[s]].Pem()));
+  }
+
+  // Devices, in chunks written in order; threads sign within a chunk.
+  const bool jsonl = flags.format == "jsonl";
+  const std::string device_dir = flags.out + "/devices";
+  if (!jsonl && mkdir(device_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    Die(absl::StrCat("cannot create ", device_dir));
+  }
+  FILE* corpus = nullptr;
+  if (jsonl) {
+    corpus = std::fopen((flags.out + "/devices.jsonl").c_str(), "wb");
+    if (corpus == nullptr) Die("cannot write devices.jsonl");
+  }
+  std::string individuals;  // JSON objects, comma-separated
+  size_t individual_count = 0;
+  constexpr size_t kChunk = 65536;
+  std::vector<std::string> leaves(kChunk);
+  for (size_t base = 0; base < flags.devices; base += kChunk) {
+    const size_t n = std::min(kChunk, flags.devices - base);
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < flags.threads; ++t) {
+      threads.emplace_back([&] {
+        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+        for (size_t j; (j = next.fetch_add(1)) < n;) {
+          const size_t i = base + j;
+          leaves[j] = factories[i % factories.size()]->Make(i, ctx);
+        }
+        EVP_MD_CTX_free(ctx);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    std::string chunk;
+    for (size_t j = 0; j < n; ++j) {
+      const size_t i = base + j;
+      const std::string id = DeviceId(i);
+      const std::string chain =
+          absl::StrCat(Pem(leaves[j]), ca_pem[i % factories.size()]);
+      if (jsonl) {
+        absl::StrAppend(&chunk, "{\"id\":\"", id, "\",\"chain\":\"");
+        AppendJsonEscaped(chain, &chunk);
+        chunk.append("\"}\n");
+      } else {
+        WriteFile(absl::StrCat(device_dir, "/", id, ".pem"), chain);
+      }
+      if (flags.individual_every != 0 && i % flags.individual_every == 0) {
+        if (individual_count++ > 0) individuals.append(",\n");
+        absl::StrAppend(
+            &individuals, "{\"registrationId\":\"", id,
+            "\",\"provisioningStatus\":\"enabled\",\"attestation\":{"
+            "\"type\":\"x509\",\"x509\":{\"clientCertificates\":{\"primary\":"
+            "{\"info\":{\"sha256Thumbprint\":\"",
+            Sha256Hex(leaves[j]), "\"}}}}}}");
+      }
+    }
+    if (jsonl &&
+        std::fwrite(chunk.data(), 1, chunk.size(), corpus) != chunk.size()) {
+      Die("cannot write devices.jsonl");
+    }
+    std::fprintf(stderr, "\rfleet_gen: %zu / %zu devices", base + n,
+                 flags.devices);
+  }
+  std::fprintf(stderr, "\n");
+  if (jsonl && std::fclose(corpus) != 0) Die("cannot write devices.jsonl");
+
+  const std::string key = absl::Base64Escape(std::string(32, 'k'));
+  for (size_t i = 0; i < flags.extra_individuals; ++i) {
+    if (individual_count++ > 0) individuals.append(",\n");
+    absl::StrAppend(&individuals, "{\"registrationId\":\"",
+                    absl::StrFormat("sym-%08u", i),
+                    "\",\"provisioningStatus\":\"enabled\",\"attestation\":{"
+                    "\"type\":\"symmetricKey\",\"symmetricKey\":{"
+                    "\"primaryKey\":\"",
+                    key, "\"}}}");
+  }
+  auto group = [](absl::string_view id, const TestCert& cert) {
+    std::string out =
+        absl::StrCat("{\"enrollmentGroupId\":\"", id,
+                     "\",\"provisioningStatus\":\"enabled\",\"attestation\":{"
+                     "\"type\":\"x509\",\"x509\":{\"signingCertificates\":{"
+                     "\"primary\":{\"certificate\":\"");
+    AppendJsonEscaped(cert.Pem(), &out);
+    out.append("\"}}}}}");
+    return out;
+  };
+  std::string policy = "{\"individualEnrollments\":[\n";
+  policy.append(individuals);
+  absl::StrAppend(&policy, "\n],\n\"enrollmentGroups\":[\n",
+                  group("fleet-intermediate-a", intermediates[0]), ",\n",
+                  group("fleet-intermediate-b", intermediates[1]), ",\n",
+                  group("fleet-root", root), "\n]}\n");
+  WriteFile(flags.out + "/policy.json", policy);
+
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf(
+      "fleet_gen: %zu devices (%s) under %zu sub-CAs, %zu individual "
+      "enrollments, policy.json %.1f MB, in %.1f s (peak RSS %.0f MB)\n",
+      flags.devices, flags.format.c_str(), sub_cas.size(), individual_count,
+      static_cast<double>(policy.size()) / 1e6,
+      absl::ToDoubleSeconds(absl::Now() - start),
+      static_cast<double>(usage.ru_maxrss) / 1024);
+  return 0;
+}
+
+}  // namespace
+}  // namespace chaintrust
+
+int main(int argc, char** argv) { return chaintrust::Main(argc, argv); }
