@@ -200,8 +200,8 @@ class SignatureVerifier {
   // Null when `issuer`'s key cannot be decoded, `algorithm` does not fit it
   // or OpenSSL cannot prepare the context; VerifySignedBy then says false
   // for every certificate signed under `algorithm`.
-  static std::unique_ptr<SignatureVerifier> Create(const Certificate& issuer,
-                                                   SignatureAlgorithm algorithm);
+  static std::unique_ptr<SignatureVerifier> Create(
+      const Certificate& issuer, SignatureAlgorithm algorithm);
   ~SignatureVerifier();
   SignatureVerifier(const SignatureVerifier&) = delete;
   SignatureVerifier& operator=(const SignatureVerifier&) = delete;

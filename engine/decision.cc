@@ -27,12 +27,23 @@ constexpr absl::string_view kReasonNames[] = {
 };
 
 constexpr absl::string_view kStepNames[] = {
-    "PARSE_CHAIN",        "PARSE_SAS_TOKEN",     "REGISTRATION_ID",
-    "LOOKUP_INDIVIDUAL",  "MATCH_CLIENT_CERTIFICATE",
-    "VERIFY_SAS_TOKEN",   "CHECK_VALIDITY",      "BUILD_PATH",
-    "LOOKUP_GROUP",       "MATCH_GROUP_KEY",     "VERIFY_SIGNATURE",
-    "CHECK_ISSUER",       "CHECK_PATH_LENGTH",   "CHECK_EXTENSIONS",
-    "CHECK_CHAIN_LIMITS", "CHECK_QUOTA",         "CHECK_THROTTLE",
+    "PARSE_CHAIN",
+    "PARSE_SAS_TOKEN",
+    "REGISTRATION_ID",
+    "LOOKUP_INDIVIDUAL",
+    "MATCH_CLIENT_CERTIFICATE",
+    "VERIFY_SAS_TOKEN",
+    "CHECK_VALIDITY",
+    "BUILD_PATH",
+    "LOOKUP_GROUP",
+    "MATCH_GROUP_KEY",
+    "VERIFY_SIGNATURE",
+    "CHECK_ISSUER",
+    "CHECK_PATH_LENGTH",
+    "CHECK_EXTENSIONS",
+    "CHECK_CHAIN_LIMITS",
+    "CHECK_QUOTA",
+    "CHECK_THROTTLE",
     "DECIDE",
 };
 
@@ -41,18 +52,17 @@ constexpr absl::string_view kOutcomeNames[] = {"OK", "FOUND", "NOT_FOUND",
 
 void AppendEnrollmentJson(std::string* out, EnrollmentKind kind,
                           absl::string_view id) {
-  absl::StrAppend(out, "{\"kind\":\"", EnrollmentKindName(kind),
-                  "\",\"id\":");
+  absl::StrAppend(out, "{\"kind\":\"", EnrollmentKindName(kind), "\",\"id\":");
   internal::AppendJsonString(out, id);
   out->push_back('}');
 }
 
 std::string EnrollmentText(const ExplanationStep& step) {
-  return absl::StrCat(
-      step.enrollment_kind == EnrollmentKind::kGroup ? "enrollment group \""
-                                                     : "individual enrollment \"",
-      step.enrollment_id, "\" (",
-      step.enrollment_enabled ? "enabled" : "disabled", ")");
+  return absl::StrCat(step.enrollment_kind == EnrollmentKind::kGroup
+                          ? "enrollment group \""
+                          : "individual enrollment \"",
+                      step.enrollment_id, "\" (",
+                      step.enrollment_enabled ? "enabled" : "disabled", ")");
 }
 
 std::string CertText(int index) {
@@ -174,21 +184,21 @@ std::string DescribeStep(const ExplanationStep& s) {
                  : "no individual enrollment for this registration ID";
       break;
     case StepId::kMatchClientCertificate:
-      text = s.outcome == Outcome::kOk
-                 ? absl::StrCat("the leaf is the enrollment's ",
-                                s.slot == Slot::kPrimary ? "primary"
-                                                         : "secondary",
-                                " client certificate")
-                 : "the leaf is neither of the enrollment's client "
-                   "certificates";
+      text =
+          s.outcome == Outcome::kOk
+              ? absl::StrCat("the leaf is the enrollment's ",
+                             s.slot == Slot::kPrimary ? "primary" : "secondary",
+                             " client certificate")
+              : "the leaf is neither of the enrollment's client "
+                "certificates";
       break;
     case StepId::kVerifySasToken:
-      text = s.outcome == Outcome::kOk
-                 ? absl::StrCat("the SAS token verifies with the ",
-                                s.slot == Slot::kPrimary ? "primary"
-                                                         : "secondary",
-                                " key")
-                 : "the SAS token does not verify";
+      text =
+          s.outcome == Outcome::kOk
+              ? absl::StrCat("the SAS token verifies with the ",
+                             s.slot == Slot::kPrimary ? "primary" : "secondary",
+                             " key")
+              : "the SAS token does not verify";
       break;
     case StepId::kCheckValidity:
       if (s.certificate_index < 0) {
@@ -207,26 +217,27 @@ std::string DescribeStep(const ExplanationStep& s) {
                  : absl::StrCat("no issuer of ", cert, " was found");
       break;
     case StepId::kLookupGroup:
-      text = s.outcome == Outcome::kFound
-                 ? absl::StrCat(cert, " is the ",
-                                s.slot == Slot::kPrimary ? "primary"
-                                                         : "secondary",
-                                " signing certificate of ", EnrollmentText(s))
-                 : absl::StrCat("no enrollment group for ", cert);
+      text =
+          s.outcome == Outcome::kFound
+              ? absl::StrCat(cert, " is the ",
+                             s.slot == Slot::kPrimary ? "primary" : "secondary",
+                             " signing certificate of ", EnrollmentText(s))
+              : absl::StrCat("no enrollment group for ", cert);
       break;
     case StepId::kMatchGroupKey:
       text = s.outcome == Outcome::kFound
-                 ? absl::StrCat("the SAS token verifies with a key derived "
-                                "from the ",
-                                s.slot == Slot::kPrimary ? "primary"
-                                                         : "secondary",
-                                " key of ", EnrollmentText(s))
+                 ? absl::StrCat(
+                       "the SAS token verifies with a key derived "
+                       "from the ",
+                       s.slot == Slot::kPrimary ? "primary" : "secondary",
+                       " key of ", EnrollmentText(s))
                  : "the SAS token verifies with no symmetric-key group";
       break;
     case StepId::kVerifySignature:
       if (s.certificate_index < 0) {
-        text = "every signature of the path verifies, every issuer is a CA "
-               "and path length constraints hold";
+        text =
+            "every signature of the path verifies, every issuer is a CA "
+            "and path length constraints hold";
       } else {
         text = s.outcome == Outcome::kOk
                    ? "the signature of " + cert + " verifies"
@@ -238,9 +249,9 @@ std::string DescribeStep(const ExplanationStep& s) {
                                        : cert + " may not issue certificates";
       break;
     case StepId::kCheckPathLength:
-      text = s.outcome == Outcome::kOk ? "path length constraints hold"
-                                       : "a path length constraint fails at " +
-                                             cert;
+      text = s.outcome == Outcome::kOk
+                 ? "path length constraints hold"
+                 : "a path length constraint fails at " + cert;
       break;
     case StepId::kCheckExtensions:
       text = s.outcome == Outcome::kOk
@@ -288,16 +299,16 @@ std::string RenderJson(const Decision& d) {
     absl::StrAppend(&out, ",\"certificateIndex\":", d.certificate_index());
   }
   if (d.retry_after() > absl::ZeroDuration()) {
-    absl::StrAppend(&out, ",\"retryAfterSeconds\":",
-                    absl::ToInt64Seconds(d.retry_after()));
+    absl::StrAppend(
+        &out, ",\"retryAfterSeconds\":", absl::ToInt64Seconds(d.retry_after()));
   }
   out.append(",\"explanation\":[");
   bool first = true;
   for (const ExplanationStep& s : d.explanation()) {
     if (!first) out.push_back(',');
     first = false;
-    absl::StrAppend(&out, "{\"step\":\"", StepName(s.step),
-                    "\",\"outcome\":\"", OutcomeName(s.outcome), "\"");
+    absl::StrAppend(&out, "{\"step\":\"", StepName(s.step), "\",\"outcome\":\"",
+                    OutcomeName(s.outcome), "\"");
     if (s.certificate_index >= 0) {
       absl::StrAppend(&out, ",\"certificateIndex\":", s.certificate_index);
     }
@@ -311,8 +322,7 @@ std::string RenderJson(const Decision& d) {
     }
     if (s.has_slot) {
       absl::StrAppend(&out, ",\"slot\":\"",
-                      s.slot == Slot::kPrimary ? "primary" : "secondary",
-                      "\"");
+                      s.slot == Slot::kPrimary ? "primary" : "secondary", "\"");
     }
     if (s.has_thumbprint) {
       absl::StrAppend(&out, ",\"sha256Thumbprint\":\"", ToHex(s.thumbprint),
@@ -336,8 +346,8 @@ std::string RenderJson(const Decision& d) {
 }
 
 std::string RenderText(const Decision& d) {
-  std::string out = absl::StrCat(VerdictName(d.verdict()), " ",
-                                 ReasonName(d.reason()));
+  std::string out =
+      absl::StrCat(VerdictName(d.verdict()), " ", ReasonName(d.reason()));
   if (!d.registration_id().empty()) {
     absl::StrAppend(&out, "  registrationId=", d.registration_id());
   }
@@ -349,8 +359,8 @@ std::string RenderText(const Decision& d) {
                     d.enrollment_id());
   }
   if (d.retry_after() > absl::ZeroDuration()) {
-    absl::StrAppend(&out, "  retryAfter=",
-                    absl::FormatDuration(d.retry_after()));
+    absl::StrAppend(&out,
+                    "  retryAfter=", absl::FormatDuration(d.retry_after()));
   }
   out.push_back('\n');
   int n = 0;

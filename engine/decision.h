@@ -29,8 +29,8 @@ enum class Verdict : uint8_t { kAllow, kDeny };
 
 // CONTRACT.md's reason codes. The string of each is stable.
 enum class Reason : uint8_t {
-  kIndividualEnrollmentEnabled,   // ALLOW
-  kEnrollmentGroupEnabled,        // ALLOW
+  kIndividualEnrollmentEnabled,  // ALLOW
+  kEnrollmentGroupEnabled,       // ALLOW
   kIndividualEnrollmentDisabled,
   kEnrollmentGroupDisabled,
   kNoEnrollment,
@@ -56,24 +56,24 @@ absl::string_view EnrollmentKindName(EnrollmentKind kind);  // "INDIVIDUAL"
 
 // The ids of explanation steps. The string of each is stable.
 enum class StepId : uint8_t {
-  kParseChain,             // the presented certificates were parsed
-  kParseSasToken,          // the SAS token was parsed
-  kRegistrationId,         // the registration ID was derived and validated
-  kLookupIndividual,       // individual enrollment looked up by ID
-  kMatchClientCertificate, // leaf compared with the enrollment's certs
-  kVerifySasToken,         // SAS token checked against keys
-  kCheckValidity,          // a certificate's validity period at `at`
-  kBuildPath,              // issuer of a certificate resolved
-  kLookupGroup,            // group looked up by a certificate's thumbprint
-  kMatchGroupKey,          // SAS token checked against a group's keys
-  kVerifySignature,        // a certificate's signature by its issuer
-  kCheckIssuer,            // issuer is a CA allowed to sign (bC, keyUsage)
-  kCheckPathLength,        // pathLenConstraint
-  kCheckExtensions,        // unhandled critical extensions
-  kCheckChainLimits,       // depth and size limits
-  kCheckQuota,             // registration quota
-  kCheckThrottle,          // retry throttling
-  kDecide,                 // the final decision
+  kParseChain,              // the presented certificates were parsed
+  kParseSasToken,           // the SAS token was parsed
+  kRegistrationId,          // the registration ID was derived and validated
+  kLookupIndividual,        // individual enrollment looked up by ID
+  kMatchClientCertificate,  // leaf compared with the enrollment's certs
+  kVerifySasToken,          // SAS token checked against keys
+  kCheckValidity,           // a certificate's validity period at `at`
+  kBuildPath,               // issuer of a certificate resolved
+  kLookupGroup,             // group looked up by a certificate's thumbprint
+  kMatchGroupKey,           // SAS token checked against a group's keys
+  kVerifySignature,         // a certificate's signature by its issuer
+  kCheckIssuer,             // issuer is a CA allowed to sign (bC, keyUsage)
+  kCheckPathLength,         // pathLenConstraint
+  kCheckExtensions,         // unhandled critical extensions
+  kCheckChainLimits,        // depth and size limits
+  kCheckQuota,              // registration quota
+  kCheckThrottle,           // retry throttling
+  kDecide,                  // the final decision
 };
 absl::string_view StepName(StepId step);  // "LOOKUP_GROUP", ...
 
@@ -129,8 +129,8 @@ class Decision {
   // Sets the verdict (from the reason), the deciding enrollment and the
   // certificate concerned, and appends the kDecide step.
   void Decide(Reason reason, EnrollmentKind kind = EnrollmentKind::kNone,
-              absl::string_view enrollment_id = {},
-              int certificate_index = -1, absl::string_view detail = {});
+              absl::string_view enrollment_id = {}, int certificate_index = -1,
+              absl::string_view detail = {});
   void set_retry_after(absl::Duration d) { retry_after_ = d; }
 
  private:

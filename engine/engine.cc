@@ -16,7 +16,9 @@ SnapshotPtr EmptySnapshot() {
 }  // namespace
 
 Engine::Engine(EngineOptions options)
-    : options_(std::move(options)), empty_(EmptySnapshot()), snapshot_(empty_) {}
+    : options_(std::move(options)),
+      empty_(EmptySnapshot()),
+      snapshot_(empty_) {}
 
 Engine::~Engine() = default;
 

@@ -12,6 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/internal/problems.h"
 #include "engine/registration_id.h"
 
 // Decisions where DESIGN.md is silent (also documented in the README):
@@ -48,40 +49,12 @@ absl::string_view AttestationKindName(AttestationKind kind) {
 
 namespace {
 
-constexpr size_t kMaxReportedProblems = 20;
 constexpr size_t kMinKeyBytes = 16;
 constexpr size_t kMaxKeyBytes = 64;
 constexpr size_t kMaxGroupIdLength = 128;
 constexpr size_t kMaxQuotedIdLength = 80;
 
-// Problems found while building, in the order found; only the first
-// kMaxReportedProblems are kept, the rest are counted.
-class Problems {
- public:
-  void Add(std::string problem) {
-    if (lines_.size() < kMaxReportedProblems) {
-      lines_.push_back(std::move(problem));
-    }
-    ++count_;
-  }
-  bool empty() const { return count_ == 0; }
-  absl::Status ToStatus() const {
-    std::string message;
-    for (const std::string& line : lines_) {
-      if (!message.empty()) message.push_back('\n');
-      message.append(line);
-    }
-    if (count_ > lines_.size()) {
-      absl::StrAppend(&message, "\n... and ", count_ - lines_.size(),
-                      " more problem", count_ - lines_.size() == 1 ? "" : "s");
-    }
-    return absl::InvalidArgumentError(message);
-  }
-
- private:
-  std::vector<std::string> lines_;
-  size_t count_ = 0;
-};
+using internal::Problems;
 
 std::string QuoteId(absl::string_view id) {
   std::string out = "\"";

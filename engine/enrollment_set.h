@@ -49,16 +49,16 @@ struct IndividualEnrollmentSpec {
   AttestationKind kind = AttestationKind::kX509;
   CertificateSpec primary_certificate;    // kX509
   CertificateSpec secondary_certificate;  // kX509, optional
-  std::string primary_key;    // kSymmetricKey: base64, 16-64 bytes
-  std::string secondary_key;  // kSymmetricKey: base64, 16-64 bytes
+  std::string primary_key;                // kSymmetricKey: base64, 16-64 bytes
+  std::string secondary_key;              // kSymmetricKey: base64, 16-64 bytes
 };
 
 struct EnrollmentGroupSpec {
   std::string group_id;
   bool enabled = true;
   AttestationKind kind = AttestationKind::kX509;  // kX509 or kSymmetricKey
-  CertificateSpec primary_certificate;    // kX509: a CA certificate
-  CertificateSpec secondary_certificate;  // kX509, optional
+  CertificateSpec primary_certificate;            // kX509: a CA certificate
+  CertificateSpec secondary_certificate;          // kX509, optional
   std::string primary_key;    // kSymmetricKey: base64, 16-64 bytes
   std::string secondary_key;  // kSymmetricKey
 };
@@ -88,8 +88,8 @@ struct EnrollmentGroup {
   bool enabled = true;
   AttestationKind kind = AttestationKind::kX509;
   std::vector<GroupCertificate> certificates;  // kX509: primary, secondary
-  std::string primary_key;    // kSymmetricKey: raw bytes
-  std::string secondary_key;  // kSymmetricKey: raw bytes
+  std::string primary_key;                     // kSymmetricKey: raw bytes
+  std::string secondary_key;                   // kSymmetricKey: raw bytes
 };
 
 class EnrollmentSnapshot {

@@ -18,6 +18,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/internal/problems.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -53,35 +54,9 @@ using ::google::protobuf::Reflection;
 using ::google::protobuf::Struct;
 using ::google::protobuf::Value;
 
-constexpr size_t kMaxReportedProblems = 20;
 constexpr size_t kMaxQuotedLength = 80;
 
-class Problems {
- public:
-  void Add(std::string problem) {
-    if (lines_.size() < kMaxReportedProblems) {
-      lines_.push_back(std::move(problem));
-    }
-    ++count_;
-  }
-  bool empty() const { return count_ == 0; }
-  absl::Status ToStatus() const {
-    std::string message;
-    for (const std::string& line : lines_) {
-      if (!message.empty()) message.push_back('\n');
-      message.append(line);
-    }
-    if (count_ > lines_.size()) {
-      absl::StrAppend(&message, "\n... and ", count_ - lines_.size(),
-                      " more problem", count_ - lines_.size() == 1 ? "" : "s");
-    }
-    return absl::InvalidArgumentError(message);
-  }
-
- private:
-  std::vector<std::string> lines_;
-  size_t count_ = 0;
-};
+using internal::Problems;
 
 std::string Quote(absl::string_view text) {
   if (text.size() > kMaxQuotedLength) {

@@ -114,9 +114,9 @@ class Resolver {
     size_t total = 0;
     int index = -1;
     if (n > options_.max_presented_certificates || n > kMaxPath) {
-      problem = absl::StrCat(n, " certificates presented; at most ",
-                             options_.max_presented_certificates,
-                             " are accepted");
+      problem =
+          absl::StrCat(n, " certificates presented; at most ",
+                       options_.max_presented_certificates, " are accepted");
     }
     for (int i = 0; i < n && problem.empty(); ++i) {
       total += a_.chain[i].size();
@@ -124,8 +124,7 @@ class Resolver {
         index = i;
         problem = absl::StrCat("certificate ", i, " is ", a_.chain[i].size(),
                                " bytes; at most ",
-                               options_.max_certificate_bytes,
-                               " are accepted");
+                               options_.max_certificate_bytes, " are accepted");
       } else if (total > options_.max_chain_bytes) {
         problem = absl::StrCat("the chain is over ", options_.max_chain_bytes,
                                " bytes");
@@ -218,14 +217,13 @@ class Resolver {
                 EnrollmentKind::kIndividual, e.registration_id);
       return;
     }
-    ExplanationStep* match = &d_.AddStep(StepId::kMatchClientCertificate,
-                                         Outcome::kFailed, 0);
+    ExplanationStep* match =
+        &d_.AddStep(StepId::kMatchClientCertificate, Outcome::kFailed, 0);
     match->has_thumbprint = true;
     match->thumbprint = leaf.sha256();
     if (e.kind != AttestationKind::kX509) {
       match->detail = absl::StrCat("the enrollment's attestation is ",
-                                   AttestationKindName(e.kind),
-                                   ", not x509");
+                                   AttestationKindName(e.kind), ", not x509");
       d_.Decide(Reason::kAttestationMismatch, EnrollmentKind::kIndividual,
                 e.registration_id, 0);
       return;
@@ -245,8 +243,8 @@ class Resolver {
     if (!CheckValidity(0, EnrollmentKind::kIndividual, e.registration_id)) {
       return;
     }
-    d_.Decide(Reason::kIndividualEnrollmentEnabled,
-              EnrollmentKind::kIndividual, e.registration_id);
+    d_.Decide(Reason::kIndividualEnrollmentEnabled, EnrollmentKind::kIndividual,
+              e.registration_id);
   }
 
   // Decides CERTIFICATE_EXPIRED / NOT_YET_VALID for path[index] (or the
@@ -475,11 +473,10 @@ class Resolver {
           if (!chain_.path[k]->self_issued()) ++below;
         }
         if (below > *path_len) {
-          d_.AddStep(StepId::kCheckPathLength, Outcome::kFailed, i + 1)
-              .detail = absl::StrCat("pathLenConstraint ", *path_len,
-                                     " allows ", *path_len,
-                                     " intermediates below it; the path has ",
-                                     below);
+          d_.AddStep(StepId::kCheckPathLength, Outcome::kFailed, i + 1).detail =
+              absl::StrCat("pathLenConstraint ", *path_len, " allows ",
+                           *path_len, " intermediates below it; the path has ",
+                           below);
           d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id,
                     i + 1);
           return;
@@ -538,9 +535,9 @@ class Resolver {
     ProfileOptions profile;
     profile.require_key_identifiers = options_.require_key_identifiers;
     profile.allow_ca_leaf = options_.allow_ca_leaf;
-    std::string problem = ProfileProblem(
-        cert, position, profile,
-        [&]() { return SignatureVerifies(cert, cert); });
+    std::string problem = ProfileProblem(cert, position, profile, [&]() {
+      return SignatureVerifies(cert, cert);
+    });
     if (problem.empty()) problem = KeyStrengthProblem(cert);
     if (problem.empty() && index < top) {
       problem = SignatureAlgorithmProblem(cert);
@@ -565,8 +562,7 @@ class Resolver {
         std::string problem = NameConstraintsProblem(nc, cert);
         if (problem.empty()) continue;
         d_.AddStep(StepId::kCheckExtensions, Outcome::kFailed, i).detail =
-            absl::StrCat(problem, " (nameConstraints of certificate ", k,
-                         ")");
+            absl::StrCat(problem, " (nameConstraints of certificate ", k, ")");
         d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, i);
         return false;
       }
@@ -651,8 +647,8 @@ class Resolver {
     return false;
   }
 
-  void DecideIndividualSas(const IndividualEnrollment& e,
-                           const SasToken& token, absl::string_view id) {
+  void DecideIndividualSas(const IndividualEnrollment& e, const SasToken& token,
+                           absl::string_view id) {
     if (e.kind != AttestationKind::kSymmetricKey) {
       d_.AddStep(StepId::kVerifySasToken, Outcome::kFailed).detail =
           absl::StrCat("the enrollment's attestation is ",
@@ -681,8 +677,8 @@ class Resolver {
     ExplanationStep& s = d_.AddStep(StepId::kVerifySasToken, Outcome::kOk);
     s.has_slot = true;
     s.slot = slot;
-    d_.Decide(Reason::kIndividualEnrollmentEnabled,
-              EnrollmentKind::kIndividual, e.registration_id);
+    d_.Decide(Reason::kIndividualEnrollmentEnabled, EnrollmentKind::kIndividual,
+              e.registration_id);
   }
 
   void DecideGroupSas(const SasToken& token, absl::string_view id) {
@@ -734,9 +730,9 @@ class Resolver {
 
 }  // namespace
 
-void Resolve(const EnrollmentSnapshot& snapshot,
-             const Attestation& attestation, const ResolverOptions& options,
-             ResolverCaches* caches, Decision* decision) {
+void Resolve(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
+             const ResolverOptions& options, ResolverCaches* caches,
+             Decision* decision) {
   if (caches != nullptr) caches->BeginEvaluation();
   Resolver(snapshot, attestation, options, caches, decision).Run();
 }

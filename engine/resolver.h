@@ -142,9 +142,9 @@ class ResolverCaches;
 
 // Evaluates `attestation` against `snapshot` into `decision` (cleared
 // first). `caches` may be null.
-void Resolve(const EnrollmentSnapshot& snapshot,
-             const Attestation& attestation, const ResolverOptions& options,
-             ResolverCaches* caches, Decision* decision);
+void Resolve(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
+             const ResolverOptions& options, ResolverCaches* caches,
+             Decision* decision);
 
 }  // namespace chaintrust
 

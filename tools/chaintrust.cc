@@ -28,16 +28,19 @@ commands:
   decide   --policy=FILE [--chain=FILE] [--registration_id=ID]
            [--sas_token=TOKEN] [--at=RFC3339] [--format=text|json]
       Decides one device. Exit status 0 = ALLOW, 1 = DENY, 2 = error.
-  conformance --limbo=FILE.json [--case_index=FILE.csv]
+  conformance [--limbo=FILE.json [--case_index=FILE.csv]]
+           [--boringssl=DIR] [--openssl=FILE.json]
            [--format=text|json] [--device_relevant_only]
-      Runs an x509-limbo suite through the engine and OpenSSL.
+      Runs external path-validation suites through the engine, with stock
+      OpenSSL as a reference column.
   audit    --policy=FILE --devices=DIR|FILE.jsonl [--at=RFC3339]
            [--out=FILE.jsonl] [--format=text|json]
       Decides every device of a corpus; one decision per device, a summary.
   whatif   --policy=FILE --devices=D [--disable=ID]... [--enable=ID]...
-           [--delete=ID]... [--at=RFC3339] [--format=text|json]
-  diff     --before=FILE --after=FILE --devices=D [--at=RFC3339]
+           [--delete=ID]... [--at=RFC3339] [--out=FILE.jsonl] [--sample=N]
            [--format=text|json]
+  diff     --before=FILE --after=FILE --devices=D [--at=RFC3339]
+           [--out=FILE.jsonl] [--sample=N] [--format=text|json]
       The devices whose decision a policy change changes.
   lint     --policy=FILE [--registrations=FILE.json] [--at=RFC3339]
            [--expiring_within_days=N] [--max_registrations=N]
@@ -83,8 +86,9 @@ int Decide(const std::vector<std::string>& args) {
   if (!format.ok()) return Fail(format.status().message());
   if (!flags->Has("policy")) return Fail("decide needs --policy=FILE");
   if (!flags->Has("chain") && !flags->Has("sas_token")) {
-    return Fail("decide needs --chain=FILE, or --registration_id=ID with "
-                "--sas_token=TOKEN");
+    return Fail(
+        "decide needs --chain=FILE, or --registration_id=ID with "
+        "--sas_token=TOKEN");
   }
   DeviceInput input;
   input.at = absl::Now();
@@ -95,7 +99,8 @@ int Decide(const std::vector<std::string>& args) {
   }
   if (flags->Has("chain")) {
     auto pem = ReadFile(flags->Get("chain"));
-    if (!pem.ok()) return Fail(absl::StrCat("--chain: ", pem.status().message()));
+    if (!pem.ok())
+      return Fail(absl::StrCat("--chain: ", pem.status().message()));
     input.chain_pem = *std::move(pem);
     if (input.chain_pem.empty()) {
       return Fail(absl::StrCat("--chain: ", flags->Get("chain"),

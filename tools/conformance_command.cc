@@ -138,9 +138,8 @@ std::string SkipReason(const Struct& c, const CaseIndex& index,
   // should skip tests that are marked with it." The features chaintrust
   // implements; has-crl and the policy features are skipped below anyway.
   static const auto* const kUnderstood = new std::set<std::string>{
-      "name-constraint-dn", "max-chain-depth",
-      "pedantic-webpki-subscriber-key", "denial-of-service", "has-crl",
-      "has-policy-constraints"};
+      "name-constraint-dn", "max-chain-depth", "pedantic-webpki-subscriber-key",
+      "denial-of-service",  "has-crl",         "has-policy-constraints"};
   for (const std::string& feature : StringList(c, "features")) {
     if (kUnderstood->count(feature) == 0) {
       return absl::StrCat("feature \"", feature,
@@ -482,7 +481,6 @@ absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
   return results;
 }
 
-
 // The directory part of `path` ("." when none).
 std::string DirName(const std::string& path) {
   const size_t slash = path.rfind('/');
@@ -535,8 +533,8 @@ absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir) {
                           "enrollment (thumbprint), not path validation");
     } else if (absl::StartsWith(purpose, "MLS_") ||
                absl::StartsWith(purpose, "C2PA_")) {
-      skip = absl::StrCat("key_purpose ", purpose,
-                          " has no device counterpart");
+      skip =
+          absl::StrCat("key_purpose ", purpose, " has no device counterpart");
     } else if (absl::StartsWith(r.id, "polic") ||
                !StringField(c, "expected_user_constrained_policy_set")
                     .empty()) {
@@ -550,9 +548,9 @@ absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir) {
     if (skip.empty()) {
       auto text =
           ReadFile(absl::StrCat(dir, "/", StringField(c, "chain_file")));
-      auto parsed = text.ok() ? PemToDer(*text)
-                              : absl::StatusOr<std::vector<std::string>>(
-                                    text.status());
+      auto parsed =
+          text.ok() ? PemToDer(*text)
+                    : absl::StatusOr<std::vector<std::string>>(text.status());
       if (!parsed.ok() || parsed->empty()) {
         skip = absl::StrCat("chain file: ", parsed.ok()
                                                 ? "no certificate"
@@ -618,10 +616,9 @@ absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
     if (!v.has_struct_value()) continue;
     const Struct& c = v.struct_value();
     CaseResult r;
-    r.id = absl::StrCat(StringField(c, "id"), " ",
-                        StringField(c, "description"));
-    r.expected =
-        StringField(c, "expected") == "ACCEPT" ? "SUCCESS" : "FAILURE";
+    r.id =
+        absl::StrCat(StringField(c, "id"), " ", StringField(c, "description"));
+    r.expected = StringField(c, "expected") == "ACCEPT" ? "SUCCESS" : "FAILURE";
     ChainCase chain_case;
     chain_case.at = absl::Now();
     chain_case.openssl_flags = 0;
@@ -637,8 +634,9 @@ absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
     }
     const Value* aux = Field(c, "requires_openssl_aux_trust");
     if (skip.empty() && aux != nullptr && aux->bool_value()) {
-      skip = "OpenSSL auxiliary trust settings (TRUSTED CERTIFICATE PEM) are "
-             "OpenSSL's trust model";
+      skip =
+          "OpenSSL auxiliary trust settings (TRUSTED CERTIFICATE PEM) are "
+          "OpenSSL's trust model";
     }
     const std::vector<std::string> options = StringList(c, "extra_options");
     for (size_t i = 0; i < options.size() && skip.empty(); ++i) {
@@ -739,10 +737,10 @@ void Report(const std::string& suite, const std::vector<CaseResult>& results,
     }
     if (t.relevant_total > 0) {
       std::cout << suite << " device-relevant (device_relevance=high): "
-              << t.relevant_agree << "/" << t.relevant_ran
-              << " agree with expected (" << t.relevant_total - t.relevant_ran
-              << " of " << t.relevant_total << " skipped); openssl agrees on "
-              << t.relevant_openssl_agree << "/" << t.relevant_ran << "\n";
+                << t.relevant_agree << "/" << t.relevant_ran
+                << " agree with expected (" << t.relevant_total - t.relevant_ran
+                << " of " << t.relevant_total << " skipped); openssl agrees on "
+                << t.relevant_openssl_agree << "/" << t.relevant_ran << "\n";
     }
     int openssl_agree = 0, ran = 0;
     for (const CaseResult& r : results) {
@@ -765,9 +763,9 @@ int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
 }  // namespace
 
 int RunConformance(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(
-      args, {"limbo", "case_index", "format", "device_relevant_only",
-             "boringssl", "openssl"});
+  auto flags =
+      Flags::Parse(args, {"limbo", "case_index", "format",
+                          "device_relevant_only", "boringssl", "openssl"});
   auto fail = [](absl::string_view message) {
     std::cerr << "chaintrust conformance: " << message << "\n";
     return kExitError;
