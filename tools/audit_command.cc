@@ -95,17 +95,12 @@ std::string SummaryText(const Summary& s) {
 }  // namespace
 
 int RunAudit(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, {"policy", "devices", "at", "out", "format"});
+  auto flags =
+      ParseCommandFlags(args, {"policy", "devices", "at", "out", "format"});
   if (!flags.ok()) return Fail(flags.status().message());
-  if (!flags->positional().empty()) {
-    return Fail(absl::StrCat("takes no positional arguments (got \"",
-                             flags->positional()[0], "\")"));
-  }
-  const std::string format = flags->Get("format", "text");
-  if (format != "text" && format != "json") {
-    return Fail(absl::StrCat("--format=", format,
-                             " is not supported; use text or json"));
-  }
+  auto format_flag = FormatFlag(*flags);
+  if (!format_flag.ok()) return Fail(format_flag.status().message());
+  const std::string format = *format_flag;
   if (!flags->Has("policy")) return Fail("needs --policy=FILE");
   if (!flags->Has("devices")) return Fail("needs --devices=DIR|FILE.jsonl");
   DecideOptions options;

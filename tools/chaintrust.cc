@@ -65,23 +65,11 @@ int Fail(absl::string_view message) {
   return kExitError;
 }
 
-absl::StatusOr<std::string> FormatFlag(const Flags& flags) {
-  const std::string format = flags.Get("format", "text");
-  if (format != "text" && format != "json") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--format=", format, " is not supported; use text or json"));
-  }
-  return format;
-}
-
 int Decide(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, {"policy", "chain", "registration_id",
-                                   "sas_token", "at", "format"});
-  if (!flags.ok()) return Fail(flags.status().message());
-  if (!flags->positional().empty()) {
-    return Fail(absl::StrCat("decide takes no positional arguments (got \"",
-                             flags->positional()[0], "\")"));
-  }
+  auto flags = ParseCommandFlags(args, {"policy", "chain", "registration_id",
+                                        "sas_token", "at", "format"});
+  if (!flags.ok())
+    return Fail(absl::StrCat("decide: ", flags.status().message()));
   auto format = FormatFlag(*flags);
   if (!format.ok()) return Fail(format.status().message());
   if (!flags->Has("policy")) return Fail("decide needs --policy=FILE");

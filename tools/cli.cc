@@ -58,6 +58,27 @@ std::vector<std::string> Flags::GetAll(const std::string& name) const {
   return it == values_.end() ? std::vector<std::string>() : it->second;
 }
 
+absl::StatusOr<Flags> ParseCommandFlags(
+    const std::vector<std::string>& args, const std::set<std::string>& known,
+    const std::set<std::string>& repeatable) {
+  auto flags = Flags::Parse(args, known, repeatable);
+  if (flags.ok() && !flags->positional().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("takes no positional arguments (got \"",
+                     flags->positional()[0], "\")"));
+  }
+  return flags;
+}
+
+absl::StatusOr<std::string> FormatFlag(const Flags& flags) {
+  std::string format = flags.Get("format", "text");
+  if (format != "text" && format != "json") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--format=", format, " is not supported; use text or json"));
+  }
+  return format;
+}
+
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

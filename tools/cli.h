@@ -41,6 +41,14 @@ class Flags {
   std::vector<std::string> positional_;
 };
 
+// Flags::Parse for a subcommand that takes no positional arguments.
+absl::StatusOr<Flags> ParseCommandFlags(
+    const std::vector<std::string>& args, const std::set<std::string>& known,
+    const std::set<std::string>& repeatable = {});
+
+// The --format flag: "text" (the default) or "json".
+absl::StatusOr<std::string> FormatFlag(const Flags& flags);
+
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // RFC 3339 ("2025-06-01T00:00:00Z", offsets and fractions allowed).

@@ -75,17 +75,12 @@ constexpr size_t kMaxCorpusCas = 1000;
 }  // namespace
 
 int RunGraph(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, {"policy", "devices", "at", "out", "format"});
+  auto flags =
+      ParseCommandFlags(args, {"policy", "devices", "at", "out", "format"});
   if (!flags.ok()) return Fail(flags.status().message());
-  if (!flags->positional().empty()) {
-    return Fail(absl::StrCat("takes no positional arguments (got \"",
-                             flags->positional()[0], "\")"));
-  }
-  const std::string format = flags->Get("format", "text");
-  if (format != "text" && format != "json") {
-    return Fail(absl::StrCat("--format=", format,
-                             " is not supported; use text or json"));
-  }
+  auto format_flag = FormatFlag(*flags);
+  if (!format_flag.ok()) return Fail(format_flag.status().message());
+  const std::string format = *format_flag;
   if (!flags->Has("policy")) return Fail("needs --policy=FILE");
   const std::string out_path = flags->Get("out");
   const bool svg = absl::EndsWith(out_path, ".svg");

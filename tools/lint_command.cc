@@ -100,19 +100,13 @@ const Certificate* IssuerInSet(const EnrollmentSnapshot& snapshot,
 }  // namespace
 
 int RunLint(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(
+  auto flags = ParseCommandFlags(
       args, {"policy", "registrations", "at", "expiring_within_days",
              "max_registrations", "format"});
   if (!flags.ok()) return Fail(flags.status().message());
-  if (!flags->positional().empty()) {
-    return Fail(absl::StrCat("takes no positional arguments (got \"",
-                             flags->positional()[0], "\")"));
-  }
-  const std::string format = flags->Get("format", "text");
-  if (format != "text" && format != "json") {
-    return Fail(absl::StrCat("--format=", format,
-                             " is not supported; use text or json"));
-  }
+  auto format_flag = FormatFlag(*flags);
+  if (!format_flag.ok()) return Fail(format_flag.status().message());
+  const std::string format = *format_flag;
   if (!flags->Has("policy")) return Fail("needs --policy=FILE");
   absl::Time at = absl::Now();
   if (flags->Has("at")) {

@@ -426,15 +426,6 @@ int Compare(absl::string_view command, const Comparison& c) {
   return std::cout.good() ? 0 : kExitError;
 }
 
-absl::StatusOr<std::string> Format(const Flags& flags) {
-  const std::string format = flags.Get("format", "text");
-  if (format != "text" && format != "json") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--format=", format, " is not supported; use text or json"));
-  }
-  return format;
-}
-
 // --out and --sample, shared by whatif and diff.
 absl::Status OutputFlags(const Flags& flags, Comparison* c) {
   c->out_path = flags.Get("out");
@@ -465,17 +456,13 @@ absl::StatusOr<absl::Time> At(const Flags& flags) {
 
 int RunWhatIf(const std::vector<std::string>& args) {
   constexpr absl::string_view kCmd = "whatif";
-  auto flags = Flags::Parse(args,
-                            {"policy", "devices", "disable", "enable", "delete",
-                             "at", "format", "out", "sample"},
-                            {"disable", "enable", "delete"});
+  auto flags = ParseCommandFlags(args,
+                                 {"policy", "devices", "disable", "enable",
+                                  "delete", "at", "format", "out", "sample"},
+                                 {"disable", "enable", "delete"});
   if (!flags.ok()) return Fail(kCmd, flags.status().message());
-  if (!flags->positional().empty()) {
-    return Fail(kCmd, absl::StrCat("takes no positional arguments (got \"",
-                                   flags->positional()[0], "\")"));
-  }
   Comparison c;
-  auto format = Format(*flags);
+  auto format = FormatFlag(*flags);
   if (!format.ok()) return Fail(kCmd, format.status().message());
   c.format = *format;
   if (auto s = OutputFlags(*flags, &c); !s.ok()) {
@@ -554,15 +541,11 @@ int RunWhatIf(const std::vector<std::string>& args) {
 
 int RunDiff(const std::vector<std::string>& args) {
   constexpr absl::string_view kCmd = "diff";
-  auto flags = Flags::Parse(
+  auto flags = ParseCommandFlags(
       args, {"before", "after", "devices", "at", "format", "out", "sample"});
   if (!flags.ok()) return Fail(kCmd, flags.status().message());
-  if (!flags->positional().empty()) {
-    return Fail(kCmd, absl::StrCat("takes no positional arguments (got \"",
-                                   flags->positional()[0], "\")"));
-  }
   Comparison c;
-  auto format = Format(*flags);
+  auto format = FormatFlag(*flags);
   if (!format.ok()) return Fail(kCmd, format.status().message());
   c.format = *format;
   if (auto s = OutputFlags(*flags, &c); !s.ok()) {
