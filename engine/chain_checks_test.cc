@@ -143,6 +143,167 @@ TEST(ChainChecksTest, Rule4_CaLeafFollowsAllowCaLeaf) {
   EXPECT_EQ(d.certificate_index(), 0);
 }
 
+// Rule 4, required_eku under EkuPolicy::kStrict (BoringSSL
+// CLIENT_AUTH_STRICT): the leaf must list clientAuth itself (target-eku-none,
+// target-eku-any), must not list codeSigning/OCSPSigning/timeStamping
+// (target-eku-many); its issuer must list clientAuth (target-eku-
+// clientauth/clientauth-strict), anyEKU beside it is fine (intermediate-eku-
+// any-and-clientauth/clientauth-strict). kPermissive, the default, accepts
+// all of these.
+TEST(ChainChecksTest, Rule4_StrictEkuPolicy) {
+  const std::string client(kEkuClientAuth);
+  const std::string any(kEkuAnyExtendedKeyUsage);
+  // Above the leaf's issuer kStrict needs the extension, the group's
+  // certificate included (unless check_group_certificate_eku is off).
+  TestCertOptions root_options;
+  root_options.common_name = "Root anyEKU";
+  root_options.is_ca = true;
+  root_options.extended_key_usages = {any};
+  TestCert root = MintCertificate(root_options);
+  const auto ca = [&](const std::string& cn, std::vector<std::string> ekus) {
+    TestCertOptions o;
+    o.common_name = cn;
+    o.is_ca = true;
+    o.extended_key_usages = std::move(ekus);
+    return MintCertificate(o, &root);
+  };
+  TestCert int_client = ca("Intermediate clientAuth", {client});
+  TestCert int_any_client = ca("Intermediate any+clientAuth", {any, client});
+  TestCert int_none = ca("Intermediate no EKU", {});
+  TestCert int_any = ca("Intermediate anyEKU", {any});
+  const auto leaf = [](const std::string& cn, std::vector<std::string> ekus,
+                       const TestCert& issuer) {
+    TestCertOptions o;
+    o.common_name = cn;
+    o.extended_key_usages = std::move(ekus);
+    return MintCertificate(o, &issuer);
+  };
+  auto snapshot = Snapshot({&root});
+  ResolverOptions permissive;
+  permissive.required_eku = client;
+  ResolverOptions strict = permissive;
+  strict.eku_policy = ResolverOptions::EkuPolicy::kStrict;
+  ResolverOptions strict_leaf = permissive;
+  strict_leaf.eku_policy = ResolverOptions::EkuPolicy::kStrictLeaf;
+
+  struct Case {
+    std::string name;
+    TestCert leaf;
+    const TestCert* issuer;
+    Reason permissive, strict, strict_leaf;
+    int strict_index;  // the failing certificate under kStrict
+  };
+  const Reason ok = Reason::kEnrollmentGroupEnabled;
+  const Reason bad = Reason::kChainUnverified;
+  const std::vector<Case> cases = {
+      {"client under client", leaf("d1", {client}, int_client), &int_client, ok,
+       ok, ok, -1},
+      {"client under any+client", leaf("d2", {client}, int_any_client),
+       &int_any_client, ok, ok, ok, -1},
+      {"no EKU leaf", leaf("d3", {}, int_client), &int_client, ok, bad, bad, 0},
+      {"anyEKU leaf", leaf("d4", {any}, int_client), &int_client, ok, bad, bad,
+       0},
+      {"client+codeSigning leaf",
+       leaf("d5", {client, "1.3.6.1.5.5.7.3.3"}, int_client), &int_client, ok,
+       bad, bad, 0},
+      {"client+OCSPSigning leaf",
+       leaf("d6", {client, "1.3.6.1.5.5.7.3.9"}, int_client), &int_client, ok,
+       bad, bad, 0},
+      {"issuer without EKU", leaf("d7", {client}, int_none), &int_none, ok, bad,
+       ok, 1},
+      {"issuer with anyEKU only", leaf("d8", {client}, int_any), &int_any, ok,
+       bad, ok, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(Evaluate(*snapshot, {&c.leaf, c.issuer}, permissive).reason(),
+              c.permissive);
+    Decision d = Evaluate(*snapshot, {&c.leaf, c.issuer}, strict);
+    EXPECT_EQ(d.reason(), c.strict);
+    if (c.strict == bad) {
+      EXPECT_EQ(d.certificate_index(), c.strict_index);
+      EXPECT_THAT(FailedDetail(d), HasSubstr("xtendedKeyUsage"));
+    }
+    EXPECT_EQ(Evaluate(*snapshot, {&c.leaf, c.issuer}, strict_leaf).reason(),
+              c.strict_leaf);
+  }
+
+  // Above the leaf's issuer, anyEKU stands for clientAuth even in kStrict,
+  // but the extension must be present.
+  TestCertOptions upper;
+  upper.common_name = "Upper anyEKU";
+  upper.is_ca = true;
+  upper.extended_key_usages = {any};
+  TestCert upper_any = MintCertificate(upper, &root);
+  upper.common_name = "Upper no EKU";
+  upper.extended_key_usages = {};
+  TestCert upper_none = MintCertificate(upper, &root);
+  TestCertOptions mid;
+  mid.common_name = "Mid under anyEKU";
+  mid.is_ca = true;
+  mid.extended_key_usages = {client};
+  TestCert mid_any = MintCertificate(mid, &upper_any);
+  mid.common_name = "Mid under no EKU";
+  TestCert mid_none = MintCertificate(mid, &upper_none);
+  TestCert d9 = leaf("d9", {client}, mid_any);
+  TestCert d10 = leaf("d10", {client}, mid_none);
+  EXPECT_EQ(Evaluate(*snapshot, {&d9, &mid_any, &upper_any}, strict).reason(),
+            ok);
+  Decision d = Evaluate(*snapshot, {&d10, &mid_none, &upper_none}, strict);
+  EXPECT_EQ(d.reason(), bad);
+  EXPECT_EQ(d.certificate_index(), 2);
+  EXPECT_EQ(
+      Evaluate(*snapshot, {&d10, &mid_none, &upper_none}, permissive).reason(),
+      ok);
+
+  // A group certificate without the extension, two above the leaf.
+  TestCert plain_root = MintRoot("Plain Root");
+  TestCertOptions pi;
+  pi.common_name = "Intermediate under Plain Root";
+  pi.is_ca = true;
+  pi.extended_key_usages = {client};
+  TestCert plain_int = MintCertificate(pi, &plain_root);
+  TestCert d11 = leaf("d11", {client}, plain_int);
+  auto plain_snapshot = Snapshot({&plain_root});
+  d = Evaluate(*plain_snapshot, {&d11, &plain_int}, strict);
+  EXPECT_EQ(d.reason(), bad);
+  EXPECT_EQ(d.certificate_index(), 2);
+  ResolverOptions strict_no_group = strict;
+  strict_no_group.check_group_certificate_eku = false;
+  EXPECT_EQ(
+      Evaluate(*plain_snapshot, {&d11, &plain_int}, strict_no_group).reason(),
+      ok);
+}
+
+// Rule 4, required_eku and the group's own certificate: checked by default
+// (like every certificate of the path), skipped with
+// check_group_certificate_eku = false (BoringSSL's plain TRUSTED_ANCHOR,
+// root-eku-clientauth/serverauth).
+TEST(ChainChecksTest, Rule4_GroupCertificateEkuFollowsOption) {
+  TestCertOptions r;
+  r.common_name = "Root clientAuth";
+  r.is_ca = true;
+  r.extended_key_usages = {std::string(kEkuClientAuth)};
+  TestCert root = MintCertificate(r);
+  TestCertOptions l;
+  l.common_name = "device-server";
+  l.extended_key_usages = {std::string(kEkuServerAuth)};
+  TestCert leaf = MintCertificate(l, &root);
+  auto snapshot = Snapshot({&root});
+  for (auto policy : {ResolverOptions::EkuPolicy::kPermissive,
+                      ResolverOptions::EkuPolicy::kStrict}) {
+    ResolverOptions options;
+    options.required_eku = std::string(kEkuServerAuth);
+    options.eku_policy = policy;
+    Decision d = Evaluate(*snapshot, {&leaf}, options);
+    EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+    EXPECT_EQ(d.certificate_index(), 1);
+    options.check_group_certificate_eku = false;
+    EXPECT_EQ(Evaluate(*snapshot, {&leaf}, options).reason(),
+              Reason::kEnrollmentGroupEnabled);
+  }
+}
+
 // Rule 4, validity at the encoding's granularity: a time within the second
 // of notAfter is valid (limbo rfc5280::validity::notafter-fractional).
 TEST(ChainChecksTest, Rule4_FractionalSecondAfterNotAfterIsValid) {

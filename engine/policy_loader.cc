@@ -1,5 +1,7 @@
 #include "engine/policy_loader.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -685,6 +687,15 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path) {
         absl::StrCat(name, ": cannot open: ", std::strerror(error));
     return error == ENOENT ? absl::NotFoundError(message)
                            : absl::PermissionDeniedError(message);
+  }
+  // A regular file says its size: refuse an oversized one before reading
+  // it. Pipes and the like are bounded while reading, below.
+  struct stat info;
+  if (fstat(fileno(file.get()), &info) == 0 && S_ISREG(info.st_mode) &&
+      static_cast<uint64_t>(info.st_size) > kMaxPolicyFileBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": larger than ", kMaxPolicyFileBytes >> 20,
+                     " MiB, the limit for policy files"));
   }
   std::string contents;
   char buffer[1 << 16];

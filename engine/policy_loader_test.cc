@@ -2,6 +2,8 @@
 // protos, and the conversion into snapshots; hostile input fails cleanly.
 #include "engine/policy_loader.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -583,6 +585,22 @@ TEST(PolicyLoaderTest, DpsJsonRoundTrip) {
   MessageDifferencer differencer;
   differencer.ReportDifferencesToString(&diff);
   EXPECT_TRUE(differencer.Compare(*set, *back)) << diff;
+}
+
+// Hostile input: a policy file over kMaxPolicyFileBytes is refused before
+// it is read (a sparse file: no disk or memory is spent on it).
+TEST(PolicyLoaderTest, OversizedFileIsRefusedUnread) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/huge.json");
+  WriteFile(path, "{}");
+  ASSERT_EQ(truncate(path.c_str(), kMaxPolicyFileBytes + 1), 0);
+  auto set = LoadEnrollmentSetFile(path);
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(set.status().message()),
+              ::testing::HasSubstr("huge.json: larger than 1024 MiB"));
+  // At the limit it is read (and then fails as JSON, not as a size).
+  ASSERT_EQ(truncate(path.c_str(), 16), 0);
+  EXPECT_FALSE(LoadEnrollmentSetFile(path).ok());
 }
 
 }  // namespace

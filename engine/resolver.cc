@@ -19,6 +19,11 @@ namespace chaintrust {
 namespace {
 
 constexpr int kMaxPath = 64;  // hard bound, whatever the options say
+// Key purposes BoringSSL's strict modes refuse on the leaf (and, but for
+// OCSPSigning, on its issuer): ResolverOptions::EkuPolicy::kStrict.
+constexpr absl::string_view kEkuCodeSigning = "1.3.6.1.5.5.7.3.3";
+constexpr absl::string_view kEkuTimeStamping = "1.3.6.1.5.5.7.3.8";
+constexpr absl::string_view kEkuOcspSigning = "1.3.6.1.5.5.7.3.9";
 
 // A certificate borrowed for one evaluation, used like a CertificatePtr.
 class BorrowedCertificate {
@@ -497,20 +502,12 @@ class Resolver {
       }
     }
     if (!options_.required_eku.empty()) {
-      for (int i = 0; i <= top; ++i) {
-        const Certificate& c = *chain_.path[i];
-        if (!c.has_extended_key_usage()) continue;
-        bool ok = false;
-        for (const std::string& eku : c.extended_key_usages()) {
-          if (eku == options_.required_eku || eku == kEkuAnyExtendedKeyUsage) {
-            ok = true;
-            break;
-          }
-        }
-        if (!ok) {
+      const int last = options_.check_group_certificate_eku ? top : top - 1;
+      for (int i = 0; i <= last; ++i) {
+        const std::string problem = EkuProblem(*chain_.path[i], i);
+        if (!problem.empty()) {
           d_.AddStep(StepId::kCheckExtensions, Outcome::kFailed, i).detail =
-              absl::StrCat("its extendedKeyUsage does not include ",
-                           options_.required_eku);
+              problem;
           d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, i);
           return;
         }
@@ -522,6 +519,49 @@ class Resolver {
     }
     d_.AddStep(StepId::kCheckValidity, Outcome::kOk);
     d_.Decide(Reason::kEnrollmentGroupEnabled, EnrollmentKind::kGroup, id);
+  }
+
+  // Why certificate `index` of the path (0 = the leaf) fails
+  // ResolverOptions::required_eku under eku_policy; empty when it passes.
+  std::string EkuProblem(const Certificate& c, int index) const {
+    using EkuPolicy = ResolverOptions::EkuPolicy;
+    const std::string& want = options_.required_eku;
+    const bool strict =
+        options_.eku_policy == EkuPolicy::kStrict ||
+        (options_.eku_policy == EkuPolicy::kStrictLeaf && index == 0);
+    bool has_wanted = false;
+    bool has_any = false;
+    std::string prohibited;
+    for (const std::string& eku : c.extended_key_usages()) {
+      if (eku == want) has_wanted = true;
+      if (eku == kEkuAnyExtendedKeyUsage) has_any = true;
+      // BoringSSL: codeSigning and timeStamping are refused on the leaf and
+      // its issuer, OCSPSigning on the leaf.
+      if (prohibited.empty() && index <= 1 &&
+          (eku == kEkuCodeSigning || eku == kEkuTimeStamping ||
+           (index == 0 && eku == kEkuOcspSigning))) {
+        prohibited = eku;
+      }
+    }
+    const std::string lacks =
+        absl::StrCat("its extendedKeyUsage does not include ", want);
+    if (!strict) {
+      if (!c.has_extended_key_usage() || has_wanted || has_any) return "";
+      return lacks;
+    }
+    if (!c.has_extended_key_usage()) {
+      if (index == 1 && want == kEkuServerAuth) return "";
+      return absl::StrCat("it has no extendedKeyUsage; ", want, " is required");
+    }
+    if (!prohibited.empty()) {
+      return absl::StrCat("its extendedKeyUsage includes ", prohibited,
+                          ", which is not permitted with ", want);
+    }
+    if (has_wanted || (index >= 2 && has_any)) return "";
+    return has_any ? absl::StrCat(lacks,
+                                  " (anyExtendedKeyUsage does not "
+                                  "stand for it here)")
+                   : lacks;
   }
 
   // Per-certificate checks of rule 4 (engine/chain_checks.h): profile, key

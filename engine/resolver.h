@@ -44,7 +44,7 @@
 //         the group's own certificate with critical basicConstraints);
 //         pathLenConstraint (self-issued intermediates do not count);
 //         nameConstraints of the certificates above; unhandled critical
-//         extensions; required_eku when set;
+//         extensions; required_eku when set (eku_policy);
 //      d. a certificate of that path, the group's own included, is outside
 //         its validity -> CERTIFICATE_EXPIRED / CERTIFICATE_NOT_YET_VALID at
 //         the lowest such index. Structural failures (c) outrank time (d): a
@@ -117,6 +117,30 @@ struct ResolverOptions {
   // anyExtendedKeyUsage; a path failing this is CHAIN_UNVERIFIED. Empty by
   // default: DPS does not require an EKU of device certificates.
   std::string required_eku;
+  // How required_eku is enforced (nothing happens while it is empty).
+  enum class EkuPolicy {
+    // The rule above: a certificate without the extension passes, and
+    // anyExtendedKeyUsage stands for every purpose. The default.
+    kPermissive,
+    // BoringSSL's CLIENT_AUTH_STRICT / SERVER_AUTH_STRICT: the leaf must
+    // carry the extension and list required_eku itself (anyEKU alone does
+    // not do), and must not list codeSigning, OCSPSigning or timeStamping;
+    // the leaf's issuer must list required_eku itself and not codeSigning
+    // or timeStamping (without the extension it passes only when
+    // required_eku is serverAuth, as BoringSSL allows for TLS issuers);
+    // every certificate above it must carry the extension and list
+    // required_eku or anyEKU.
+    kStrict,
+    // BoringSSL's *_STRICT_LEAF: kStrict's rule for the leaf, kPermissive's
+    // above it.
+    kStrictLeaf,
+  };
+  EkuPolicy eku_policy = EkuPolicy::kPermissive;
+  // Whether the deciding group's certificate is held to required_eku too.
+  // On by default (a group certificate is checked like the rest of the
+  // path); off mirrors BoringSSL's plain TRUSTED_ANCHOR, whose EKU is not
+  // enforced.
+  bool check_group_certificate_eku = true;
   // RFC 5280 §4.2.1.1-2: every certificate below the deciding group's
   // certificate must carry authorityKeyIdentifier.keyIdentifier and every
   // issuer (the group's certificate included) a subjectKeyIdentifier.

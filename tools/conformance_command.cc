@@ -198,6 +198,9 @@ struct ChainCase {
   int max_depth = -1;   // intermediates, as OpenSSL's depth; -1: none
   std::string eku_oid;  // required EKU, dotted; empty: none
   bool allow_ca_leaf = true;
+  ResolverOptions::EkuPolicy eku_policy =
+      ResolverOptions::EkuPolicy::kPermissive;
+  bool check_group_certificate_eku = true;
   // The OpenSSL reference column's settings.
   unsigned long openssl_flags = X509_V_FLAG_PARTIAL_CHAIN;  // NOLINT
   int openssl_auth_level = 1;
@@ -293,6 +296,8 @@ std::string RunEngine(const ChainCase& c, std::string* why) {
   if (c.max_depth >= 0) options.max_chain_length = c.max_depth + 2;
   options.required_eku = c.eku_oid;
   options.allow_ca_leaf = c.allow_ca_leaf;
+  options.eku_policy = c.eku_policy;
+  options.check_group_certificate_eku = c.check_group_certificate_eku;
   Decision decision;
   Resolve(**snapshot, attestation, options, nullptr, &decision);
   *why = std::string(ReasonName(decision.reason()));
@@ -589,8 +594,20 @@ absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir) {
       chain_case.eku_oid = std::string(kEkuServerAuth);
     }
     // *_STRICT: the target must be an end entity (as ResolverOptions::
-    // allow_ca_leaf = false).
+    // allow_ca_leaf = false) and BoringSSL's strict key-purpose rules apply,
+    // to the whole path or, for *_STRICT_LEAF, to the target only.
     chain_case.allow_ca_leaf = !absl::StrContains(purpose, "_STRICT");
+    if (absl::EndsWith(purpose, "_STRICT_LEAF")) {
+      chain_case.eku_policy = ResolverOptions::EkuPolicy::kStrictLeaf;
+    } else if (absl::EndsWith(purpose, "_STRICT")) {
+      chain_case.eku_policy = ResolverOptions::EkuPolicy::kStrict;
+    }
+    // A plain TRUSTED_ANCHOR (or ..._WITH_EXPIRATION) has its EKU ignored
+    // by BoringSSL; the *_CONSTRAINTS trusts enforce it, as chaintrust's
+    // default does for a group certificate.
+    chain_case.check_group_certificate_eku =
+        absl::StrContains(trust, "WITH_CONSTRAINTS") ||
+        absl::StrContains(trust, "AND_CONSTRAINTS");
     chain_case.openssl_flags = X509_V_FLAG_PARTIAL_CHAIN;
     chain_case.openssl_auth_level = 1;
     RunCase(chain_case, &r);
