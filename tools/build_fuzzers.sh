@@ -26,7 +26,8 @@ libs=$(pkg-config --libs absl_status absl_statusor absl_strings \
   echo "-lprotobuf -lre2 -lcrypto")
 srcs=(engine/certificate.cc engine/internal/verification_key.cc engine/pem.cc
       engine/internal/der.cc engine/internal/openssl_util.cc
-      engine/resolver.cc engine/engine.cc engine/decision.cc
+      engine/resolver.cc engine/chain_checks.cc engine/engine.cc
+      engine/decision.cc
       engine/enrollment_set.cc engine/registration_id.cc engine/sas_token.cc
       engine/internal/json.cc engine/policy_loader.cc
       engine/internal/test_certs.cc)
