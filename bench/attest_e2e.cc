@@ -32,10 +32,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "engine/certificate.h"
+#include "engine/x509/certificate.h"
 #include "engine/decision.h"
 #include "engine/engine.h"
-#include "engine/enrollment_set.h"
+#include "engine/policy/enrollment_set.h"
 #include "engine/policy_loader.h"
 
 namespace chaintrust {

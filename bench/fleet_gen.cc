@@ -47,8 +47,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "engine/certificate.h"
-#include "engine/internal/test_certs.h"
+#include "engine/x509/certificate.h"
+#include "engine/x509/test_certs.h"
 #include "openssl/evp.h"
 
 namespace chaintrust {

@@ -24,9 +24,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
-#include "engine/memory_registration_store.h"
+#include "engine/registry/memory_registration_store.h"
 #include "engine/registration_store.h"
-#include "engine/sqlite_registration_store.h"
+#include "engine/registry/sqlite_registration_store.h"
 
 namespace chaintrust {
 namespace {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/internal/json.h"
+#include "engine/x509/certificate.h"
 
 namespace chaintrust {
 namespace {

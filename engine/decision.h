@@ -20,8 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "engine/certificate.h"
-#include "engine/enrollment_set.h"
+#include "engine/types.h"
 
 namespace chaintrust {
 

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "engine/internal/caches.h"
+#include "engine/core/proof_caches.h"
 
 namespace chaintrust {
 namespace {

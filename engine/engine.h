@@ -26,8 +26,8 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "engine/decision.h"
-#include "engine/enrollment_set.h"
-#include "engine/resolver.h"
+#include "engine/policy/enrollment_set.h"
+#include "engine/types.h"
 
 namespace chaintrust {
 
@@ -42,6 +42,7 @@ struct EngineOptions {
 };
 
 class Evaluator;
+class ResolverCaches;  // engine/core/proof_caches.h
 
 class Engine {
  public:
@@ -77,13 +78,6 @@ class Engine {
   mutable std::mutex mu_;
   SnapshotPtr snapshot_;  // guarded by mu_
   std::atomic<uint64_t> version_{0};
-};
-
-struct CacheStats {
-  uint64_t hits = 0;
-  uint64_t misses = 0;
-  uint64_t evictions = 0;  // entries dropped to stay within capacity
-  size_t size = 0;
 };
 
 // Evaluates attestations for one thread at a time. Not thread-safe; cheap

@@ -24,7 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "engine/enrollment_set.h"
+#include "engine/policy/enrollment_set.h"
 #include "proto/enrollment.pb.h"
 
 namespace chaintrust {

@@ -50,8 +50,8 @@
 #include "engine/decision.h"
 #include "engine/engine.h"
 #include "engine/registration_store.h"
-#include "engine/resolver.h"
-#include "engine/throttle.h"
+#include "engine/core/resolver.h"
+#include "engine/registry/throttle.h"
 
 namespace chaintrust {
 

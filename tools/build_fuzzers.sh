@@ -24,13 +24,13 @@ libs=$(pkg-config --libs absl_status absl_statusor absl_strings \
     absl_str_format absl_time absl_synchronization absl_flat_hash_map \
     absl_flat_hash_set absl_hash protobuf re2 libcrypto 2>/dev/null ||
   echo "-lprotobuf -lre2 -lcrypto")
-srcs=(engine/certificate.cc engine/internal/verification_key.cc engine/pem.cc
-      engine/internal/der.cc engine/internal/openssl_util.cc
-      engine/resolver.cc engine/chain_checks.cc engine/engine.cc
+srcs=(engine/x509/certificate.cc engine/x509/verification_key.cc engine/x509/pem.cc
+      engine/x509/der.cc engine/internal/openssl_util.cc
+      engine/core/resolver.cc engine/x509/chain_checks.cc engine/engine.cc
       engine/decision.cc
-      engine/enrollment_set.cc engine/registration_id.cc engine/sas_token.cc
+      engine/policy/enrollment_set.cc engine/policy/registration_id.cc engine/policy/sas_token.cc
       engine/internal/json.cc engine/policy_loader.cc
-      engine/internal/test_certs.cc)
+      engine/x509/test_certs.cc)
 objs=()
 for s in "${srcs[@]}"; do
   o="${out}/obj/${s//\//_}.o"
@@ -43,10 +43,13 @@ for p in "${out}"/gen/proto/*.pb.cc; do
   "${cxx}" "${flags[@]}" -c "${p}" -o "${o}"
   objs+=("${o}")
 done
-targets=(certificate_fuzzer resolver_fuzzer policy_loader_fuzzer
-         sas_token_fuzzer)
-for t in "${targets[@]}"; do
-  "${cxx}" "${flags[@]}" -fsanitize=fuzzer "${root}/engine/${t}.cc" \
+fuzzers=(engine/x509/certificate_fuzzer engine/core/resolver_fuzzer
+         engine/policy/policy_loader_fuzzer engine/policy/sas_token_fuzzer)
+targets=()
+for f in "${fuzzers[@]}"; do
+  t=$(basename "${f}")
+  targets+=("${t}")
+  "${cxx}" "${flags[@]}" -fsanitize=fuzzer "${root}/${f}.cc" \
     "${objs[@]}" ${libs} -o "${out}/${t}"
   echo "built ${out}/${t}"
 done

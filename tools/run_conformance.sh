@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs `chaintrust conformance` over ../shared/testsuites (relative to the
 # repository root) and fails when a pass count drops below the minimums in
-# tools/conformance_baseline.txt. Skips, visibly, when the suites are absent.
+# tools/conformance/conformance_baseline.txt. Skips, visibly, when the suites are absent.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +14,7 @@ suites="$(cd "${suites}" && pwd)"
 limbo="${suites}/x509-limbo/limbo.json"
 boringssl="${suites}/boringssl-verify-certificate-chain"
 openssl_cases="${suites}/openssl-test-verify/cases.json"
-baseline="${root}/tools/conformance_baseline.txt"
+baseline="${root}/tools/conformance/conformance_baseline.txt"
 
 minimum() {
   awk -v name="$1" '$1 == name { print $2 }' "${baseline}"

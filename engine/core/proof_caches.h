@@ -1,0 +1,228 @@
+// Bounded caches of proofs for one evaluating thread.
+//
+// Each cache keeps two generations of about capacity/2 entries: lookups
+// look in the young one, then the old one (promoting a hit); when the young
+// one is full at the start of an evaluation (BeginEvaluation), the old one is
+// dropped and the young one becomes old. Memory is bounded by the capacity
+// plus what one evaluation adds (its presented certificates) under any
+// stream of inputs, every operation is O(1), and an entry used at least once
+// per half-capacity insertions stays.
+//
+// Entries are dropped only in BeginEvaluation, never in Find or Insert, so
+// an evaluation may borrow raw pointers to what it found or inserted until
+// it ends: no reference count is touched on the hot path.
+#ifndef CHAINTRUST_ENGINE_CORE_PROOF_CACHES_H_
+#define CHAINTRUST_ENGINE_CORE_PROOF_CACHES_H_
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
+#include "engine/x509/certificate.h"
+#include "engine/core/resolver.h"
+#include "engine/types.h"
+
+namespace chaintrust {
+namespace internal {
+
+template <typename Map>
+class TwoGenerationCache {
+ public:
+  using key_type = typename Map::key_type;
+
+  explicit TwoGenerationCache(size_t capacity)
+      : half_(capacity / 2), enabled_(capacity >= 2) {}
+
+  bool enabled() const { return enabled_; }
+
+  // Makes room for the evaluation that starts: the only place entries are
+  // dropped.
+  void BeginEvaluation() {
+    if (young_.size() < half_) return;
+    stats_.evictions += old_.size();
+    ++rotations_;
+    old_ = std::move(young_);
+    young_ = Map();
+    young_.reserve(half_);
+  }
+
+  // How many times a generation was dropped. An entry found or inserted
+  // while this reads R is in the young generation (alive, same address)
+  // while it still reads R.
+  uint64_t rotations() const { return rotations_; }
+
+  // The entry for `key`, or null. A hit in the old generation moves to the
+  // young one (the value is moved; what it owns keeps its address).
+  template <typename K>
+  typename Map::value_type* Find(const K& key) {
+    if (!enabled_) return nullptr;
+    auto it = young_.find(key);
+    if (it != young_.end()) {
+      ++stats_.hits;
+      return &*it;
+    }
+    auto old = old_.find(key);
+    if (old == old_.end()) {
+      ++stats_.misses;
+      return nullptr;
+    }
+    ++stats_.hits;
+    auto node = old_.extract(old);
+    auto inserted = young_.insert(std::move(node));
+    return &*inserted.position;
+  }
+
+  // Counts a hit found without Find (e.g. by a caller's own memo of what
+  // it looked up last).
+  void CountHit() { ++stats_.hits; }
+
+  // Inserts (or finds) the entry; null when the cache is disabled.
+  template <typename... Args>
+  typename Map::value_type* Insert(Args&&... args) {
+    if (!enabled_) return nullptr;
+    return &*young_.emplace(std::forward<Args>(args)...).first;
+  }
+
+  CacheStats stats() const {
+    CacheStats s = stats_;
+    s.size = young_.size() + old_.size();
+    return s;
+  }
+
+ private:
+  const size_t half_;
+  const bool enabled_;
+  Map young_;
+  Map old_;
+  CacheStats stats_;
+  uint64_t rotations_ = 0;
+};
+
+using SignatureProof = std::pair<Sha256Digest, Sha256Digest>;
+
+// Keys are SHA-256 digests: 8 bytes of each are already uniformly
+// distributed, so hashing all 64 bytes only costs time on the warm path.
+struct SignatureProofHash {
+  size_t operator()(const SignatureProof& proof) const {
+    uint64_t a, b;
+    std::memcpy(&a, proof.first.data(), sizeof(a));
+    std::memcpy(&b, proof.second.data(), sizeof(b));
+    return static_cast<size_t>(a ^ (b * 0x9E3779B97F4A7C15ull));
+  }
+};
+
+// Hashes all of a DER certificate. Every byte of a presented certificate is
+// the device's choice, and certificates are cached before they are verified,
+// so a hash of only part of the DER (its length and tail, say) lets anyone
+// fill one bucket with thousands of distinct certificates and turn every
+// lookup into a linear scan. Hashing the whole DER costs about a fifth of a
+// warm attestation; that is the price of a cache that cannot be flooded.
+struct DerHash {
+  size_t operator()(absl::string_view der) const {
+    return absl::Hash<absl::string_view>()(der);
+  }
+};
+
+// A parsed certificate and what is known about it that depends only on its
+// bytes: whether its subject CN is a valid X.509 registration ID.
+struct CachedCertificate {
+  CertificatePtr certificate;
+  bool common_name_is_valid_id = false;
+};
+
+// A presented certificate of the previous evaluations, by position in the
+// chain. A device that presents the same chain again is recognized by
+// comparing its bytes with these (memcmp: full equality, as the cache's own
+// lookup would conclude) without hashing them.
+struct RecentCertificate {
+  const Certificate* certificate = nullptr;  // borrowed from `certificates`
+  bool common_name_is_valid_id = false;
+  uint64_t rotations = 0;  // certificates.rotations() when it was seen
+};
+
+// Verifiers prepared per (issuer certificate, signature algorithm): the
+// issuer's SHA-256 names its key exactly, and each verifier holds its own
+// reference to the key, so it never outlives what it verifies with.
+using VerifierKey = std::pair<Sha256Digest, SignatureAlgorithm>;
+struct VerifierKeyHash {
+  size_t operator()(const VerifierKey& key) const {
+    uint64_t a;
+    std::memcpy(&a, key.first.data(), sizeof(a));
+    return static_cast<size_t>(a ^ static_cast<uint64_t>(key.second));
+  }
+};
+
+}  // namespace internal
+
+class ResolverCaches {
+ public:
+  // Prepared verifiers are few (one per issuer key in use) and each holds
+  // OpenSSL contexts of a few kilobytes: a small fixed capacity.
+  static constexpr size_t kVerifierCapacity = 256;
+
+  ResolverCaches(size_t certificates, size_t signatures)
+      : certificates(certificates),
+        signatures(signatures),
+        verifiers(signatures == 0 ? 0 : kVerifierCapacity) {}
+
+  void BeginEvaluation() {
+    certificates.BeginEvaluation();
+    signatures.BeginEvaluation();
+    verifiers.BeginEvaluation();
+  }
+
+  // The certificate at `index` of the previous chains if `der` is its DER
+  // and it is still in `certificates`; else null.
+  const internal::RecentCertificate* FindRecent(size_t index,
+                                                absl::string_view der) {
+    if (index >= recent.size()) return nullptr;
+    const internal::RecentCertificate& r = recent[index];
+    // Only while it is in the young generation: an entry in the old one
+    // is looked up (and so promoted) as usual, which keeps it cached.
+    if (r.certificate == nullptr || certificates.rotations() != r.rotations) {
+      return nullptr;
+    }
+    const absl::string_view have = r.certificate->der();
+    if (have.size() != der.size() ||
+        std::memcmp(have.data(), der.data(), der.size()) != 0) {
+      return nullptr;
+    }
+    certificates.CountHit();
+    return &r;
+  }
+  // Remembers what was found or inserted in `certificates` at `index`.
+  void RememberRecent(size_t index, const internal::CachedCertificate& entry) {
+    if (index >= kMaxRecent) return;
+    if (index >= recent.size()) recent.resize(index + 1);
+    recent[index] = internal::RecentCertificate{entry.certificate.get(),
+                                                entry.common_name_is_valid_id,
+                                                certificates.rotations()};
+  }
+  static constexpr size_t kMaxRecent = 8;
+
+  // DER bytes -> parsed certificate; the key views the value's own DER.
+  internal::TwoGenerationCache<absl::flat_hash_map<
+      absl::string_view, internal::CachedCertificate, internal::DerHash>>
+      certificates;
+  // (certificate, issuer) SHA-256 pairs whose signature verified. Failures
+  // are not kept: a forged chain costs its attacker a verification each time.
+  internal::TwoGenerationCache<absl::flat_hash_map<
+      internal::SignatureProof, bool, internal::SignatureProofHash>>
+      signatures;
+  internal::TwoGenerationCache<absl::flat_hash_map<
+      internal::VerifierKey, std::unique_ptr<SignatureVerifier>,
+      internal::VerifierKeyHash>>
+      verifiers;
+  absl::InlinedVector<internal::RecentCertificate, kMaxRecent> recent;
+};
+
+}  // namespace chaintrust
+
+#endif  // CHAINTRUST_ENGINE_CORE_PROOF_CACHES_H_

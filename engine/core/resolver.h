@@ -1,0 +1,99 @@
+// The precedence resolver: DESIGN.md §1 applied to one attestation.
+//
+// RANKING. Checks run in this order; the first that decides ends the
+// evaluation, so a reason higher in the list hides every reason below it.
+//
+//  X.509 (a chain was presented):
+//   1. Size limits: more certificates than max_presented_certificates, a
+//      certificate over max_certificate_bytes or a chain over
+//      max_chain_bytes -> CHAIN_UNVERIFIED (nothing is parsed).
+//   2. A presented certificate does not parse -> MALFORMED_CHAIN (its index).
+//   3. The leaf's subject CN is not a valid registration ID (rule 1), or a
+//      registration ID given with the chain names another device
+//      -> INVALID_REGISTRATION_ID.
+//   4. An individual enrollment exists for the ID (rule 2) — it alone
+//      decides, there is no fall-through to groups:
+//      a. disabled -> INDIVIDUAL_ENROLLMENT_DISABLED, whatever its type;
+//      b. not X.509, or the leaf is neither its primary nor its secondary
+//         client certificate (SHA-256) -> ATTESTATION_MISMATCH;
+//      c. the leaf is outside its validity -> CERTIFICATE_EXPIRED /
+//         CERTIFICATE_NOT_YET_VALID (index 0);
+//      d. -> ALLOW INDIVIDUAL_ENROLLMENT_ENABLED.
+//   5. Enrollment groups (rule 3): the path is built from the leaf's issuer
+//      toward the root — presented certificates first, then the snapshot's
+//      group certificates (an anchor the device did not send), matched by
+//      subject/issuer name and, when both are present, key identifiers —
+//      and each certificate's SHA-256 is looked up among the groups' signing
+//      certificates. Among several issuer candidates with the same name, one
+//      whose signature verifies and that is valid at the validation time is
+//      preferred. The first group found decides; a deleted group is absent
+//      and the walk goes on upward.
+//      a. the path ends (no issuer) without a group -> NO_ENROLLMENT; the
+//         walk stops after max_presented_certificates + 1 certificates;
+//      b. the group is disabled -> ENROLLMENT_GROUP_DISABLED;
+//      c. the path from the leaf up to the group's certificate is longer
+//         than max_chain_length certificates -> CHAIN_UNVERIFIED (no
+//         index: the limit is about the whole path); else it does not
+//         verify (rule 4) -> CHAIN_UNVERIFIED at the lowest failing index,
+//         checking per certificate, from the leaf up: signature by its
+//         issuer; key strength and signature algorithm (RSA >= 2048 bits,
+//         EC P-256/384/521, Ed25519; no SHA-1, MD5 or DSA); the profile
+//         (v3 only; key identifiers when require_key_identifiers; a CA leaf
+//         only when allow_ca_leaf; see engine/chain_checks.h); issuer is a
+//         CA (basicConstraints cA; keyCertSign when keyUsage is present;
+//         the group's own certificate with critical basicConstraints);
+//         pathLenConstraint (self-issued intermediates do not count);
+//         nameConstraints of the certificates above; unhandled critical
+//         extensions; required_eku when set (eku_policy);
+//      d. a certificate of that path, the group's own included, is outside
+//         its validity -> CERTIFICATE_EXPIRED / CERTIFICATE_NOT_YET_VALID at
+//         the lowest such index. Structural failures (c) outrank time (d): a
+//         forged chain is reported as forged even when also expired;
+//      e. -> ALLOW ENROLLMENT_GROUP_ENABLED.
+//
+//  Symmetric key (a registration ID and a SAS token, no chain):
+//   1. The registration ID is not valid -> INVALID_REGISTRATION_ID.
+//   2. An individual enrollment exists: disabled ->
+//      INDIVIDUAL_ENROLLMENT_DISABLED; not symmetric-key, or the token is
+//      malformed, names another registration, has expired, or verifies with
+//      neither key -> ATTESTATION_MISMATCH; else ALLOW.
+//   3. Else the symmetric-key groups, in the order of the enrollment set:
+//      the first whose primary or secondary key derives a device key that
+//      verifies the token decides: disabled -> ENROLLMENT_GROUP_DISABLED;
+//      token expired or naming another registration -> ATTESTATION_MISMATCH;
+//      else ALLOW ENROLLMENT_GROUP_ENABLED. No group verifies the token (or
+//      the token does not parse) -> NO_ENROLLMENT.
+//
+//  Neither a chain nor a SAS token -> ATTESTATION_MISMATCH.
+//  Any internal error is a DENY with a reason, never an ALLOW (rule 5).
+#ifndef CHAINTRUST_ENGINE_CORE_RESOLVER_H_
+#define CHAINTRUST_ENGINE_CORE_RESOLVER_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "engine/decision.h"
+#include "engine/policy/enrollment_set.h"
+#include "engine/types.h"
+#include "engine/x509/certificate.h"
+
+namespace chaintrust {
+
+// Per-thread caches of proofs (parsed certificates, verified signatures);
+// never of verdicts. Defined in engine/internal/caches.h.
+class ResolverCaches;
+
+// Evaluates `attestation` against `snapshot` into `decision` (cleared
+// first). `caches` may be null.
+void Resolve(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
+             const ResolverOptions& options, ResolverCaches* caches,
+             Decision* decision);
+
+}  // namespace chaintrust
+
+#endif  // CHAINTRUST_ENGINE_CORE_RESOLVER_H_

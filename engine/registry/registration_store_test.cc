@@ -1,0 +1,299 @@
+// One suite of RegistrationStore semantics (registration_store.h), run over
+// every implementation.
+#include "engine/registration_store.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "engine/registry/memory_registration_store.h"
+#include "engine/registry/sqlite_registration_store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace chaintrust {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::IsEmpty;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
+
+RegistrationRecord GroupRecord(absl::string_view id, absl::string_view group,
+                               absl::Time at = kT0) {
+  RegistrationRecord record;
+  record.registration_id = std::string(id);
+  record.device_id = std::string(id);
+  record.enrollment_kind = RegistrationEnrollmentKind::kGroup;
+  record.enrollment_id = std::string(group);
+  record.assigned_hub = "hub-1.azure-devices.net";
+  record.last_updated = at;
+  return record;
+}
+
+RegistrationRecord IndividualRecord(absl::string_view id, absl::Time at = kT0) {
+  RegistrationRecord record = GroupRecord(id, id, at);
+  record.enrollment_kind = RegistrationEnrollmentKind::kIndividual;
+  return record;
+}
+
+std::vector<std::string> Ids(const std::vector<RegistrationRecord>& records) {
+  std::vector<std::string> ids;
+  for (const RegistrationRecord& r : records) ids.push_back(r.registration_id);
+  return ids;
+}
+
+std::string TempPath(absl::string_view name) {
+  static std::atomic<int> counter{0};
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name, "-", counter++,
+                      ".db");
+}
+
+struct MemoryFactory {
+  static std::unique_ptr<RegistrationStore> Make() {
+    return std::make_unique<MemoryRegistrationStore>();
+  }
+};
+
+struct SqliteFactory {
+  static std::unique_ptr<RegistrationStore> Make() {
+    auto store = SqliteRegistrationStore::Open(TempPath("conformance"));
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+};
+
+template <typename Factory>
+class RegistrationStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = Factory::Make();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  RegisterResult MustRegister(const RegistrationRecord& record,
+                              int64_t max = kDefaultMaxRegistrations) {
+    auto result = store_->Register(record, max);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : RegisterResult{};
+  }
+
+  std::unique_ptr<RegistrationStore> store_;
+};
+
+using Factories = ::testing::Types<MemoryFactory, SqliteFactory>;
+class FactoryNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, MemoryFactory> ? "Memory" : "Sqlite";
+  }
+};
+TYPED_TEST_SUITE(RegistrationStoreTest, Factories, FactoryNames);
+
+TYPED_TEST(RegistrationStoreTest, CreateThenGet) {
+  RegisterResult result = this->MustRegister(GroupRecord("dev-1", "g1"));
+  EXPECT_EQ(result.outcome, RegisterOutcome::kCreated);
+  EXPECT_EQ(result.registration_count, 1);
+  EXPECT_EQ(result.record.created, kT0);
+  EXPECT_EQ(result.record.last_updated, kT0);
+  EXPECT_FALSE(result.record.etag.empty());
+
+  auto got = this->store_->Get("dev-1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, result.record);
+  EXPECT_EQ(got->enrollment_kind, RegistrationEnrollmentKind::kGroup);
+  EXPECT_EQ(got->enrollment_id, "g1");
+  EXPECT_EQ(got->assigned_hub, "hub-1.azure-devices.net");
+}
+
+TYPED_TEST(RegistrationStoreTest, GetUnknownIsNotFound) {
+  EXPECT_EQ(this->store_->Get("nobody").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TYPED_TEST(RegistrationStoreTest, RejectsBadArguments) {
+  EXPECT_EQ(this->store_->Register(GroupRecord("", "g")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(this->store_->Register(GroupRecord("d", "g"), -1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(this->store_->Delete(RegistrationFilter::All()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TYPED_TEST(RegistrationStoreTest, ReRegistrationDoesNotCountTwice) {
+  const RegisterResult first = this->MustRegister(GroupRecord("Dev-1", "g1"));
+  RegistrationRecord again = GroupRecord("DEV-1", "g2", kT0 + absl::Hours(1));
+  again.substatus = RegistrationSubstatus::kReprovisionedToInitialAssignment;
+  const RegisterResult second = this->MustRegister(again);
+  EXPECT_EQ(second.outcome, RegisterOutcome::kUpdated);
+  EXPECT_EQ(second.registration_count, 1);
+  EXPECT_EQ(second.record.created, kT0);  // kept from the first
+  EXPECT_EQ(second.record.last_updated, kT0 + absl::Hours(1));
+  EXPECT_EQ(second.record.registration_id, "DEV-1");  // latest spelling
+  EXPECT_EQ(second.record.enrollment_id, "g2");
+  EXPECT_EQ(second.record.substatus,
+            RegistrationSubstatus::kReprovisionedToInitialAssignment);
+  EXPECT_NE(second.record.etag, first.record.etag);
+  EXPECT_EQ(*this->store_->Count(), 1);
+  EXPECT_EQ(this->store_->Get("dev-1")->etag, second.record.etag);
+}
+
+TYPED_TEST(RegistrationStoreTest, EtagChangesOnEveryUpdate) {
+  std::vector<std::string> etags;
+  for (int i = 0; i < 5; ++i) {
+    etags.push_back(this->MustRegister(GroupRecord("dev-1", "g1")).record.etag);
+  }
+  this->MustRegister(GroupRecord("dev-2", "g1"));
+  ASSERT_EQ(
+      *this->store_->Delete(RegistrationFilter::ByRegistrationId("dev-1")), 1);
+  etags.push_back(this->MustRegister(GroupRecord("dev-1", "g1")).record.etag);
+  for (size_t i = 0; i < etags.size(); ++i) {
+    for (size_t j = i + 1; j < etags.size(); ++j) {
+      EXPECT_NE(etags[i], etags[j]) << i << " " << j;
+    }
+  }
+}
+
+TYPED_TEST(RegistrationStoreTest, QuotaReachedRefusesNewDevicesOnly) {
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(this->MustRegister(GroupRecord(absl::StrCat("dev-", i), "g"), 3)
+                  .outcome,
+              RegisterOutcome::kCreated);
+  }
+  const RegisterResult refused =
+      this->MustRegister(GroupRecord("dev-new", "g"), 3);
+  EXPECT_EQ(refused.outcome, RegisterOutcome::kQuotaExceeded);
+  EXPECT_EQ(refused.registration_count, 3);
+  EXPECT_EQ(refused.record.registration_id, "dev-new");
+  EXPECT_EQ(this->store_->Get("dev-new").status().code(),
+            absl::StatusCode::kNotFound);
+  // A known device still re-registers, even when the quota was lowered
+  // below the current count.
+  EXPECT_EQ(this->MustRegister(GroupRecord("DEV-1", "g"), 3).outcome,
+            RegisterOutcome::kUpdated);
+  EXPECT_EQ(this->MustRegister(GroupRecord("dev-2", "g"), 1).outcome,
+            RegisterOutcome::kUpdated);
+  EXPECT_EQ(this->MustRegister(GroupRecord("dev-new", "g"), 0).outcome,
+            RegisterOutcome::kQuotaExceeded);
+  EXPECT_EQ(*this->store_->Count(), 3);
+  // Deleting frees a slot.
+  ASSERT_EQ(
+      *this->store_->Delete(RegistrationFilter::ByRegistrationId("dev-0")), 1);
+  EXPECT_EQ(this->MustRegister(GroupRecord("dev-new", "g"), 3).outcome,
+            RegisterOutcome::kCreated);
+}
+
+TYPED_TEST(RegistrationStoreTest, OrphanedRecordsStillCount) {
+  // The store knows nothing of policies: records of a deleted group remain
+  // until they are deleted themselves, and fill the quota.
+  this->MustRegister(GroupRecord("a", "deleted-group"), 2);
+  this->MustRegister(GroupRecord("b", "deleted-group"), 2);
+  EXPECT_EQ(this->MustRegister(GroupRecord("c", "live-group"), 2).outcome,
+            RegisterOutcome::kQuotaExceeded);
+  EXPECT_EQ(*this->store_->Delete(
+                RegistrationFilter::ByEnrollmentGroup("deleted-group")),
+            2);
+  EXPECT_EQ(this->MustRegister(GroupRecord("c", "live-group"), 2).outcome,
+            RegisterOutcome::kCreated);
+}
+
+TYPED_TEST(RegistrationStoreTest, ListAndDeleteByGroupAndId) {
+  this->MustRegister(GroupRecord("b-dev", "g1"));
+  this->MustRegister(GroupRecord("A-dev", "g1"));
+  this->MustRegister(GroupRecord("c-dev", "g2"));
+  this->MustRegister(IndividualRecord("g1"));  // individual named like g1
+
+  EXPECT_THAT(Ids(*this->store_->List(RegistrationFilter::All())),
+              ElementsAre("A-dev", "b-dev", "c-dev", "g1"));
+  EXPECT_THAT(
+      Ids(*this->store_->List(RegistrationFilter::ByEnrollmentGroup("g1"))),
+      ElementsAre("A-dev", "b-dev"));
+  EXPECT_THAT(
+      Ids(*this->store_->List(RegistrationFilter::ByRegistrationId("a-DEV"))),
+      ElementsAre("A-dev"));
+  EXPECT_THAT(*this->store_->List(RegistrationFilter::ByEnrollmentGroup("G1")),
+              IsEmpty());  // group IDs match exactly
+  RegistrationFilter both = RegistrationFilter::ByEnrollmentGroup("g2");
+  both.registration_id = "b-dev";
+  EXPECT_THAT(*this->store_->List(both), IsEmpty());
+  EXPECT_EQ(*this->store_->Delete(both), 0);
+
+  EXPECT_EQ(*this->store_->Delete(RegistrationFilter::ByEnrollmentGroup("g1")),
+            2);
+  EXPECT_THAT(Ids(*this->store_->List(RegistrationFilter::All())),
+              ElementsAre("c-dev", "g1"));
+  EXPECT_EQ(
+      *this->store_->Delete(RegistrationFilter::ByRegistrationId("C-DEV")), 1);
+  EXPECT_EQ(
+      *this->store_->Delete(RegistrationFilter::ByRegistrationId("C-DEV")), 0);
+  EXPECT_EQ(*this->store_->Count(), 1);
+  EXPECT_THAT(*this->store_->List(RegistrationFilter::All()),
+              ElementsAre(Field(&RegistrationRecord::enrollment_kind,
+                                RegistrationEnrollmentKind::kIndividual)));
+}
+
+TYPED_TEST(RegistrationStoreTest, KeepsEveryField) {
+  RegistrationRecord record = IndividualRecord("dev-x");
+  record.device_id = "device-x";
+  record.status = RegistrationStatus::kDisabled;
+  record.substatus = RegistrationSubstatus::kDeviceDataMigrated;
+  record.assigned_hub = "";
+  record.last_updated = kT0 + absl::Microseconds(123456);
+  const RegisterResult result = this->MustRegister(record);
+  record.created = record.last_updated;
+  record.etag = result.record.etag;
+  EXPECT_EQ(result.record, record);
+  EXPECT_EQ(*this->store_->Get("dev-x"), record);
+}
+
+// Threads race to register overlapping IDs against a small quota: the quota
+// holds exactly and every known device re-registers. Runs under TSAN.
+TYPED_TEST(RegistrationStoreTest, ConcurrentWritersRespectQuota) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  constexpr int64_t kQuota = 100;
+  std::atomic<int> created{0}, refused{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Each ID is registered by two threads.
+        const int id = (t / 2) * kPerThread + i;
+        auto result = this->store_->Register(
+            GroupRecord(absl::StrCat("dev-", id), "g"), kQuota);
+        if (!result.ok()) {
+          ++errors;
+        } else if (result->outcome == RegisterOutcome::kCreated) {
+          ++created;
+        } else if (result->outcome == RegisterOutcome::kQuotaExceeded) {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(created.load(), kQuota);
+  EXPECT_EQ(*this->store_->Count(), kQuota);
+  // 160 distinct IDs: 100 admitted, 60 refused, each by both of its threads
+  // (the second thread of an admitted ID updates it).
+  EXPECT_EQ(refused.load(), 2 * (kThreads / 2 * kPerThread - kQuota));
+  const auto all = this->store_->List(RegistrationFilter::All());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), kQuota);
+  for (const RegistrationRecord& record : *all) {
+    EXPECT_EQ(this->MustRegister(record, kQuota).outcome,
+              RegisterOutcome::kUpdated);
+  }
+}
+
+}  // namespace
+}  // namespace chaintrust

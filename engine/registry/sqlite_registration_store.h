@@ -1,0 +1,153 @@
+// The durable RegistrationStore: one SQLite database file.
+//
+// Durability. The database runs in WAL mode with synchronous=FULL: every
+// commit fsyncs the write-ahead log before it returns, so a Register() that
+// returned OK survives a process crash and a power loss. (NORMAL would only
+// survive a process crash, so it is not offered.) The price of an fsync per
+// commit is paid once per batch, not per registration:
+//
+// Group commit. Register() and RegisterAsync() put their request on a
+// queue; one committer thread, owned by the store, takes everything waiting
+// (up to max_batch_size), runs it in one BEGIN IMMEDIATE ... COMMIT (one
+// fsync) and only then acknowledges each request of the batch; requests
+// that arrive meanwhile form the next batch. So a batch is as large as the
+// number of requests in flight: the threads blocked in Register(), plus
+// whatever RegisterAsync() callers keep outstanding (how a front-end
+// driving many attestations from few threads gets large batches). If
+// anything in the transaction fails, it is rolled back and every request of
+// the batch gets the error (nothing of the batch is stored). The quota check
+// reads the count inside the same write transaction, so it is atomic with
+// respect to other writers, threads and processes alike.
+//
+// Other processes may open the same file (the `chaintrust registrations`
+// command while a front-end runs); writers wait for each other up to
+// busy_timeout. Reads use a second connection, so they do not wait for a
+// commit in progress.
+//
+// Schema (PRAGMA user_version = kSchemaVersion): table `registrations`, one
+// row per device keyed by the lowercase registration ID, enums stored as
+// their DPS names and times as Unix microseconds; table `meta`, one row with
+// the record count (kept by this class in the same transactions, checked
+// and repaired at Open) and the etag sequence. A file with a newer schema
+// version, or an SQLite database that is not a registration store, is
+// refused with FailedPrecondition.
+#ifndef CHAINTRUST_ENGINE_REGISTRY_SQLITE_REGISTRATION_STORE_H_
+#define CHAINTRUST_ENGINE_REGISTRY_SQLITE_REGISTRATION_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/registration_store.h"
+
+namespace chaintrust {
+namespace internal {
+struct SqliteConnection;  // a database handle and its prepared statements
+}  // namespace internal
+
+struct SqliteRegistrationStoreOptions {
+  // How long a write waits for another process's lock before Register() or
+  // Delete() fails with Unavailable. Default 5 s.
+  absl::Duration busy_timeout = absl::Seconds(5);
+  // The most Register() calls committed in one transaction. Default 1024;
+  // must be at least 1.
+  int max_batch_size = 1024;
+};
+
+class SqliteRegistrationStore final : public RegistrationStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates the store at `path`. Errors name the path: the file
+  // cannot be opened or created (FailedPrecondition), is not an SQLite
+  // database (DataLoss), is not a registration store or has a newer schema
+  // (FailedPrecondition).
+  static absl::StatusOr<std::unique_ptr<SqliteRegistrationStore>> Open(
+      absl::string_view path, const SqliteRegistrationStoreOptions& options =
+                                  SqliteRegistrationStoreOptions());
+
+  // Commits what is queued, then stops the committer thread. Callers must
+  // not be inside any method when the store is destroyed.
+  ~SqliteRegistrationStore() override;
+  SqliteRegistrationStore(const SqliteRegistrationStore&) = delete;
+  SqliteRegistrationStore& operator=(const SqliteRegistrationStore&) = delete;
+
+  absl::StatusOr<RegisterResult> Register(
+      const RegistrationRecord& record,
+      int64_t max_registrations = kDefaultMaxRegistrations) override;
+  // Like Register(), but returns at once; `done` runs on the store's
+  // committer thread once the registration committed (or failed), before
+  // the next batch starts, so it must be quick and must not call the
+  // blocking Register() or the destructor of this store (RegisterAsync() is
+  // fine). Argument errors are reported through `done` too. Every accepted
+  // request completes before the destructor returns.
+  using RegisterCallback =
+      absl::AnyInvocable<void(absl::StatusOr<RegisterResult>) &&>;
+  void RegisterAsync(RegistrationRecord record, int64_t max_registrations,
+                     RegisterCallback done);
+
+  absl::StatusOr<RegistrationRecord> Get(
+      absl::string_view registration_id) override;
+  absl::StatusOr<std::vector<RegistrationRecord>> List(
+      const RegistrationFilter& filter) override;
+  absl::StatusOr<int64_t> Delete(const RegistrationFilter& filter) override;
+  absl::StatusOr<int64_t> Count() override;
+
+  // PRAGMA integrity_check, plus the stored count against the rows: OK, or
+  // DataLoss saying what is wrong.
+  absl::Status CheckIntegrity();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  using Connection = internal::SqliteConnection;
+  struct Request;  // one registration waiting for its commit
+
+  SqliteRegistrationStore(std::string path,
+                          const SqliteRegistrationStoreOptions& options);
+
+  // Runs `batch` in one transaction and fills in each request's result.
+  void CommitBatch(const std::vector<Request*>& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  absl::Status RunBatch(const std::vector<Request*>& batch,
+                        std::vector<RegisterResult>& results)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  absl::Status Error(Connection& connection, int rc,
+                     absl::string_view what) const;
+
+  const std::string path_;
+  const SqliteRegistrationStoreOptions options_;
+
+  void CommitterLoop();
+  // Puts `request` on the queue (ownership stays with the caller for
+  // Register(), passes to the committer for RegisterAsync()).
+  void Enqueue(Request* request);
+
+  // The committer's queue. A blocking Register() keeps its Request on its
+  // stack until it sees `done`.
+  absl::Mutex queue_mu_;
+  std::vector<Request*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::thread committer_;
+
+  // The write connection: the committer thread, Delete() and Open().
+  absl::Mutex writer_mu_;
+  std::unique_ptr<Connection> writer_ ABSL_PT_GUARDED_BY(writer_mu_);
+
+  // The read connection: Get(), List(), Count(), CheckIntegrity().
+  absl::Mutex reader_mu_;
+  std::unique_ptr<Connection> reader_ ABSL_PT_GUARDED_BY(reader_mu_);
+};
+
+}  // namespace chaintrust
+
+#endif  // CHAINTRUST_ENGINE_REGISTRY_SQLITE_REGISTRATION_STORE_H_

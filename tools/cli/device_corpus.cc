@@ -1,0 +1,287 @@
+#include "tools/cli/device_corpus.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "engine/engine.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "tools/cli/cli.h"
+
+namespace chaintrust::cli {
+namespace {
+
+bool IsChainFile(const std::string& name) {
+  if (name.empty() || name[0] == '.') return false;
+  const std::string lower = absl::AsciiStrToLower(name);
+  return absl::EndsWith(lower, ".pem") || absl::EndsWith(lower, ".crt") ||
+         absl::EndsWith(lower, ".cer");
+}
+
+std::string StripExtension(const std::string& name) {
+  const size_t dot = name.rfind('.');
+  return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+}
+
+}  // namespace
+
+std::string JsonQuote(absl::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+std::string RenderDeviceJson(absl::string_view device,
+                             const Decision& decision) {
+  const std::string json = RenderJson(decision);
+  // RenderJson gives one object "{...}"; insert the device first.
+  return absl::StrCat("{\"device\":", JsonQuote(device), ",",
+                      absl::string_view(json).substr(1));
+}
+
+DeviceCorpus::~DeviceCorpus() = default;
+
+absl::StatusOr<std::unique_ptr<DeviceCorpus>> DeviceCorpus::Open(
+    const std::string& path) {
+  std::unique_ptr<DeviceCorpus> corpus(new DeviceCorpus());
+  corpus->path_ = path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    corpus->is_directory_ = true;
+    for (std::filesystem::directory_iterator it(path, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      const std::string name = it->path().filename().string();
+      if (IsChainFile(name)) corpus->files_.push_back(name);
+    }
+    if (ec) {
+      return absl::NotFoundError(
+          absl::StrCat(path, ": cannot list the directory: ", ec.message()));
+    }
+    std::sort(corpus->files_.begin(), corpus->files_.end());
+    return corpus;
+  }
+  corpus->jsonl_.open(path, std::ios::binary);
+  if (!corpus->jsonl_) {
+    return absl::NotFoundError(absl::StrCat(
+        path,
+        ": cannot open (neither a directory of PEM files nor a JSONL "
+        "file)"));
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec) corpus->jsonl_bytes_ = static_cast<double>(size);
+  return corpus;
+}
+
+absl::Status DeviceCorpus::NextBatch(size_t max,
+                                     std::vector<CorpusDevice>* batch) {
+  batch->resize(max);
+  size_t n = 0;
+  if (is_directory_) {
+    while (n < max && next_file_ < files_.size()) {
+      const std::string& name = files_[next_file_++];
+      const std::string file = absl::StrCat(path_, "/", name);
+      auto pem = ReadFile(file);
+      if (!pem.ok()) return pem.status();
+      CorpusDevice& device = (*batch)[n++];
+      device.id = StripExtension(name);
+      device.input = DeviceInput();
+      device.input.chain_pem = *std::move(pem);
+      device.raw.clear();
+      device.line = 0;
+    }
+    batch->resize(n);
+    return absl::OkStatus();
+  }
+  while (n < max) {
+    CorpusDevice& device = (*batch)[n];
+    if (!std::getline(jsonl_, device.raw)) break;
+    ++line_;
+    if (absl::StripAsciiWhitespace(device.raw).empty()) continue;
+    device.line = line_;
+    ++n;
+  }
+  batch->resize(n);
+  if (jsonl_.bad()) {
+    return absl::DataLossError(absl::StrCat(path_, ": read error"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DeviceCorpus::Parse(CorpusDevice* device) const {
+  if (is_directory_) return absl::OkStatus();
+  device->id.clear();
+  device->input = DeviceInput();
+  google::protobuf::Struct record;
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(device->raw, &record);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ":", device->line,
+                     ": not a JSON object: ", status.message().as_string()));
+  }
+  const auto& fields = record.fields();
+  auto get = [&](const char* name, std::string* out) -> absl::Status {
+    auto it = fields.find(name);
+    if (it == fields.end()) return absl::OkStatus();
+    if (it->second.kind_case() != google::protobuf::Value::kStringValue) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path_, ":", device->line, ": \"", name, "\" must be a string"));
+    }
+    *out = it->second.string_value();
+    return absl::OkStatus();
+  };
+  absl::Status s = get("id", &device->id);
+  if (s.ok()) s = get("chain", &device->input.chain_pem);
+  if (s.ok()) s = get("registrationId", &device->input.registration_id);
+  if (s.ok()) s = get("sasToken", &device->input.sas_token);
+  if (!s.ok()) return s;
+  if (device->id.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ":", device->line, ": \"id\" is missing or empty"));
+  }
+  return absl::OkStatus();
+}
+
+double DeviceCorpus::Fraction() {
+  if (is_directory_) {
+    return files_.empty() ? 1.0
+                          : static_cast<double>(next_file_) / files_.size();
+  }
+  if (jsonl_bytes_ <= 0) return 0;
+  const std::streamoff pos = jsonl_.tellg();
+  return pos < 0 ? 1.0 : std::min(1.0, pos / jsonl_bytes_);
+}
+
+absl::StatusOr<size_t> DecideCorpus(const std::string& path,
+                                    const std::vector<SnapshotPtr>& snapshots,
+                                    const DecideOptions& options,
+                                    const DeviceSink& sink) {
+  auto opened = DeviceCorpus::Open(path);
+  if (!opened.ok()) return opened.status();
+  DeviceCorpus& corpus = **opened;
+  const int threads = std::max(1, options.threads);
+  const size_t n_snap = snapshots.size();
+  std::vector<std::unique_ptr<Engine>> engines;
+  for (const auto& snapshot : snapshots) {
+    engines.push_back(std::make_unique<Engine>());
+    engines.back()->SetSnapshot(snapshot);
+  }
+  // evaluators[thread][snapshot]
+  std::vector<std::vector<std::unique_ptr<Evaluator>>> evaluators(threads);
+  for (auto& row : evaluators) {
+    for (const auto& engine : engines) row.push_back(engine->NewEvaluator());
+  }
+  const bool progress = options.progress && isatty(STDERR_FILENO);
+  const absl::Time start = absl::Now();
+  absl::Time last_progress = start;
+  bool progress_shown = false;
+  std::vector<CorpusDevice> batch;
+  std::vector<Decision> decisions;  // [device * n_snap + snapshot]
+  std::vector<absl::Status> errors;
+  size_t total = 0;
+  for (;;) {
+    const absl::Status status =
+        corpus.NextBatch(std::max<size_t>(1, options.batch_size), &batch);
+    if (!status.ok()) return status;
+    if (batch.empty()) break;
+    if (decisions.size() < batch.size() * n_snap) {
+      decisions.resize(batch.size() * n_snap);
+    }
+    errors.assign(batch.size(), absl::OkStatus());
+    // Devices are handed out in chunks so that both threads stay busy
+    // whatever the mix of cheap and expensive chains.
+    constexpr size_t kChunk = 64;
+    std::atomic<size_t> next{0};
+    auto work = [&](int t) {
+      for (;;) {
+        const size_t begin = next.fetch_add(kChunk);
+        if (begin >= batch.size()) return;
+        const size_t end = std::min(batch.size(), begin + kChunk);
+        for (size_t i = begin; i < end; ++i) {
+          CorpusDevice& device = batch[i];
+          errors[i] = corpus.Parse(&device);
+          if (!errors[i].ok()) continue;
+          device.input.at = options.at;
+          for (size_t s = 0; s < n_snap; ++s) {
+            DecideDevice(*evaluators[t][s], device.input,
+                         &decisions[i * n_snap + s]);
+          }
+          if (options.prepare) {
+            device.annotation.clear();
+            device.notes.clear();
+            options.prepare(
+                &device, absl::MakeConstSpan(&decisions[i * n_snap], n_snap));
+          }
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& th : pool) th.join();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!errors[i].ok()) return errors[i];
+      sink(batch[i], absl::MakeConstSpan(&decisions[i * n_snap], n_snap));
+    }
+    total += batch.size();
+    const absl::Time now = absl::Now();
+    // Only a long run gets a progress bar, redrawn a few times a second.
+    if (progress && now - start > absl::Seconds(1) &&
+        now - last_progress > absl::Milliseconds(200)) {
+      last_progress = now;
+      progress_shown = true;
+      const double f = corpus.Fraction();
+      const int width = 30;
+      const int filled = static_cast<int>(f * width);
+      const double seconds = absl::ToDoubleSeconds(now - start);
+      std::cerr << "\r[" << std::string(filled, '#')
+                << std::string(width - filled, '.') << "] "
+                << static_cast<int>(f * 100) << "%  " << total << " devices  "
+                << static_cast<int64_t>(total / std::max(seconds, 1e-3))
+                << "/s " << std::flush;
+    }
+  }
+  if (progress_shown) std::cerr << "\n";
+  return total;
+}
+
+}  // namespace chaintrust::cli

@@ -1,0 +1,113 @@
+// Reads a device corpus for the offline audits (audit, whatif, diff, graph)
+// and decides every device of it against one or more snapshots.
+//
+// A corpus is either
+//   - a directory of PEM chain files, one device per file (extensions .pem,
+//     .crt, .cer; others are skipped); the file name without its extension
+//     is the device id; devices are taken in file-name order; or
+//   - a JSONL file (any other path): one object per line,
+//     {"id": "...", "chain": "<PEM text>", "registrationId": "...",
+//      "sasToken": "..."}; every field but "id" is optional. Blank lines are
+//     skipped.
+// The corpus is streamed in batches: a million devices are never held in
+// memory at once (a directory's file names are).
+#ifndef CHAINTRUST_TOOLS_CLI_DEVICE_CORPUS_H_
+#define CHAINTRUST_TOOLS_CLI_DEVICE_CORPUS_H_
+
+#include <cstddef>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "engine/decision.h"
+#include "engine/policy/enrollment_set.h"
+#include "tools/cli/device_input.h"
+
+namespace chaintrust::cli {
+
+struct CorpusDevice {
+  std::string id;
+  DeviceInput input;  // input.at is set by DecideCorpus
+  // JSONL: the raw line and its number until Parse() fills the fields.
+  std::string raw;
+  size_t line = 0;
+  // Free for DecideOptions::prepare to fill on a worker thread (e.g. the
+  // rendered output line), read by the sink.
+  std::string annotation;
+  std::vector<std::string> notes;
+};
+
+class DeviceCorpus {
+ public:
+  static absl::StatusOr<std::unique_ptr<DeviceCorpus>> Open(
+      const std::string& path);
+  ~DeviceCorpus();
+
+  // Replaces `batch` with up to `max` next devices; an empty batch means the
+  // end. Errors name the file (and line). JSONL records are only read here
+  // (device->raw); Parse() decodes them, on any thread.
+  absl::Status NextBatch(size_t max, std::vector<CorpusDevice>* batch);
+
+  // Decodes device->raw (a JSONL record) into its fields; a no-op for a
+  // device read from a directory. Thread-safe. Errors name file and line.
+  absl::Status Parse(CorpusDevice* device) const;
+
+  // How far through the corpus reading is, in [0, 1].
+  double Fraction();
+
+ private:
+  DeviceCorpus() = default;
+  std::string path_;
+  bool is_directory_ = false;
+  std::vector<std::string> files_;  // directory: sorted file names
+  size_t next_file_ = 0;
+  std::ifstream jsonl_;
+  size_t line_ = 0;
+  double jsonl_bytes_ = 0;
+};
+
+// Called once per device, in corpus order, with one decision per snapshot.
+using DeviceSink = std::function<void(const CorpusDevice& device,
+                                      absl::Span<const Decision> decisions)>;
+
+struct DecideOptions {
+  absl::Time at = absl::UnixEpoch();
+  size_t batch_size = 4096;
+  int threads = 2;
+  // Prints a progress line on stderr (only when stderr is a terminal).
+  bool progress = true;
+  // Optional: called on the worker threads for each device right after it is
+  // decided, before the sink sees it, so that per-device work (rendering
+  // JSON, comparing decisions) uses every thread. May write
+  // device->annotation and device->notes (cleared before each call); must be
+  // thread-safe.
+  std::function<void(CorpusDevice* device,
+                     absl::Span<const Decision> decisions)>
+      prepare;
+};
+
+// Decides every device of the corpus at `path` against each of `snapshots`
+// (one Engine per snapshot, one Evaluator per thread), calling `sink` for
+// each device in corpus order, on the calling thread. Returns the number of
+// devices. Memory stays bounded by the batch size whatever the corpus size.
+absl::StatusOr<size_t> DecideCorpus(const std::string& path,
+                                    const std::vector<SnapshotPtr>& snapshots,
+                                    const DecideOptions& options,
+                                    const DeviceSink& sink);
+
+// The decision's CONTRACT.md JSON object with "device": id as first field.
+std::string RenderDeviceJson(absl::string_view device,
+                             const Decision& decision);
+
+// JSON string literal (quoted, escaped).
+std::string JsonQuote(absl::string_view s);
+
+}  // namespace chaintrust::cli
+
+#endif  // CHAINTRUST_TOOLS_CLI_DEVICE_CORPUS_H_

@@ -1,0 +1,28 @@
+// Turns what a command line or a corpus file gives for one device (PEM
+// chain text, registration ID, SAS token) into a decision. A chain that is
+// not valid PEM is a DENY MALFORMED_CHAIN, like a certificate that does not
+// parse: the device sent it, so it is the device's failure, not the tool's.
+#ifndef CHAINTRUST_TOOLS_CLI_DEVICE_INPUT_H_
+#define CHAINTRUST_TOOLS_CLI_DEVICE_INPUT_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "engine/decision.h"
+#include "engine/engine.h"
+
+namespace chaintrust::cli {
+
+struct DeviceInput {
+  std::string chain_pem;  // empty for symmetric-key devices
+  std::string registration_id;
+  std::string sas_token;
+  absl::Time at = absl::UnixEpoch();
+};
+
+void DecideDevice(Evaluator& evaluator, const DeviceInput& input,
+                  Decision* decision);
+
+}  // namespace chaintrust::cli
+
+#endif  // CHAINTRUST_TOOLS_CLI_DEVICE_INPUT_H_
