@@ -38,10 +38,9 @@ absl::StatusOr<std::unique_ptr<RegistrationStore>> OpenRegistrationStore(
           "': PostgreSQL stores are not supported yet; use a file path "
           "(SQLite) or :memory:"));
     }
-    return absl::InvalidArgumentError(
-        absl::StrCat("registration store '", location, "': unknown scheme '",
-                     scheme, "://' (use a file path, :memory: or ",
-                     "postgresql://)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "registration store '", location, "': unknown scheme '", scheme,
+        "://' (use a file path, :memory: or ", "postgresql://)"));
   }
   SqliteRegistrationStoreOptions sqlite;
   sqlite.read_only = options.read_only;

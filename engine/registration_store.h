@@ -48,8 +48,8 @@ struct RegistrationStoreOpenOptions {
 //                           missing one NotFound unless create_if_missing.
 // Errors name the location. The store is thread-safe (RegistrationStore).
 absl::StatusOr<std::unique_ptr<RegistrationStore>> OpenRegistrationStore(
-    absl::string_view location,
-    const RegistrationStoreOpenOptions& options = RegistrationStoreOpenOptions());
+    absl::string_view location, const RegistrationStoreOpenOptions& options =
+                                    RegistrationStoreOpenOptions());
 
 }  // namespace chaintrust
 

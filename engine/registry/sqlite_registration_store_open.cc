@@ -180,8 +180,14 @@ absl::Status SqliteRegistrationStore::OpenForWriting() {
   RETURN_IF_ERROR(OpenConnection(path_, path_, SQLITE_OPEN_READWRITE | create,
                                  options_.busy_timeout, writer_));
   Connection& writer = *writer_;
-  // Before anything writes to the file.
+  // Before anything writes to the file: it is sound, and a registration
+  // store or (create_if_missing) an empty database.
   RETURN_IF_ERROR(QuickCheck(path_, writer));
+  {
+    bool empty = false;
+    RETURN_IF_ERROR(CheckSchema(path_, writer, &empty).status());
+    if (empty && !options_.create_if_missing) return EmptyError(path_);
+  }
   std::string mode;
   RETURN_IF_ERROR(internal::QueryOne(path_, writer, "PRAGMA journal_mode = WAL",
                                      "setting WAL mode", &mode)
@@ -199,6 +205,7 @@ absl::Status SqliteRegistrationStore::OpenForWriting() {
   RETURN_IF_ERROR(
       internal::Exec(path_, writer, sql::kBeginSql, "starting a transaction"));
   absl::Status schema = [&]() -> absl::Status {
+    // Again: another process may have created the schema meanwhile.
     bool empty = false;
     RETURN_IF_ERROR(CheckSchema(path_, writer, &empty).status());
     if (empty) {
