@@ -78,8 +78,11 @@ absl::Status QuickCheck(const std::string& path, SqliteConnection& c) {
     }
   }
   if (rc != SQLITE_DONE) {
-    return internal::SqliteError(path, c, rc,
-                                 "damaged or not a registration store");
+    const bool damaged =
+        (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+    return internal::SqliteError(
+        path, c, rc,
+        damaged ? "damaged or not a registration store" : "reading the file");
   }
   if (problems.size() != 1 || problems[0] != "ok") {
     return absl::DataLossError(absl::StrCat(
