@@ -70,7 +70,8 @@ absl::Status SqliteRegistrationStore::ReadOnlyError() const {
       absl::StrCat("registration store '", path_, "' is open read-only"));
 }
 
-// Declares `var`, the cached statement for `sql`, or returns the error.
+// Declares `var`, the cached statement for `statement`, or returns the
+// error.
 #define CT_PREPARE(var, connection, statement)                       \
   sqlite3_stmt* var = nullptr;                                       \
   {                                                                  \
