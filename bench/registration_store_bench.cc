@@ -1,4 +1,4 @@
-// Registrations per second into the registration stores (issue 7).
+// Registrations per second into the registration stores.
 //
 // BM_SqliteRegister: new devices registered into the durable SQLite store
 // (WAL, synchronous=FULL) from N threads; each Register() returns only once
@@ -24,8 +24,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
-#include "engine/registry/memory_registration_store.h"
 #include "engine/registration_store.h"
+#include "engine/registry/memory_registration_store.h"
 #include "engine/registry/sqlite_registration_store.h"
 
 namespace chaintrust {
@@ -56,7 +56,9 @@ void RemoveStore() {
 
 void SetUpSqlite(const benchmark::State&) {
   g_path = TempStorePath();
-  auto store = SqliteRegistrationStore::Open(g_path);
+  SqliteRegistrationStoreOptions options;
+  options.create_if_missing = true;
+  auto store = SqliteRegistrationStore::Open(g_path, options);
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
     std::abort();

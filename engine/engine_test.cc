@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "engine/x509/test_certs.h"
 #include "engine/policy/sas_token.h"
+#include "engine/x509/test_certs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

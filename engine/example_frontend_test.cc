@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "engine/x509/certificate.h"
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
+#include "engine/x509/certificate.h"
 #include "gtest/gtest.h"
 #include "proto/enrollment.pb.h"
 

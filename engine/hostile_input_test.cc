@@ -6,10 +6,10 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "engine/core/resolver.h"
 #include "engine/decision.h"
 #include "engine/policy/enrollment_set.h"
 #include "engine/x509/test_certs.h"
-#include "engine/core/resolver.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -13,10 +13,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "engine/engine.h"
-#include "engine/x509/test_certs.h"
-#include "engine/registry/memory_registration_store.h"
 #include "engine/registration_store.h"
+#include "engine/registry/memory_registration_store.h"
 #include "engine/registry/throttle.h"
+#include "engine/x509/test_certs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

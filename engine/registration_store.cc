@@ -1,122 +1,54 @@
 #include "engine/registration_store.h"
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "engine/registry/memory_registration_store.h"
+#include "engine/registry/sqlite_registration_store.h"
 
 namespace chaintrust {
-namespace {
 
-constexpr absl::string_view kEnrollmentKindNames[] = {"individual", "group"};
-constexpr absl::string_view kStatusNames[] = {"assigned", "failed", "disabled"};
-constexpr absl::string_view kSubstatusNames[] = {
-    "initialAssignment", "deviceDataMigrated", "deviceDataReset",
-    "reprovisionedToInitialAssignment"};
-constexpr absl::string_view kOutcomeNames[] = {"CREATED", "UPDATED",
-                                               "QUOTA_EXCEEDED"};
-
-template <typename Enum, size_t N>
-absl::string_view NameOf(const absl::string_view (&names)[N], Enum value) {
-  const size_t index = static_cast<size_t>(value);
-  return index < N ? names[index] : absl::string_view("UNKNOWN");
-}
-
-template <typename Enum, size_t N>
-bool ParseName(const absl::string_view (&names)[N], absl::string_view name,
-               Enum* value) {
-  for (size_t i = 0; i < N; ++i) {
-    if (names[i] == name) {
-      *value = static_cast<Enum>(i);
-      return true;
+absl::StatusOr<std::unique_ptr<RegistrationStore>> OpenRegistrationStore(
+    absl::string_view location, const RegistrationStoreOpenOptions& options) {
+  if (location.empty()) {
+    return absl::InvalidArgumentError(
+        "registration store: the location is empty");
+  }
+  if (location == ":memory:") {
+    // Always a new, empty store: there is nothing to read or delete in it.
+    if (!options.create_if_missing || options.read_only) {
+      return absl::InvalidArgumentError(
+          "registration store ':memory:' is always new and empty: it needs "
+          "create_if_missing and cannot be read-only");
     }
+    return std::make_unique<MemoryRegistrationStore>();
   }
-  return false;
-}
-
-}  // namespace
-
-absl::string_view RegistrationEnrollmentKindName(
-    RegistrationEnrollmentKind kind) {
-  return NameOf(kEnrollmentKindNames, kind);
-}
-absl::string_view RegistrationStatusName(RegistrationStatus status) {
-  return NameOf(kStatusNames, status);
-}
-absl::string_view RegistrationSubstatusName(RegistrationSubstatus substatus) {
-  return NameOf(kSubstatusNames, substatus);
-}
-absl::string_view RegisterOutcomeName(RegisterOutcome outcome) {
-  return NameOf(kOutcomeNames, outcome);
-}
-
-bool ParseRegistrationEnrollmentKind(absl::string_view name,
-                                     RegistrationEnrollmentKind* kind) {
-  return ParseName(kEnrollmentKindNames, name, kind);
-}
-bool ParseRegistrationStatus(absl::string_view name,
-                             RegistrationStatus* status) {
-  return ParseName(kStatusNames, name, status);
-}
-bool ParseRegistrationSubstatus(absl::string_view name,
-                                RegistrationSubstatus* substatus) {
-  return ParseName(kSubstatusNames, name, substatus);
-}
-
-bool operator==(const RegistrationRecord& a, const RegistrationRecord& b) {
-  return a.registration_id == b.registration_id && a.device_id == b.device_id &&
-         a.enrollment_kind == b.enrollment_kind &&
-         a.enrollment_id == b.enrollment_id && a.status == b.status &&
-         a.substatus == b.substatus && a.assigned_hub == b.assigned_hub &&
-         a.created == b.created && a.last_updated == b.last_updated &&
-         a.etag == b.etag;
-}
-
-namespace internal {
-
-std::string RegistrationKey(absl::string_view registration_id) {
-  return absl::AsciiStrToLower(registration_id);
-}
-
-absl::Status ValidateRegisterArguments(const RegistrationRecord& record,
-                                       int64_t max_registrations) {
-  if (record.registration_id.empty()) {
-    return absl::InvalidArgumentError(
-        "registration record has an empty registration ID");
+  const size_t scheme_end = location.find("://");
+  if (scheme_end != absl::string_view::npos) {
+    const std::string scheme =
+        absl::AsciiStrToLower(location.substr(0, scheme_end));
+    if (scheme == "postgresql" || scheme == "postgres") {
+      return absl::UnimplementedError(absl::StrCat(
+          "registration store '", location,
+          "': PostgreSQL stores are not supported yet; use a file path "
+          "(SQLite) or :memory:"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "registration store '", location, "': unknown scheme '", scheme,
+        "://' (use a file path, :memory: or ", "postgresql://)"));
   }
-  if (max_registrations < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_registrations is negative: ", max_registrations));
-  }
-  return absl::OkStatus();
+  SqliteRegistrationStoreOptions sqlite;
+  sqlite.read_only = options.read_only;
+  sqlite.create_if_missing = options.create_if_missing;
+  sqlite.busy_timeout = options.busy_timeout;
+  auto store = SqliteRegistrationStore::Open(location, sqlite);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<RegistrationStore>(*std::move(store));
 }
 
-absl::Status ValidateDeleteFilter(const RegistrationFilter& filter) {
-  if (filter.empty()) {
-    return absl::InvalidArgumentError(
-        "deleting registrations needs a registration ID or an enrollment "
-        "group ID");
-  }
-  return absl::OkStatus();
-}
-
-bool MatchesFilter(const RegistrationRecord& record,
-                   const RegistrationFilter& filter) {
-  if (filter.registration_id.has_value() &&
-      !absl::EqualsIgnoreCase(record.registration_id,
-                              *filter.registration_id)) {
-    return false;
-  }
-  if (filter.enrollment_group_id.has_value() &&
-      (record.enrollment_kind != RegistrationEnrollmentKind::kGroup ||
-       record.enrollment_id != *filter.enrollment_group_id)) {
-    return false;
-  }
-  return true;
-}
-
-}  // namespace internal
 }  // namespace chaintrust

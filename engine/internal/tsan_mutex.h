@@ -1,17 +1,28 @@
-// absl::Mutex locking that ThreadSanitizer can see.
+// Synchronization that ThreadSanitizer can see: the engine's one helper for
+// it.
 //
-// Debian's Abseil is a prebuilt shared library without TSAN
-// instrumentation, so under --config=tsan absl::Mutex creates no
-// happens-before edges and every access it protects is reported as a race.
-// These helpers lock the mutex as usual and, in TSAN builds only, tell TSAN
-// that unlocking releases and locking acquires the mutex. Elsewhere they
-// compile to plain absl::Mutex calls.
+// Debian's Abseil is a prebuilt shared library without ThreadSanitizer
+// instrumentation, so under --config=tsan neither absl::Mutex nor
+// absl::call_once creates happens-before edges that TSan knows of, and
+// every access they protect is reported as a race. (libstdc++'s std::mutex
+// is visible to TSan, since it calls the intercepted pthread functions, but
+// lacks Abseil's Await and lock annotations.)
 //
-// Used by the registration stores and the throttle. Belongs in
-// engine/internal/ for the whole project; it lives here only because of
-// file ownership while issue 7 was built.
+// Use, anywhere in the engine:
+//  - AnnotatedMutex and AnnotatedMutexLock in place of absl::Mutex and
+//    absl::MutexLock. They lock an absl::Mutex as usual and, in TSan builds
+//    only, tell TSan that unlocking releases and locking acquires it; Await()
+//    does the same around its wait and its condition. ABSL_GUARDED_BY works
+//    on them as on absl::Mutex.
+//  - TsanRelease / TsanAcquire to restate an ordering that another
+//    uninstrumented primitive already guarantees (absl::call_once: release
+//    at the end of the initializer, acquire after call_once returns).
+// Outside TSan builds all of this compiles to plain absl::Mutex calls and
+// no-ops.
 #ifndef CHAINTRUST_ENGINE_INTERNAL_TSAN_MUTEX_H_
 #define CHAINTRUST_ENGINE_INTERNAL_TSAN_MUTEX_H_
+
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -31,41 +42,83 @@
 namespace chaintrust {
 namespace internal {
 
-// Call right after acquiring `mu` by any means (Lock, Await's return).
-inline void AnnotateAcquired(absl::Mutex* mu) {
+// Everything written before TsanRelease(addr) in one thread happens before
+// everything after a later TsanAcquire(addr) in another. No-ops outside
+// TSan builds.
+inline void TsanRelease(const void* addr) {
 #ifdef CHAINTRUST_TSAN
-  __tsan_acquire(mu);
+  __tsan_release(const_cast<void*>(addr));
 #else
-  (void)mu;
+  static_cast<void>(addr);
+#endif
+}
+inline void TsanAcquire(const void* addr) {
+#ifdef CHAINTRUST_TSAN
+  __tsan_acquire(const_cast<void*>(addr));
+#else
+  static_cast<void>(addr);
 #endif
 }
 
-// Call right before releasing `mu` by any means (Unlock, Await's wait).
-inline void AnnotateReleasing(absl::Mutex* mu) {
-#ifdef CHAINTRUST_TSAN
-  __tsan_release(mu);
-#else
-  (void)mu;
-#endif
-}
+// An absl::Mutex whose lock, unlock and waits TSan sees.
+class ABSL_LOCKABLE AnnotatedMutex {
+ public:
+  AnnotatedMutex() = default;
+  AnnotatedMutex(const AnnotatedMutex&) = delete;
+  AnnotatedMutex& operator=(const AnnotatedMutex&) = delete;
 
-// absl::MutexLock with the annotations above.
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    mu_.Lock();
+    TsanAcquire(this);
+  }
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    TsanRelease(this);
+    mu_.Unlock();
+  }
+
+  // Releases the mutex until `ready()` is true, then holds it again.
+  // `ready` runs with the mutex held (in whichever thread holds it), must be
+  // quick and must not lock this mutex.
+  template <typename Ready>
+  void Await(Ready ready) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+    const Condition<Ready> condition{this, std::move(ready)};
+    TsanRelease(this);
+    mu_.Await(absl::Condition(&condition));
+    TsanAcquire(this);
+  }
+
+ private:
+  // absl::Mutex evaluates the condition with its mutex held, from the
+  // waiting thread or from the one that unlocks: annotate it likewise.
+  template <typename Ready>
+  struct Condition {
+    bool operator()() const {
+      TsanAcquire(mu);
+      const bool result = ready();
+      TsanRelease(mu);
+      return result;
+    }
+    const AnnotatedMutex* mu;
+    Ready ready;
+  };
+
+  absl::Mutex mu_;
+};
+
+// absl::MutexLock for AnnotatedMutex: holds it for its scope.
 class ABSL_SCOPED_LOCKABLE AnnotatedMutexLock {
  public:
-  explicit AnnotatedMutexLock(absl::Mutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
+  explicit AnnotatedMutexLock(AnnotatedMutex* mu)
+      ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
       : mu_(mu) {
     mu_->Lock();
-    AnnotateAcquired(mu_);
   }
-  ~AnnotatedMutexLock() ABSL_UNLOCK_FUNCTION() {
-    AnnotateReleasing(mu_);
-    mu_->Unlock();
-  }
+  ~AnnotatedMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
   AnnotatedMutexLock(const AnnotatedMutexLock&) = delete;
   AnnotatedMutexLock& operator=(const AnnotatedMutexLock&) = delete;
 
  private:
-  absl::Mutex* const mu_;
+  AnnotatedMutex* const mu_;
 };
 
 }  // namespace internal

@@ -9,11 +9,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/internal/status_macros.h"
-#include "engine/registration_store.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/registry/store.h"
 
 namespace chaintrust {
 namespace {

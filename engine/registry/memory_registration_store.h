@@ -12,8 +12,8 @@
 #include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
-#include "engine/registration_store.h"
+#include "engine/internal/tsan_mutex.h"
+#include "engine/registry/store.h"
 
 namespace chaintrust {
 
@@ -34,7 +34,7 @@ class MemoryRegistrationStore final : public RegistrationStore {
   absl::StatusOr<int64_t> Count() override;
 
  private:
-  absl::Mutex mu_;
+  internal::AnnotatedMutex mu_;
   // Keyed by internal::RegistrationKey; ordered so that List() is sorted.
   absl::btree_map<std::string, RegistrationRecord> records_
       ABSL_GUARDED_BY(mu_);

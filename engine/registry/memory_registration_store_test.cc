@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "engine/registration_store.h"
+#include "engine/registry/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,6 +1,9 @@
-// One suite of RegistrationStore semantics (registration_store.h), run over
-// every implementation.
+// One suite of RegistrationStore semantics (engine/registry/store.h), run
+// over every implementation as OpenRegistrationStore() opens it, and the
+// locations that function accepts or refuses.
 #include "engine/registration_store.h"
+
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -9,10 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "engine/registry/memory_registration_store.h"
-#include "engine/registry/sqlite_registration_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -56,17 +58,23 @@ std::string TempPath(absl::string_view name) {
                       ".db");
 }
 
+std::unique_ptr<RegistrationStore> MustOpen(const std::string& location) {
+  RegistrationStoreOpenOptions options;
+  options.create_if_missing = true;
+  auto store = OpenRegistrationStore(location, options);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
 struct MemoryFactory {
   static std::unique_ptr<RegistrationStore> Make() {
-    return std::make_unique<MemoryRegistrationStore>();
+    return MustOpen(":memory:");
   }
 };
 
 struct SqliteFactory {
   static std::unique_ptr<RegistrationStore> Make() {
-    auto store = SqliteRegistrationStore::Open(TempPath("conformance"));
-    EXPECT_TRUE(store.ok()) << store.status();
-    return store.ok() ? *std::move(store) : nullptr;
+    return MustOpen(TempPath("conformance"));
   }
 };
 
@@ -293,6 +301,68 @@ TYPED_TEST(RegistrationStoreTest, ConcurrentWritersRespectQuota) {
     EXPECT_EQ(this->MustRegister(record, kQuota).outcome,
               RegisterOutcome::kUpdated);
   }
+}
+
+TEST(OpenRegistrationStoreTest, LocationsAndTheirErrors) {
+  RegistrationStoreOpenOptions create;
+  create.create_if_missing = true;
+  RegistrationStoreOpenOptions existing;
+  RegistrationStoreOpenOptions read_only;
+  read_only.read_only = true;
+
+  // A path is a durable store: what one store wrote another one reads.
+  const std::string path = TempPath("factory");
+  {
+    auto store = OpenRegistrationStore(path, create);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Register(GroupRecord("dev-1", "g")).ok());
+  }
+  for (const auto& options : {existing, read_only}) {
+    auto store = OpenRegistrationStore(path, options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_EQ(*(*store)->Count(), 1);
+  }
+  auto store = OpenRegistrationStore(path, read_only);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->Register(GroupRecord("dev-2", "g")).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*store)
+                ->Delete(RegistrationFilter::ByRegistrationId("dev-1"))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // A mistyped path creates nothing unless asked to.
+  const std::string missing = TempPath("missing");
+  for (const auto& options : {existing, read_only}) {
+    auto refused = OpenRegistrationStore(missing, options);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kNotFound);
+    EXPECT_THAT(std::string(refused.status().message()),
+                ::testing::HasSubstr(missing));
+  }
+  EXPECT_NE(access(missing.c_str(), F_OK), 0) << "created " << missing;
+
+  // Other locations.
+  EXPECT_TRUE(OpenRegistrationStore(":memory:", create).ok());
+  EXPECT_EQ(OpenRegistrationStore(":memory:", read_only).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenRegistrationStore(":memory:", existing).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  for (const char* url :
+       {"postgresql://db.example/dps", "postgres://h/d", "PostgreSQL://h/d"}) {
+    auto refused = OpenRegistrationStore(url, create);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnimplemented) << url;
+    EXPECT_THAT(std::string(refused.status().message()),
+                ::testing::HasSubstr(url));
+  }
+  EXPECT_EQ(OpenRegistrationStore("mysql://h/d", create).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenRegistrationStore("", create).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  RegistrationStoreOpenOptions both = read_only;
+  both.create_if_missing = true;
+  EXPECT_EQ(OpenRegistrationStore(TempPath("both"), both).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -16,165 +15,25 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/internal/status_macros.h"
-#include "engine/registration_store.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/registry/sqlite_connection.h"
+#include "engine/registry/sqlite_schema.h"
+#include "engine/registry/store.h"
 
 namespace chaintrust {
 namespace {
 
-constexpr char kSchemaSql[] = R"sql(
-CREATE TABLE registrations (
-  id_key TEXT NOT NULL PRIMARY KEY,  -- lowercase registration ID
-  registration_id TEXT NOT NULL,     -- as last presented
-  device_id TEXT NOT NULL,
-  enrollment_kind TEXT NOT NULL,     -- 'individual' | 'group'
-  enrollment_id TEXT NOT NULL,
-  status TEXT NOT NULL,              -- 'assigned' | 'failed' | 'disabled'
-  substatus TEXT NOT NULL,           -- 'initialAssignment' | ...
-  assigned_hub TEXT NOT NULL,
-  created_us INTEGER NOT NULL,       -- Unix microseconds
-  updated_us INTEGER NOT NULL,
-  etag TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX registrations_by_group ON registrations (enrollment_id)
-  WHERE enrollment_kind = 'group';
-CREATE TABLE meta (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  registration_count INTEGER NOT NULL,
-  etag_seq INTEGER NOT NULL
-);
-INSERT INTO meta VALUES (1, 0, 0);
-PRAGMA user_version = 1;
-)sql";
-
-#define CHAINTRUST_RECORD_COLUMNS                                        \
-  "registration_id, device_id, enrollment_kind, enrollment_id, status, " \
-  "substatus, assigned_hub, created_us, updated_us, etag"
-
-constexpr char kBeginSql[] = "BEGIN IMMEDIATE";
-constexpr char kCommitSql[] = "COMMIT";
-constexpr char kRollbackSql[] = "ROLLBACK";
-constexpr char kReadMetaSql[] =
-    "SELECT registration_count, etag_seq FROM meta WHERE id = 1";
-constexpr char kWriteMetaSql[] =
-    "UPDATE meta SET registration_count = ?1, etag_seq = ?2 WHERE id = 1";
-constexpr char kCountRowsSql[] = "SELECT COUNT(*) FROM registrations";
-constexpr char kSubtractCountSql[] =
-    "UPDATE meta SET registration_count = registration_count - ?1 "
-    "WHERE id = 1";
-// Parameters shared by kInsertSql and kUpdateSql: ?1 key, ?2 registration
-// ID, ?3 device ID, ?4 enrollment kind, ?5 enrollment ID, ?6 status,
-// ?7 substatus, ?8 hub, ?9 created, ?10 updated, ?11 etag.
-constexpr char kInsertSql[] =
-    "INSERT INTO registrations (id_key, " CHAINTRUST_RECORD_COLUMNS
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-    "ON CONFLICT (id_key) DO NOTHING";
-constexpr char kUpdateSql[] =
-    "UPDATE registrations SET registration_id = ?2, device_id = ?3, "
-    "enrollment_kind = ?4, enrollment_id = ?5, status = ?6, substatus = ?7, "
-    "assigned_hub = ?8, updated_us = ?10, etag = ?11 WHERE id_key = ?1 "
-    "RETURNING created_us";
-constexpr char kGetSql[] =
-    "SELECT " CHAINTRUST_RECORD_COLUMNS " FROM registrations WHERE id_key = ?1";
-constexpr char kStoredCountSql[] =
-    "SELECT registration_count FROM meta WHERE id = 1";
-
-// List and Delete, by which filter fields are set: [registration ID set]
-// [group set]. ?1 is the key, ?2 the group ID.
-constexpr const char* kListSql[2][2] = {
-    {"SELECT " CHAINTRUST_RECORD_COLUMNS " FROM registrations ORDER BY id_key",
-     "SELECT " CHAINTRUST_RECORD_COLUMNS
-     " FROM registrations WHERE enrollment_kind = 'group' AND "
-     "enrollment_id = ?2 ORDER BY id_key"},
-    {"SELECT " CHAINTRUST_RECORD_COLUMNS
-     " FROM registrations WHERE id_key = ?1",
-     "SELECT " CHAINTRUST_RECORD_COLUMNS
-     " FROM registrations WHERE id_key = ?1 AND enrollment_kind = 'group' "
-     "AND enrollment_id = ?2"},
-};
-constexpr const char* kDeleteSql[2][2] = {
-    {nullptr,  // refused by ValidateDeleteFilter
-     "DELETE FROM registrations WHERE enrollment_kind = 'group' AND "
-     "enrollment_id = ?2"},
-    {"DELETE FROM registrations WHERE id_key = ?1",
-     "DELETE FROM registrations WHERE id_key = ?1 AND "
-     "enrollment_kind = 'group' AND enrollment_id = ?2"},
-};
-
-absl::StatusCode CodeFor(int rc) {
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::StatusCode::kUnavailable;
-    case SQLITE_FULL:
-    case SQLITE_NOMEM:
-      return absl::StatusCode::kResourceExhausted;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::StatusCode::kDataLoss;
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-    case SQLITE_READONLY:
-    case SQLITE_AUTH:
-      return absl::StatusCode::kFailedPrecondition;
-    default:
-      return absl::StatusCode::kInternal;
-  }
-}
-
-absl::string_view ColumnText(sqlite3_stmt* stmt, int column) {
-  const unsigned char* text = sqlite3_column_text(stmt, column);
-  if (text == nullptr) return absl::string_view();
-  return absl::string_view(reinterpret_cast<const char*>(text),
-                           sqlite3_column_bytes(stmt, column));
-}
-
-void BindText(sqlite3_stmt* stmt, int index, absl::string_view text) {
-  // SQLITE_STATIC: every bound string outlives the statement's reset.
-  sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()),
-                    SQLITE_STATIC);
-}
-
-// Resets a cached statement when leaving scope, so it holds no read lock
-// and no pointers to bound strings.
-class ScopedReset {
- public:
-  explicit ScopedReset(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~ScopedReset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  ScopedReset(const ScopedReset&) = delete;
-  ScopedReset& operator=(const ScopedReset&) = delete;
-
- private:
-  sqlite3_stmt* stmt_;
-};
+using internal::BindText;
+using internal::ColumnText;
+using internal::ScopedReset;
+using Connection = internal::SqliteConnection;
+namespace sql = internal::sqlite_sql;
 
 std::string Etag(int64_t seq) { return absl::StrFormat("%016x", seq); }
 
 }  // namespace
-
-namespace internal {
-struct SqliteConnection {
-  struct StmtDeleter {
-    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-  };
-
-  ~SqliteConnection() {
-    statements.clear();  // finalize before closing
-    if (db != nullptr) sqlite3_close_v2(db);
-  }
-
-  sqlite3* db = nullptr;
-  // Prepared once, keyed by the address of the SQL constant.
-  std::unordered_map<const char*, std::unique_ptr<sqlite3_stmt, StmtDeleter>>
-      statements;
-};
-}  // namespace internal
 
 struct SqliteRegistrationStore::Request {
   const RegistrationRecord* record;
@@ -187,12 +46,6 @@ struct SqliteRegistrationStore::Request {
   RegistrationRecord owned;
   RegisterCallback callback;
 };
-
-namespace {
-
-using Connection = internal::SqliteConnection;
-
-}  // namespace
 
 SqliteRegistrationStore::SqliteRegistrationStore(
     std::string path, const SqliteRegistrationStoreOptions& options)
@@ -209,44 +62,22 @@ SqliteRegistrationStore::~SqliteRegistrationStore() {
 
 absl::Status SqliteRegistrationStore::Error(Connection& connection, int rc,
                                             absl::string_view what) const {
-  return absl::Status(
-      CodeFor(rc),
-      absl::StrCat("registration store '", path_, "': ", what, ": ",
-                   connection.db != nullptr ? sqlite3_errmsg(connection.db)
-                                            : sqlite3_errstr(rc)));
+  return internal::SqliteError(path_, connection, rc, what);
 }
 
-namespace {
-
-// The cached statement for `sql`, prepared on first use.
-absl::StatusOr<sqlite3_stmt*> Prepare(Connection& connection, const char* sql,
-                                      int* rc) {
-  auto it = connection.statements.find(sql);
-  if (it != connection.statements.end()) return it->second.get();
-  sqlite3_stmt* stmt = nullptr;
-  *rc = sqlite3_prepare_v3(connection.db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                           &stmt, nullptr);
-  if (*rc != SQLITE_OK) {
-    sqlite3_finalize(stmt);
-    return absl::InternalError("prepare");
-  }
-  connection.statements[sql].reset(stmt);
-  return stmt;
+absl::Status SqliteRegistrationStore::ReadOnlyError() const {
+  return absl::FailedPreconditionError(
+      absl::StrCat("registration store '", path_, "' is open read-only"));
 }
 
-}  // namespace
-
-// Helpers that need Error() are lambdas or members; these macros keep the
-// SQLite call sites short.
-#define CT_PREPARE(var, connection, sql)                     \
-  sqlite3_stmt* var = nullptr;                               \
-  {                                                          \
-    int prepare_rc = SQLITE_OK;                              \
-    auto prepared = Prepare(connection, sql, &prepare_rc);   \
-    if (!prepared.ok()) {                                    \
-      return Error(connection, prepare_rc, "preparing SQL"); \
-    }                                                        \
-    var = *prepared;                                         \
+// Declares `var`, the cached statement for `statement`, or returns the
+// error.
+#define CT_PREPARE(var, connection, statement)                       \
+  sqlite3_stmt* var = nullptr;                                       \
+  {                                                                  \
+    auto prepared = internal::Prepare(path_, connection, statement); \
+    if (!prepared.ok()) return prepared.status();                    \
+    var = *prepared;                                                 \
   }
 
 namespace {
@@ -276,150 +107,6 @@ absl::StatusOr<RegistrationRecord> ReadRecord(sqlite3_stmt* stmt,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteRegistrationStore>>
-SqliteRegistrationStore::Open(absl::string_view path,
-                              const SqliteRegistrationStoreOptions& options) {
-  if (options.max_batch_size < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "registration store '", path,
-        "': max_batch_size must be at least 1, not ", options.max_batch_size));
-  }
-  std::unique_ptr<SqliteRegistrationStore> store(
-      new SqliteRegistrationStore(std::string(path), options));
-  const int busy_ms = static_cast<int>(std::min<int64_t>(
-      absl::ToInt64Milliseconds(options.busy_timeout), INT32_MAX));
-
-  auto open = [&](int flags, std::unique_ptr<Connection>& out) -> absl::Status {
-    out = std::make_unique<Connection>();
-    // NOMUTEX: each connection is used by one thread at a time, under
-    // writer_mu_ or reader_mu_.
-    const int rc = sqlite3_open_v2(store->path_.c_str(), &out->db,
-                                   flags | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-      return store->Error(*out, rc, "cannot open");
-    }
-    sqlite3_busy_timeout(out->db, busy_ms);
-    return absl::OkStatus();
-  };
-  auto exec = [&](Connection& c, const char* sql,
-                  absl::string_view what) -> absl::Status {
-    const int rc = sqlite3_exec(c.db, sql, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) return store->Error(c, rc, what);
-    return absl::OkStatus();
-  };
-  // Runs a single-row query and returns its first column as an integer or
-  // text (via `text`).
-  auto query = [&](Connection& c, const char* sql, absl::string_view what,
-                   std::string* text) -> absl::StatusOr<int64_t> {
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(c.db, sql, -1, &stmt, nullptr);
-    std::unique_ptr<sqlite3_stmt, Connection::StmtDeleter> owned(stmt);
-    if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) return store->Error(c, rc, what);
-    if (text != nullptr) *text = std::string(ColumnText(stmt, 0));
-    return sqlite3_column_int64(stmt, 0);
-  };
-
-  internal::AnnotatedMutexLock writer_lock(&store->writer_mu_);
-  Connection* writer = nullptr;
-  {
-    RETURN_IF_ERROR(
-        open(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, store->writer_));
-    writer = store->writer_.get();
-  }
-  std::string mode;
-  RETURN_IF_ERROR(
-      query(*writer, "PRAGMA journal_mode = WAL", "setting WAL mode", &mode)
-          .status());
-  if (mode != "wal") {
-    return absl::FailedPreconditionError(
-        absl::StrCat("registration store '", store->path_,
-                     "': cannot use WAL mode (journal mode is '", mode, "')"));
-  }
-  RETURN_IF_ERROR(
-      exec(*writer, "PRAGMA synchronous = FULL", "setting synchronous=FULL"));
-
-  // Create or check the schema, and repair the stored count, in one write
-  // transaction so that two processes opening a new file do not race.
-  RETURN_IF_ERROR(exec(*writer, kBeginSql, "starting a transaction"));
-  absl::Status schema = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(const int64_t version,
-                     query(*writer, "PRAGMA user_version",
-                           "reading the schema version", nullptr));
-    if (version == 0) {
-      ASSIGN_OR_RETURN(const int64_t objects,
-                       query(*writer, "SELECT COUNT(*) FROM sqlite_schema",
-                             "reading the schema", nullptr));
-      if (objects != 0) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "registration store '", store->path_,
-            "': an SQLite database that is not a registration store"));
-      }
-      return exec(*writer, kSchemaSql, "creating the schema");
-    }
-    if (version != kSchemaVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "registration store '", store->path_, "': schema version ", version,
-          " is not supported (this build reads version ", kSchemaVersion, ")"));
-    }
-    ASSIGN_OR_RETURN(const int64_t stored,
-                     query(*writer, kStoredCountSql, "reading meta", nullptr));
-    ASSIGN_OR_RETURN(const int64_t rows, query(*writer, kCountRowsSql,
-                                               "counting records", nullptr));
-    if (stored != rows) {
-      // Only rows deleted by other tools get here; the rows are the truth.
-      const std::string repair = absl::StrCat(
-          "UPDATE meta SET registration_count = ", rows, " WHERE id = 1");
-      RETURN_IF_ERROR(exec(*writer, repair.c_str(), "repairing the count"));
-    }
-    return absl::OkStatus();
-  }();
-  if (!schema.ok()) {
-    sqlite3_exec(writer->db, kRollbackSql, nullptr, nullptr, nullptr);
-    return schema;
-  }
-  RETURN_IF_ERROR(exec(*writer, kCommitSql, "committing the schema"));
-
-  internal::AnnotatedMutexLock reader_lock(&store->reader_mu_);
-  RETURN_IF_ERROR(open(SQLITE_OPEN_READWRITE, store->reader_));
-  RETURN_IF_ERROR(
-      exec(*store->reader_, "PRAGMA query_only = 1", "opening for reading"));
-  SqliteRegistrationStore* raw = store.get();
-  store->committer_ = std::thread([raw] { raw->CommitterLoop(); });
-  return store;
-}
-
-namespace {
-
-// A condition for absl::Mutex::Await. absl::Mutex evaluates it with the
-// mutex held, in whichever thread holds it; hence its own TSAN annotations.
-template <typename F>
-struct AnnotatedCondition {
-  bool operator()() const {
-    internal::AnnotateAcquired(mu);
-    const bool ready = f();
-    internal::AnnotateReleasing(mu);
-    return ready;
-  }
-  absl::Mutex* mu;
-  F f;
-};
-
-template <typename F>
-AnnotatedCondition<F> MakeCondition(absl::Mutex* mu, F f) {
-  return AnnotatedCondition<F>{mu, std::move(f)};
-}
-
-// Await() with the TSAN annotations of registration_store_lock.h.
-template <typename F>
-void AnnotatedAwait(absl::Mutex* mu, const AnnotatedCondition<F>& condition) {
-  internal::AnnotateReleasing(mu);
-  mu->Await(absl::Condition(&condition));
-  internal::AnnotateAcquired(mu);
-}
-
-}  // namespace
-
 void SqliteRegistrationStore::Enqueue(Request* request) {
   internal::AnnotatedMutexLock lock(&queue_mu_);
   queue_.push_back(request);
@@ -429,15 +116,14 @@ absl::StatusOr<RegisterResult> SqliteRegistrationStore::Register(
     const RegistrationRecord& record, int64_t max_registrations) {
   RETURN_IF_ERROR(
       internal::ValidateRegisterArguments(record, max_registrations));
+  if (read_only()) return ReadOnlyError();
   Request request;
   request.record = &record;
   request.key = internal::RegistrationKey(record.registration_id);
   request.max_registrations = max_registrations;
   internal::AnnotatedMutexLock lock(&queue_mu_);
   queue_.push_back(&request);
-  AnnotatedAwait(&queue_mu_, MakeCondition(&queue_mu_, [&request] {
-    return request.done;
-  }));
+  queue_mu_.Await([&request] { return request.done; });
   return std::move(request.result);
 }
 
@@ -446,6 +132,7 @@ void SqliteRegistrationStore::RegisterAsync(RegistrationRecord record,
                                             RegisterCallback done) {
   absl::Status status =
       internal::ValidateRegisterArguments(record, max_registrations);
+  if (status.ok() && read_only()) status = ReadOnlyError();
   if (!status.ok()) {
     std::move(done)(std::move(status));
     return;
@@ -466,9 +153,7 @@ void SqliteRegistrationStore::CommitterLoop() {
     batch.clear();
     {
       internal::AnnotatedMutexLock lock(&queue_mu_);
-      AnnotatedAwait(&queue_mu_, MakeCondition(&queue_mu_, [this] {
-        return !queue_.empty() || stopping_;
-      }));
+      queue_mu_.Await([this] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;  // stopping, and everything committed
       const size_t n =
           std::min(queue_.size(), static_cast<size_t>(options_.max_batch_size));
@@ -502,7 +187,7 @@ void SqliteRegistrationStore::CommitBatch(const std::vector<Request*>& batch) {
   absl::Status status = RunBatch(batch, results);
   if (!status.ok()) {
     if (sqlite3_get_autocommit(writer_->db) == 0) {
-      sqlite3_exec(writer_->db, kRollbackSql, nullptr, nullptr, nullptr);
+      sqlite3_exec(writer_->db, sql::kRollbackSql, nullptr, nullptr, nullptr);
     }
     for (Request* r : batch) r->result = status;
     return;
@@ -522,12 +207,12 @@ absl::Status SqliteRegistrationStore::RunBatch(
     rc = sqlite3_step(stmt);
     return rc == SQLITE_DONE ? absl::OkStatus() : Error(c, rc, what);
   };
-  RETURN_IF_ERROR(step_done(kBeginSql, "starting a transaction"));
+  RETURN_IF_ERROR(step_done(sql::kBeginSql, "starting a transaction"));
 
   int64_t count = 0;
   int64_t seq = 0;
   {
-    CT_PREPARE(stmt, c, kReadMetaSql);
+    CT_PREPARE(stmt, c, sql::kReadMetaSql);
     ScopedReset reset(stmt);
     rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW) return Error(c, rc, "reading meta");
@@ -535,8 +220,8 @@ absl::Status SqliteRegistrationStore::RunBatch(
     seq = sqlite3_column_int64(stmt, 1);
   }
 
-  CT_PREPARE(insert, c, kInsertSql);
-  CT_PREPARE(update, c, kUpdateSql);
+  CT_PREPARE(insert, c, sql::kInsertSql);
+  CT_PREPARE(update, c, sql::kUpdateSql);
   for (size_t i = 0; i < batch.size(); ++i) {
     const Request& request = *batch[i];
     const RegistrationRecord& record = *request.record;
@@ -601,7 +286,7 @@ absl::Status SqliteRegistrationStore::RunBatch(
   }
 
   {
-    CT_PREPARE(stmt, c, kWriteMetaSql);
+    CT_PREPARE(stmt, c, sql::kWriteMetaSql);
     ScopedReset reset(stmt);
     sqlite3_bind_int64(stmt, 1, count);
     sqlite3_bind_int64(stmt, 2, seq);
@@ -609,7 +294,7 @@ absl::Status SqliteRegistrationStore::RunBatch(
     if (rc != SQLITE_DONE) return Error(c, rc, "writing meta");
   }
   // With synchronous=FULL, COMMIT returns once the WAL is fsynced.
-  return step_done(kCommitSql, "committing");
+  return step_done(sql::kCommitSql, "committing");
 }
 
 absl::StatusOr<RegistrationRecord> SqliteRegistrationStore::Get(
@@ -617,7 +302,7 @@ absl::StatusOr<RegistrationRecord> SqliteRegistrationStore::Get(
   const std::string key = internal::RegistrationKey(registration_id);
   internal::AnnotatedMutexLock lock(&reader_mu_);
   Connection& c = *reader_;
-  CT_PREPARE(stmt, c, kGetSql);
+  CT_PREPARE(stmt, c, sql::kGetSql);
   ScopedReset reset(stmt);
   BindText(stmt, 1, key);
   const int rc = sqlite3_step(stmt);
@@ -638,8 +323,8 @@ absl::StatusOr<std::vector<RegistrationRecord>> SqliteRegistrationStore::List(
   internal::AnnotatedMutexLock lock(&reader_mu_);
   Connection& c = *reader_;
   CT_PREPARE(stmt, c,
-             kListSql[filter.registration_id.has_value()]
-                     [filter.enrollment_group_id.has_value()]);
+             sql::kListSql[filter.registration_id.has_value()]
+                          [filter.enrollment_group_id.has_value()]);
   ScopedReset reset(stmt);
   if (filter.registration_id.has_value()) BindText(stmt, 1, key);
   if (filter.enrollment_group_id.has_value()) {
@@ -658,6 +343,7 @@ absl::StatusOr<std::vector<RegistrationRecord>> SqliteRegistrationStore::List(
 absl::StatusOr<int64_t> SqliteRegistrationStore::Delete(
     const RegistrationFilter& filter) {
   RETURN_IF_ERROR(internal::ValidateDeleteFilter(filter));
+  if (read_only()) return ReadOnlyError();
   std::string key;
   if (filter.registration_id.has_value()) {
     key = internal::RegistrationKey(*filter.registration_id);
@@ -667,7 +353,7 @@ absl::StatusOr<int64_t> SqliteRegistrationStore::Delete(
   int rc;
   auto run = [&]() -> absl::StatusOr<int64_t> {
     {
-      CT_PREPARE(begin, c, kBeginSql);
+      CT_PREPARE(begin, c, sql::kBeginSql);
       ScopedReset reset(begin);
       rc = sqlite3_step(begin);
       if (rc != SQLITE_DONE) return Error(c, rc, "starting a transaction");
@@ -675,8 +361,8 @@ absl::StatusOr<int64_t> SqliteRegistrationStore::Delete(
     int64_t deleted = 0;
     {
       CT_PREPARE(stmt, c,
-                 kDeleteSql[filter.registration_id.has_value()]
-                           [filter.enrollment_group_id.has_value()]);
+                 sql::kDeleteSql[filter.registration_id.has_value()]
+                                [filter.enrollment_group_id.has_value()]);
       ScopedReset reset(stmt);
       if (filter.registration_id.has_value()) BindText(stmt, 1, key);
       if (filter.enrollment_group_id.has_value()) {
@@ -687,14 +373,14 @@ absl::StatusOr<int64_t> SqliteRegistrationStore::Delete(
       deleted = sqlite3_changes(c.db);
     }
     {
-      CT_PREPARE(stmt, c, kSubtractCountSql);
+      CT_PREPARE(stmt, c, sql::kSubtractCountSql);
       ScopedReset reset(stmt);
       sqlite3_bind_int64(stmt, 1, deleted);
       rc = sqlite3_step(stmt);
       if (rc != SQLITE_DONE) return Error(c, rc, "writing meta");
     }
     {
-      CT_PREPARE(commit, c, kCommitSql);
+      CT_PREPARE(commit, c, sql::kCommitSql);
       ScopedReset reset(commit);
       rc = sqlite3_step(commit);
       if (rc != SQLITE_DONE) return Error(c, rc, "committing");
@@ -703,7 +389,7 @@ absl::StatusOr<int64_t> SqliteRegistrationStore::Delete(
   };
   absl::StatusOr<int64_t> deleted = run();
   if (!deleted.ok() && sqlite3_get_autocommit(c.db) == 0) {
-    sqlite3_exec(c.db, kRollbackSql, nullptr, nullptr, nullptr);
+    sqlite3_exec(c.db, sql::kRollbackSql, nullptr, nullptr, nullptr);
   }
   return deleted;
 }
@@ -711,7 +397,8 @@ absl::StatusOr<int64_t> SqliteRegistrationStore::Delete(
 absl::StatusOr<int64_t> SqliteRegistrationStore::Count() {
   internal::AnnotatedMutexLock lock(&reader_mu_);
   Connection& c = *reader_;
-  CT_PREPARE(stmt, c, kStoredCountSql);
+  // A read-only store cannot repair a stale stored count: count the rows.
+  CT_PREPARE(stmt, c, read_only() ? sql::kCountRowsSql : sql::kStoredCountSql);
   ScopedReset reset(stmt);
   const int rc = sqlite3_step(stmt);
   if (rc != SQLITE_ROW) return Error(c, rc, "counting registrations");
@@ -741,14 +428,14 @@ absl::Status SqliteRegistrationStore::CheckIntegrity() {
     }
     int64_t stored = 0, rows = 0;
     {
-      CT_PREPARE(stmt, c, kStoredCountSql);
+      CT_PREPARE(stmt, c, sql::kStoredCountSql);
       ScopedReset reset(stmt);
       rc = sqlite3_step(stmt);
       if (rc != SQLITE_ROW) return Error(c, rc, "reading meta");
       stored = sqlite3_column_int64(stmt, 0);
     }
     {
-      CT_PREPARE(stmt, c, kCountRowsSql);
+      CT_PREPARE(stmt, c, sql::kCountRowsSql);
       ScopedReset reset(stmt);
       rc = sqlite3_step(stmt);
       if (rc != SQLITE_ROW) return Error(c, rc, "counting records");
@@ -767,6 +454,5 @@ absl::Status SqliteRegistrationStore::CheckIntegrity() {
 }
 
 #undef CT_PREPARE
-#undef CHAINTRUST_RECORD_COLUMNS
 
 }  // namespace chaintrust

@@ -24,7 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "engine/registration_store.h"
+#include "engine/registry/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -55,8 +55,14 @@ RegistrationRecord Record(absl::string_view id, absl::string_view group) {
   return record;
 }
 
+SqliteRegistrationStoreOptions Creating() {
+  SqliteRegistrationStoreOptions options;
+  options.create_if_missing = true;
+  return options;
+}
+
 std::unique_ptr<SqliteRegistrationStore> MustOpen(const std::string& path) {
-  auto store = SqliteRegistrationStore::Open(path);
+  auto store = SqliteRegistrationStore::Open(path, Creating());
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? *std::move(store) : nullptr;
 }
@@ -118,7 +124,7 @@ TEST(SqliteRegistrationStoreTest, ReopenKeepsRecordsCountAndEtags) {
 
 TEST(SqliteRegistrationStoreTest, OpenErrorsNameThePath) {
   const std::string missing_dir = TempPath("no-such-dir") + "/store.db";
-  auto store = SqliteRegistrationStore::Open(missing_dir);
+  auto store = SqliteRegistrationStore::Open(missing_dir, Creating());
   ASSERT_FALSE(store.ok());
   EXPECT_THAT(std::string(store.status().message()), HasSubstr(missing_dir));
 

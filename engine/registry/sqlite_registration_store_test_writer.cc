@@ -20,8 +20,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "engine/registration_store.h"
 #include "engine/registry/sqlite_registration_store.h"
+#include "engine/registry/store.h"
 
 int main(int argc, char** argv) {
   std::string store_path;
@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto store = chaintrust::SqliteRegistrationStore::Open(store_path);
+  chaintrust::SqliteRegistrationStoreOptions options;
+  options.create_if_missing = true;
+  auto store = chaintrust::SqliteRegistrationStore::Open(store_path, options);
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
     return 1;

@@ -1,4 +1,4 @@
-// Throttling of registration attempts (issue 7): a per-registration-ID
+// Throttling of registration attempts: a per-registration-ID
 // backoff for devices that keep retrying after a deny, and an optional
 // global rate per instance. Both are off by default, for offline use.
 //
@@ -41,8 +41,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "engine/internal/tsan_mutex.h"
 
 namespace chaintrust {
 
@@ -130,7 +130,7 @@ class Throttle {
   const ThrottleOptions options_;
   const double global_burst_;
 
-  mutable absl::Mutex mu_;
+  mutable internal::AnnotatedMutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   // Keys ordered by last deny, oldest first.
   std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);

@@ -16,7 +16,6 @@
 #include "engine/policy_loader.h"
 #include "engine/provisioner.h"
 #include "engine/registration_store.h"
-#include "engine/registry/sqlite_registration_store.h"
 #include "engine/registry/throttle.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -103,12 +102,17 @@ absl::StatusOr<Attempt> ParseAttempt(absl::string_view line) {
   return attempt;
 }
 
-absl::StatusOr<std::unique_ptr<SqliteRegistrationStore>> OpenStore(
-    const Flags& flags) {
+// replay creates the store; `registrations list` opens it read-only and
+// `delete` needs it to exist.
+absl::StatusOr<std::unique_ptr<RegistrationStore>> OpenStore(
+    const Flags& flags, bool read_only, bool create_if_missing) {
   if (!flags.Has("store")) {
     return absl::InvalidArgumentError("needs --store=PATH");
   }
-  return SqliteRegistrationStore::Open(flags.Get("store"));
+  RegistrationStoreOpenOptions options;
+  options.read_only = read_only;
+  options.create_if_missing = create_if_missing;
+  return OpenRegistrationStore(flags.Get("store"), options);
 }
 
 std::string RecordJson(const RegistrationRecord& r) {
@@ -195,7 +199,8 @@ int ReplayCommand(const std::vector<std::string>& args, std::ostream& out,
 
   auto snapshot = LoadSnapshotFile(flags->Get("policy"));
   if (!snapshot.ok()) return Fail(err, snapshot.status().message());
-  auto store = OpenStore(*flags);
+  auto store = OpenStore(*flags, /*read_only=*/false,
+                         /*create_if_missing=*/true);
   if (!store.ok()) return Fail(err, store.status().message());
 
   Engine engine;
@@ -248,7 +253,8 @@ int RegistrationsCommand(const std::vector<std::string>& args,
                 "registrations delete needs --group=ID or "
                 "--registration_id=ID");
   }
-  auto store = OpenStore(*flags);
+  auto store = OpenStore(*flags, /*read_only=*/!is_delete,
+                         /*create_if_missing=*/false);
   if (!store.ok()) return Fail(err, store.status().message());
 
   if (is_delete) {
