@@ -61,7 +61,7 @@ std::string Bundle() {
      "initialTwin": {"tags": {"site": "berlin"},
                      "properties": {"desired": {"knobs": [1, null, "x"]}}},
      "iotHubs": ["hub-1"], "capabilities": {"iotEdge": true},
-     "futureField": {"anything": [1, 2]}},
+     "credentialPolicyName": "default"},
     {"enrollmentGroupId": "contoso-root", "provisioningStatus": "Enabled",
      "attestation": {"type": "X509", "x509": {"signingCertificates": {
        "primary": {"info": {"sha256Thumbprint": ")json",
@@ -77,7 +77,9 @@ std::string Bundle() {
      "attestation": {"type": "symmetricKey", "symmetricKey": {
        "primaryKey": ")json",
                       kKey16, R"json("}},
-     "registrationState": {"registrationId": "device-001", "errorCode": 0}},
+     "registrationState": {"registrationId": "device-001", "errorCode": 0,
+                           "payload": {"any": ["thing"]}},
+     "optionalDeviceInformation": {"free": {"form": 1}}},
     {"registrationId": "device-x509",
      "attestation": {"type": "x509", "x509": {"clientCertificates": {
        "primary": {"certificate": ")json",
@@ -346,7 +348,12 @@ std::vector<HostileCase> HostileCases() {
        /*error=*/"got a number"},
       {/*name=*/"MisspeltBundle",
        /*json=*/R"({"individualEnrolments": []})",
-       /*error=*/"neither individualEnrollments nor enrollmentGroups"},
+       /*error=*/
+       "policy.json: individualEnrolments: unknown key; did you mean "
+       "\"individualEnrollments\"?"},
+      {/*name=*/"NoBundleKey",
+       /*json=*/R"({"something": []})",
+       /*error=*/"policy.json: something: unknown key (not in the DPS"},
       {/*name=*/"ObjectInsteadOfArray",
        /*json=*/R"({"individualEnrollments": {"registrationId": "a"}})",
        /*error=*/
