@@ -1029,6 +1029,32 @@ TEST(PemTest, Errors) {
               HasSubstr("PEM block 2 (CERTIFICATE): invalid base64"));
 }
 
+TEST(PemTest, ReadsAChainBlockByBlock) {
+  Pair pair = MakePair();
+  const std::string leaf = Pem(pair.leaf.get());
+  const std::string ca = Pem(pair.ca.get());
+  const std::string key =
+      "-----BEGIN PRIVATE KEY-----\nnot even base64\n";  // skipped unread
+  PemChain chain = ReadPemChain(absl::StrCat("text\n", leaf, key, ca));
+  EXPECT_EQ(chain.problem, "");
+  EXPECT_THAT(chain.ders, ElementsAreArray({pair.leaf_der, pair.ca_der}));
+
+  // The third block is the second certificate, and it is bad.
+  chain = ReadPemChain(absl::StrCat(
+      leaf, key,
+      "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n", ca));
+  EXPECT_EQ(chain.problem, "PEM block 3 (CERTIFICATE): invalid base64");
+  EXPECT_THAT(chain.ders, ElementsAreArray({pair.leaf_der}));
+
+  // A block's END line must come before the next BEGIN line.
+  chain = ReadPemChain(absl::StrCat("-----BEGIN CERTIFICATE-----\nAAAA\n", ca));
+  EXPECT_EQ(chain.problem, "PEM block 1 (CERTIFICATE): no END line");
+  EXPECT_TRUE(chain.ders.empty());
+
+  EXPECT_EQ(ReadPemChain("just text").problem, "no PEM block");
+  EXPECT_EQ(ReadPemChain(key).problem, "no CERTIFICATE block");
+}
+
 TEST(PemTest, CertificateTextToDer) {
   Pair pair = MakePair();
   absl::StatusOr<std::string> der = CertificateTextToDer(Pem(pair.leaf.get()));
