@@ -9,35 +9,41 @@
 //   .textproto, .txtpb  chaintrust.v1.EnrollmentSet in protobuf text format.
 //   .binpb              the same, binary.
 //
-// DPS JSON is converted strictly: unknown fields are ignored, but a value of
-// the wrong type, an unknown enum spelling or a missing required field is
-// an error naming the file, the entry and the field, e.g.
+// DPS JSON is converted strictly: a key that is not in the DPS service
+// schema, a value of the wrong type, an unknown enum spelling or a missing
+// required field is an error naming the file, the entry and the field, e.g.
 //   policy.json: enrollmentGroups[2] ("contoso-int"):
 //   attestation.x509.signingCertificates.primary: expected an object, got a
 //   string
+//   policy.json: individualEnrollments[0] ("dev-1"): provisioningstatus:
+//   unknown key; did you mean "provisioningStatus"?
+// PolicyLoadOptions::allow_unknown_fields lets keys of newer service
+// versions through (never near misses of known keys); PolicyLoadReport
+// lists them. An empty file is an error in every format.
 // Limits: files of at most 1 GiB; JSON nested at most 40 levels deep.
 #ifndef CHAINTRUST_ENGINE_POLICY_LOADER_H_
 #define CHAINTRUST_ENGINE_POLICY_LOADER_H_
 
-#include <cstddef>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/policy/enrollment_set.h"
+#include "engine/policy/load_options.h"  // PolicyLoadOptions, limits
 #include "proto/enrollment.pb.h"
 
 namespace chaintrust {
 
-inline constexpr size_t kMaxPolicyFileBytes = size_t{1} << 30;
-inline constexpr int kMaxPolicyJsonNesting = 40;
-
-// Reads `path` and parses it according to its extension.
-absl::StatusOr<v1::EnrollmentSet> LoadEnrollmentSetFile(absl::string_view path);
+// Reads `path` and parses it according to its extension. `report` may be
+// null.
+absl::StatusOr<v1::EnrollmentSet> LoadEnrollmentSetFile(
+    absl::string_view path, const PolicyLoadOptions& options = {},
+    PolicyLoadReport* report = nullptr);
 
 // Parses DPS service JSON (see above). `source_name` prefixes every error.
-absl::StatusOr<v1::EnrollmentSet> ParseDpsJson(absl::string_view json,
-                                               absl::string_view source_name);
+absl::StatusOr<v1::EnrollmentSet> ParseDpsJson(
+    absl::string_view json, absl::string_view source_name,
+    const PolicyLoadOptions& options = {}, PolicyLoadReport* report = nullptr);
 
 // Parses protobuf text format; errors carry source_name:line:column.
 absl::StatusOr<v1::EnrollmentSet> ParseEnrollmentSetText(
@@ -51,15 +57,19 @@ absl::StatusOr<v1::EnrollmentSet> ParseEnrollmentSetBinary(
 // entry as `<source_name>: individualEnrollments[3] ("dev-7")` and the field.
 // A missing provisioningStatus means enabled. X.509 groups need signing
 // certificates (bodies or SHA-256 thumbprints): caReferences alone name
-// certificates kept inside a DPS instance and are rejected.
+// certificates kept inside a DPS instance and are rejected. TPM keys, when
+// given, must be base64.
 absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
                                           absl::string_view source_name);
 
 // LoadEnrollmentSetFile, then BuildSnapshot named after `path`.
-absl::StatusOr<SnapshotPtr> LoadSnapshotFile(absl::string_view path);
+absl::StatusOr<SnapshotPtr> LoadSnapshotFile(
+    absl::string_view path, const PolicyLoadOptions& options = {},
+    PolicyLoadReport* report = nullptr);
 
-// The bundle form of DPS service JSON, with DPS's enum spellings ("enabled",
-// "x509", "symmetricKey", "tpm"), so the output loads in DPS and back here.
+// The bundle form of DPS service JSON, indented, with DPS's enum spellings
+// ("enabled", "x509", "symmetricKey", "tpm"), so the output loads in DPS
+// and back here.
 std::string EnrollmentSetToDpsJson(const v1::EnrollmentSet& set);
 
 }  // namespace chaintrust

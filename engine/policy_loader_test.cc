@@ -61,7 +61,7 @@ std::string Bundle() {
      "initialTwin": {"tags": {"site": "berlin"},
                      "properties": {"desired": {"knobs": [1, null, "x"]}}},
      "iotHubs": ["hub-1"], "capabilities": {"iotEdge": true},
-     "futureField": {"anything": [1, 2]}},
+     "credentialPolicyName": "default"},
     {"enrollmentGroupId": "contoso-root", "provisioningStatus": "Enabled",
      "attestation": {"type": "X509", "x509": {"signingCertificates": {
        "primary": {"info": {"sha256Thumbprint": ")json",
@@ -77,7 +77,9 @@ std::string Bundle() {
      "attestation": {"type": "symmetricKey", "symmetricKey": {
        "primaryKey": ")json",
                       kKey16, R"json("}},
-     "registrationState": {"registrationId": "device-001", "errorCode": 0}},
+     "registrationState": {"registrationId": "device-001", "errorCode": 0,
+                           "payload": {"any": ["thing"]}},
+     "optionalDeviceInformation": {"free": {"form": 1}}},
     {"registrationId": "device-x509",
      "attestation": {"type": "x509", "x509": {"clientCertificates": {
        "primary": {"certificate": ")json",
@@ -264,6 +266,26 @@ TEST(PolicyLoaderTest, FileErrors) {
               HasSubstr("bad.textproto:3:"));
   EXPECT_THAT(std::string(text.status().message()), HasSubstr("no_such_field"));
 
+  // Empty text and binary policies are refused like an empty JSON one; a
+  // text policy of comments only is empty too.
+  for (const auto& [name, contents] :
+       {std::make_pair("empty.binpb", ""), std::make_pair("empty.txtpb", ""),
+        std::make_pair("blank.textproto", " \n# nothing here\n\t\n")}) {
+    const std::string path = TempPath(name);
+    WriteFile(path, contents);
+    auto set = LoadEnrollmentSetFile(path);
+    ASSERT_FALSE(set.ok()) << name;
+    EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(set.status().message()),
+                HasSubstr(absl::StrCat(name, ": empty file")));
+  }
+  // An explicitly empty text policy is not an empty file.
+  const std::string explicit_path = TempPath("explicit.textproto");
+  WriteFile(explicit_path, "individual_enrollments: []\n");
+  auto explicit_set = LoadEnrollmentSetFile(explicit_path);
+  ASSERT_TRUE(explicit_set.ok()) << explicit_set.status();
+  EXPECT_EQ(explicit_set->individual_enrollments_size(), 0);
+
   const std::string binary_path = TempPath("bad.binpb");
   WriteFile(binary_path, "\x0a\xff\xff\xff\xff\x0f garbage");
   auto binary = LoadEnrollmentSetFile(binary_path);
@@ -346,7 +368,12 @@ std::vector<HostileCase> HostileCases() {
        /*error=*/"got a number"},
       {/*name=*/"MisspeltBundle",
        /*json=*/R"({"individualEnrolments": []})",
-       /*error=*/"neither individualEnrollments nor enrollmentGroups"},
+       /*error=*/
+       "policy.json: individualEnrolments: unknown key; did you mean "
+       "\"individualEnrollments\"?"},
+      {/*name=*/"NoBundleKey",
+       /*json=*/R"({"something": []})",
+       /*error=*/"policy.json: something: unknown key (not in the DPS"},
       {/*name=*/"ObjectInsteadOfArray",
        /*json=*/R"({"individualEnrollments": {"registrationId": "a"}})",
        /*error=*/
@@ -565,10 +592,56 @@ INSTANTIATE_TEST_SUITE_P(
          /*error=*/
          "policy.textproto: individualEnrollments[0] (\"dev-7\"): "
          "attestation.symmetricKey.primaryKey: not base64"},
+        {/*name=*/"TpmEndorsementKeyNotBase64",
+         /*textproto=*/R"pb(individual_enrollments {
+                              registration_id: "tpm-7"
+                              attestation {
+                                type: TPM
+                                tpm { endorsement_key: "not base64!" }
+                              }
+                            })pb",
+         /*error=*/
+         "policy.textproto: individualEnrollments[0] (\"tpm-7\"): "
+         "attestation.tpm.endorsementKey: not base64"},
+        {/*name=*/"TpmStorageRootKeyNotBase64",
+         /*textproto=*/R"pb(individual_enrollments {
+                              registration_id: "tpm-7"
+                              attestation {
+                                type: TPM
+                                tpm {
+                                  endorsement_key: "AToAAQAL"
+                                  storage_root_key: "AToA*QAL"
+                                }
+                              }
+                            })pb",
+         /*error=*/"attestation.tpm.storageRootKey: not base64"},
     }),
     [](const testing::TestParamInfo<SnapshotCase>& info) {
       return info.param.name;
     });
+
+// The option and the report reach through the file loaders.
+TEST(PolicyLoaderTest, UnknownKeysThroughTheFileLoaders) {
+  const std::string path = TempPath("future.json");
+  WriteFile(path,
+            absl::StrCat(R"({"enrollmentGroups": [{"enrollmentGroupId":)"
+                         R"( "g", "attestation": {"type": "symmetricKey",)"
+                         R"( "symmetricKey": {"primaryKey": ")",
+                         kKey16, R"("}}, "futureField": 1}]})"));
+  auto strict = LoadSnapshotFile(path);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_THAT(std::string(strict.status().message()),
+              HasSubstr("future.json: enrollmentGroups[0] (\"g\"): "
+                        "futureField: unknown key"));
+  PolicyLoadOptions options;
+  options.allow_unknown_fields = true;
+  PolicyLoadReport report;
+  auto tolerant = LoadSnapshotFile(path, options, &report);
+  ASSERT_TRUE(tolerant.ok()) << tolerant.status();
+  EXPECT_EQ((*tolerant)->enrollment_groups().size(), 1u);
+  ASSERT_EQ(report.ignored_fields.size(), 1u);
+  EXPECT_EQ(report.ignored_fields[0].path, "futureField");
+}
 
 TEST(PolicyLoaderTest, DpsJsonRoundTrip) {
   auto set = ParseDpsJson(Bundle(), "policy.json");

@@ -1,38 +1,116 @@
+// JsonValue and the writing half of the JSON module (see json.h); the
+// parser is in json_parser.cc.
 #include "engine/internal/json.h"
 
+#include <cmath>
 #include <cstdint>
+#include <string>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/internal/utf8.h"
 
 namespace chaintrust::internal {
-namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0.
-size_t Utf8SequenceLength(absl::string_view s, size_t i) {
-  const uint8_t c = static_cast<uint8_t>(s[i]);
-  size_t n;
-  uint32_t min;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2, min = 0x80;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3, min = 0x800;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  uint32_t cp = c & (0x7F >> n);
-  for (size_t k = 1; k < n; ++k) {
-    const uint8_t cc = static_cast<uint8_t>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
+JsonValue JsonValue::Bool(bool value) {
+  JsonValue v;
+  v.kind_ = Kind::kBool;
+  v.bool_ = value;
+  return v;
 }
 
-}  // namespace
+JsonValue JsonValue::Number(double value) {
+  JsonValue v;
+  v.kind_ = Kind::kNumber;
+  v.number_ = value;
+  return v;
+}
+
+JsonValue JsonValue::String(std::string value) {
+  JsonValue v;
+  v.kind_ = Kind::kString;
+  v.string_ = std::move(value);
+  return v;
+}
+
+JsonValue JsonValue::Array() {
+  JsonValue v;
+  v.kind_ = Kind::kArray;
+  return v;
+}
+
+JsonValue JsonValue::Object() {
+  JsonValue v;
+  v.kind_ = Kind::kObject;
+  return v;
+}
+
+const JsonValue* JsonValue::Find(absl::string_view key) const {
+  if (kind_ != Kind::kObject) return nullptr;
+  for (size_t i = 0; i + 1 < children_.size(); i += 2) {
+    if (children_[i].string_ == key) return &children_[i + 1];
+  }
+  return nullptr;
+}
+
+void JsonValue::AddMember(std::string key, JsonValue value) {
+  children_.push_back(String(std::move(key)));
+  children_.push_back(std::move(value));
+}
+
+absl::string_view JsonValue::KindName() const {
+  switch (kind_) {
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "a boolean";
+    case Kind::kNumber:
+      return "a number";
+    case Kind::kString:
+      return "a string";
+    case Kind::kArray:
+      return "an array";
+    case Kind::kObject:
+      return "an object";
+  }
+  return "nothing";
+}
+
+std::string JsonParseError::ToString() const {
+  std::string text =
+      absl::StrCat("line ", line, ", column ", column, ": ", message);
+  if (!path.empty()) absl::StrAppend(&text, " (at ", path, ")");
+  return text;
+}
+
+std::pair<size_t, size_t> LineAndColumn(absl::string_view text, size_t offset) {
+  size_t line = 1;
+  size_t column = 1;
+  const size_t end = offset < text.size() ? offset : text.size();
+  for (size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+bool IsValidUtf8(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    if (static_cast<uint8_t>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
 
 void AppendJsonString(std::string* out, absl::string_view value) {
   out->push_back('"');
@@ -75,6 +153,125 @@ void AppendJsonString(std::string* out, absl::string_view value) {
     ++i;
   }
   out->push_back('"');
+}
+
+// ---- JsonWriter ----
+
+void JsonWriter::NewLine() {
+  if (indent_ <= 0) return;
+  out_->push_back('\n');
+  out_->append(nonempty_.size() * static_cast<size_t>(indent_), ' ');
+}
+
+void JsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (nonempty_.empty()) return;
+  if (nonempty_.back()) out_->push_back(',');
+  nonempty_.back() = true;
+  NewLine();
+}
+
+void JsonWriter::Open(char c) {
+  BeforeValue();
+  out_->push_back(c);
+  nonempty_.push_back(false);
+}
+
+void JsonWriter::Close(char c) {
+  const bool had_elements = !nonempty_.empty() && nonempty_.back();
+  if (!nonempty_.empty()) nonempty_.pop_back();
+  if (had_elements) NewLine();
+  out_->push_back(c);
+}
+
+JsonWriter& JsonWriter::BeginObject() {
+  Open('{');
+  return *this;
+}
+JsonWriter& JsonWriter::EndObject() {
+  Close('}');
+  return *this;
+}
+JsonWriter& JsonWriter::BeginArray() {
+  Open('[');
+  return *this;
+}
+JsonWriter& JsonWriter::EndArray() {
+  Close(']');
+  return *this;
+}
+
+JsonWriter& JsonWriter::Key(absl::string_view key) {
+  BeforeValue();
+  AppendJsonString(out_, key);
+  out_->append(indent_ > 0 ? ": " : ":");
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(absl::string_view value) {
+  BeforeValue();
+  AppendJsonString(out_, value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t value) {
+  BeforeValue();
+  absl::StrAppend(out_, value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Number(double value) {
+  BeforeValue();
+  if (!std::isfinite(value)) {
+    out_->append("null");
+  } else if (std::trunc(value) == value &&
+             std::fabs(value) <= 9007199254740992.0) {
+    absl::StrAppend(out_, static_cast<int64_t>(value));
+  } else {
+    absl::StrAppendFormat(out_, "%.17g", value);
+  }
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool value) {
+  BeforeValue();
+  out_->append(value ? "true" : "false");
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null() {
+  BeforeValue();
+  out_->append("null");
+  return *this;
+}
+
+JsonWriter& JsonWriter::Value(const JsonValue& value) {
+  switch (value.kind()) {
+    case JsonValue::Kind::kNull:
+      return Null();
+    case JsonValue::Kind::kBool:
+      return Bool(value.bool_value());
+    case JsonValue::Kind::kNumber:
+      return Number(value.number_value());
+    case JsonValue::Kind::kString:
+      return String(value.string_value());
+    case JsonValue::Kind::kArray:
+      BeginArray();
+      for (size_t i = 0; i < value.size(); ++i) Value(value.item(i));
+      return EndArray();
+    case JsonValue::Kind::kObject:
+      BeginObject();
+      for (size_t i = 0; i < value.member_count(); ++i) {
+        Key(value.key(i));
+        Value(value.value(i));
+      }
+      return EndObject();
+  }
+  return *this;
 }
 
 }  // namespace chaintrust::internal

@@ -12,6 +12,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/internal/base64.h"
+#include "engine/policy/dps_schema.h"
 #include "engine/policy/problems.h"
 #include "engine/policy/registration_id.h"
 
@@ -52,61 +54,10 @@ namespace {
 constexpr size_t kMinKeyBytes = 16;
 constexpr size_t kMaxKeyBytes = 64;
 constexpr size_t kMaxGroupIdLength = 128;
-constexpr size_t kMaxQuotedIdLength = 80;
 
+using internal::DecodeBase64Strict;
 using internal::Problems;
-
-std::string QuoteId(absl::string_view id) {
-  std::string out = "\"";
-  if (id.size() > kMaxQuotedIdLength) {
-    absl::StrAppend(&out, absl::CHexEscape(id.substr(0, kMaxQuotedIdLength)),
-                    "...");
-  } else {
-    absl::StrAppend(&out, absl::CHexEscape(id));
-  }
-  out.push_back('"');
-  return out;
-}
-
-// Strict base64 (RFC 4648 §4, standard alphabet): no whitespace, padding
-// optional but correct when present, no stray bits. Returns an error text
-// or nullptr.
-const char* DecodeBase64Strict(absl::string_view in, std::string* out) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  size_t end = in.size();
-  size_t padding = 0;
-  while (end > 0 && in[end - 1] == '=' && padding < 2) {
-    --end;
-    ++padding;
-  }
-  if (padding > 0 && in.size() % 4 != 0) return "not base64 (bad padding)";
-  if (end % 4 == 1) return "not base64 (bad length)";
-  out->clear();
-  out->reserve(end * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = 0; i < end; ++i) {
-    const int v = value(in[i]);
-    if (v < 0) return "not base64";
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-    return "not base64 (nonzero trailing bits)";
-  }
-  return nullptr;
-}
+using internal::QuoteForProblem;
 
 uint64_t DigestPrefix(const Sha256Digest& digest) {
   uint64_t prefix;
@@ -206,10 +157,8 @@ struct EnrollmentSnapshot::Builder::Impl {
     }
     std::string name;
     if (!source_name.empty()) absl::StrAppend(&name, source_name, ": ");
-    absl::StrAppend(&name,
-                    is_group ? "enrollmentGroups[" : "individualEnrollments[",
-                    index, "]");
-    if (!id.empty()) absl::StrAppend(&name, " (", QuoteId(id), ")");
+    absl::StrAppend(&name, dps::EntryLabel(is_group, index));
+    if (!id.empty()) absl::StrAppend(&name, " (", QuoteForProblem(id), ")");
     return name;
   }
   std::string IndividualName(uint32_t index) const {
@@ -244,14 +193,15 @@ struct EnrollmentSnapshot::Builder::Impl {
   // Hashes (and for groups keeps) one certificate. Returns false after
   // reporting a problem.
   template <typename Report>
-  bool ProcessCertificate(const CertificateSpec& spec, absl::string_view field,
-                          bool group, Sha256Digest* sha256,
+  bool ProcessCertificate(const CertificateSpec& spec, bool group,
+                          bool secondary, Sha256Digest* sha256,
                           CertificatePtr* keep, const Report& report) {
+    const absl::string_view field = dps::CertificateField(group, secondary);
     absl::optional<Sha256Digest> from_thumbprint;
     if (!spec.sha256_thumbprint.empty()) {
       auto parsed = ParseSha256Thumbprint(spec.sha256_thumbprint);
       if (!parsed.ok()) {
-        report(absl::StrCat(field, ".info.sha256Thumbprint"),
+        report(dps::CertificateThumbprintField(group, secondary),
                parsed.status().message());
         return false;
       }
@@ -261,7 +211,7 @@ struct EnrollmentSnapshot::Builder::Impl {
       *sha256 = *from_thumbprint;
       return true;
     }
-    const std::string body_field = absl::StrCat(field, ".certificate");
+    const std::string body_field = dps::CertificateBodyField(group, secondary);
     auto der = CertificateTextToDer(spec.text);
     if (!der.ok()) {
       report(body_field, der.status().message());
@@ -274,11 +224,11 @@ struct EnrollmentSnapshot::Builder::Impl {
     }
     *sha256 = (*certificate)->sha256();
     if (from_thumbprint.has_value() && *from_thumbprint != *sha256) {
-      report(field,
-             absl::StrCat("the certificate's SHA-256 is ", ToHex(*sha256),
-                          " but info.sha256Thumbprint "
-                          "says ",
-                          ToHex(*from_thumbprint)));
+      report(
+          field,
+          absl::StrCat("the certificate's SHA-256 is ", ToHex(*sha256), " but ",
+                       dps::CertificateThumbprintField(group, secondary),
+                       " says ", ToHex(*from_thumbprint)));
       return false;
     }
     if (group) {
@@ -341,15 +291,12 @@ EnrollmentSnapshot::Builder::AddIndividualEnrollment(
   };
 
   const absl::Status id_status = ValidateRegistrationId(e.registration_id);
-  if (!id_status.ok()) report("registrationId", id_status.message());
+  if (!id_status.ok()) report(dps::IdField(false), id_status.message());
   impl.individual_id_valid.push_back(id_status.ok());
 
   switch (spec.kind) {
     case AttestationKind::kX509: {
-      constexpr absl::string_view kPrimary =
-          "attestation.x509.clientCertificates.primary";
-      constexpr absl::string_view kSecondary =
-          "attestation.x509.clientCertificates.secondary";
+      const absl::string_view kPrimary = dps::CertificateField(false, false);
       if (spec.primary_certificate.empty()) {
         if (!spec.secondary_certificate.empty()) {
           report(kPrimary, "required when a secondary certificate is given");
@@ -360,15 +307,17 @@ EnrollmentSnapshot::Builder::AddIndividualEnrollment(
         break;
       }
       Sha256Digest sha256;
-      if (impl.ProcessCertificate(spec.primary_certificate, kPrimary,
-                                  /*group=*/false, &sha256, nullptr, report)) {
+      if (impl.ProcessCertificate(spec.primary_certificate, /*group=*/false,
+                                  /*secondary=*/false, &sha256, nullptr,
+                                  report)) {
         e.primary_thumbprint = sha256;
         impl.thumbprints.push_back(
             {DigestPrefix(sha256), index, 0, static_cast<uint8_t>(0)});
       }
       if (!spec.secondary_certificate.empty() &&
-          impl.ProcessCertificate(spec.secondary_certificate, kSecondary,
-                                  /*group=*/false, &sha256, nullptr, report)) {
+          impl.ProcessCertificate(spec.secondary_certificate, /*group=*/false,
+                                  /*secondary=*/true, &sha256, nullptr,
+                                  report)) {
         e.secondary_thumbprint = sha256;
         impl.thumbprints.push_back(
             {DigestPrefix(sha256), index, 0, static_cast<uint8_t>(1)});
@@ -376,8 +325,7 @@ EnrollmentSnapshot::Builder::AddIndividualEnrollment(
       break;
     }
     case AttestationKind::kSymmetricKey: {
-      constexpr absl::string_view kPrimary =
-          "attestation.symmetricKey.primaryKey";
+      const absl::string_view kPrimary = dps::SymmetricKeyField(false);
       if (spec.primary_key.empty()) {
         if (!spec.secondary_key.empty()) {
           report(kPrimary, "required when a secondary key is given");
@@ -388,15 +336,26 @@ EnrollmentSnapshot::Builder::AddIndividualEnrollment(
       }
       impl.DecodeKey(spec.primary_key, kPrimary, &e.primary_key, report);
       if (!spec.secondary_key.empty()) {
-        impl.DecodeKey(spec.secondary_key,
-                       "attestation.symmetricKey.secondaryKey",
+        impl.DecodeKey(spec.secondary_key, dps::SymmetricKeyField(true),
                        &e.secondary_key, report);
       }
       break;
     }
-    case AttestationKind::kTpm:
+    case AttestationKind::kTpm: {
       // Kept as data: such an entry can only deny (disabled) or mismatch.
+      // Its keys are not used, but a key that is not base64 is a broken
+      // entry, not data.
+      std::string raw;
+      for (const bool srk : {false, true}) {
+        const std::string& key =
+            srk ? spec.tpm_storage_root_key : spec.tpm_endorsement_key;
+        if (key.empty()) continue;
+        if (const char* error = DecodeBase64Strict(key, &raw)) {
+          report(dps::TpmKeyField(srk), error);
+        }
+      }
       break;
+    }
   }
   return *this;
 }
@@ -420,17 +379,17 @@ EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::AddEnrollmentGroup(
 
   bool id_ok = true;
   if (g.group_id.empty()) {
-    report("enrollmentGroupId", "required");
+    report(dps::IdField(true), "required");
     id_ok = false;
   } else if (g.group_id.size() > kMaxGroupIdLength) {
-    report("enrollmentGroupId",
+    report(dps::IdField(true),
            absl::StrCat("longer than ", kMaxGroupIdLength, " characters"));
     id_ok = false;
   } else {
     for (size_t i = 0; i < g.group_id.size(); ++i) {
       const unsigned char c = g.group_id[i];
       if (c < 0x21 || c > 0x7e) {
-        report("enrollmentGroupId",
+        report(dps::IdField(true),
                absl::StrCat("character ", i + 1,
                             " is not a printable ASCII character"));
         id_ok = false;
@@ -442,10 +401,7 @@ EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::AddEnrollmentGroup(
 
   switch (spec.kind) {
     case AttestationKind::kX509: {
-      constexpr absl::string_view kPrimary =
-          "attestation.x509.signingCertificates.primary";
-      constexpr absl::string_view kSecondary =
-          "attestation.x509.signingCertificates.secondary";
+      const absl::string_view kPrimary = dps::CertificateField(true, false);
       if (spec.primary_certificate.empty()) {
         report(kPrimary,
                spec.secondary_certificate.empty()
@@ -457,17 +413,18 @@ EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::AddEnrollmentGroup(
       g.certificates.reserve(spec.secondary_certificate.empty() ? 1 : 2);
       GroupCertificate primary;
       primary.slot = Slot::kPrimary;
-      if (impl.ProcessCertificate(spec.primary_certificate, kPrimary,
-                                  /*group=*/true, &primary.sha256,
+      if (impl.ProcessCertificate(spec.primary_certificate, /*group=*/true,
+                                  /*secondary=*/false, &primary.sha256,
                                   &primary.certificate, report)) {
         g.certificates.push_back(std::move(primary));
       }
       if (!spec.secondary_certificate.empty()) {
         GroupCertificate secondary;
         secondary.slot = Slot::kSecondary;
-        if (impl.ProcessCertificate(spec.secondary_certificate, kSecondary,
-                                    /*group=*/true, &secondary.sha256,
-                                    &secondary.certificate, report)) {
+        if (impl.ProcessCertificate(spec.secondary_certificate,
+                                    /*group=*/true, /*secondary=*/true,
+                                    &secondary.sha256, &secondary.certificate,
+                                    report)) {
           g.certificates.push_back(std::move(secondary));
         }
       }
@@ -478,8 +435,7 @@ EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::AddEnrollmentGroup(
       break;
     }
     case AttestationKind::kSymmetricKey: {
-      constexpr absl::string_view kPrimary =
-          "attestation.symmetricKey.primaryKey";
+      const absl::string_view kPrimary = dps::SymmetricKeyField(false);
       if (spec.primary_key.empty()) {
         report(kPrimary, spec.secondary_key.empty()
                              ? "required"
@@ -488,14 +444,13 @@ EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::AddEnrollmentGroup(
       }
       impl.DecodeKey(spec.primary_key, kPrimary, &g.primary_key, report);
       if (!spec.secondary_key.empty()) {
-        impl.DecodeKey(spec.secondary_key,
-                       "attestation.symmetricKey.secondaryKey",
+        impl.DecodeKey(spec.secondary_key, dps::SymmetricKeyField(true),
                        &g.secondary_key, report);
       }
       break;
     }
     case AttestationKind::kTpm:
-      report("attestation.type",
+      report(dps::AttestationTypeField(),
              "tpm attestation is not supported for enrollment groups");
       break;
   }
@@ -543,17 +498,12 @@ EnrollmentSnapshot::Builder::Build() && {
         continue;
       }
       last_reported = &ref;
-      std::string field;
-      if (ref.is_group) {
-        field = absl::StrCat(
-            "attestation.x509.signingCertificates.",
-            impl.groups[ref.entry].certificates[ref.slot].slot == Slot::kPrimary
-                ? "primary"
-                : "secondary");
-      } else {
-        field = absl::StrCat("attestation.x509.clientCertificates.",
-                             ref.slot == 0 ? "primary" : "secondary");
-      }
+      const bool secondary =
+          ref.is_group ? impl.groups[ref.entry].certificates[ref.slot].slot !=
+                             Slot::kPrimary
+                       : ref.slot != 0;
+      const absl::string_view field =
+          dps::CertificateField(ref.is_group, secondary);
       impl.problems.Add(
           absl::StrCat(ref.is_group ? impl.GroupName(ref.entry)
                                     : impl.IndividualName(ref.entry),
@@ -575,10 +525,10 @@ EnrollmentSnapshot::Builder::Build() && {
       auto [it, inserted] =
           seen.emplace(absl::AsciiStrToLower(impl.groups[i].group_id), i);
       if (!inserted) {
-        impl.problems.Add(absl::StrCat(
-            impl.GroupName(i),
-            ": enrollmentGroupId: ", QuoteId(impl.groups[i].group_id),
-            " is already used by ", impl.GroupName(it->second)));
+        impl.problems.Add(
+            absl::StrCat(impl.GroupName(i), ": ", dps::IdField(true), ": ",
+                         QuoteForProblem(impl.groups[i].group_id),
+                         " is already used by ", impl.GroupName(it->second)));
       }
     }
   }
@@ -601,12 +551,13 @@ EnrollmentSnapshot::Builder::Build() && {
       // The entries now live in the snapshot; name them from there.
       const std::string other =
           impl.Name(false, *it, individuals[*it].registration_id);
-      impl.problems.Add(absl::StrCat(
-          impl.Name(false, i, individuals[i].registration_id),
-          ": registrationId: ", QuoteId(individuals[i].registration_id),
-          " is already used by ", other,
-          " (registration IDs are "
-          "case-insensitive)"));
+      impl.problems.Add(
+          absl::StrCat(impl.Name(false, i, individuals[i].registration_id),
+                       ": ", dps::IdField(false), ": ",
+                       QuoteForProblem(individuals[i].registration_id),
+                       " is already used by ", other,
+                       " (registration IDs are "
+                       "case-insensitive)"));
     }
   }
   if (!impl.problems.empty()) return impl.problems.ToStatus();

@@ -48,6 +48,8 @@ struct IndividualEnrollmentSpec {
   CertificateSpec secondary_certificate;  // kX509, optional
   std::string primary_key;                // kSymmetricKey: base64, 16-64 bytes
   std::string secondary_key;              // kSymmetricKey: base64, 16-64 bytes
+  std::string tpm_endorsement_key;        // kTpm: base64, optional, checked
+  std::string tpm_storage_root_key;       // kTpm: base64, optional, checked
 };
 
 struct EnrollmentGroupSpec {

@@ -8,9 +8,22 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace chaintrust::internal {
+
+// `text` in double quotes for a problem report, C-escaped and cut after 80
+// characters ("aaaa...").
+inline std::string QuoteForProblem(absl::string_view text) {
+  constexpr size_t kMaxQuotedLength = 80;
+  if (text.size() > kMaxQuotedLength) {
+    return absl::StrCat(
+        "\"", absl::CHexEscape(text.substr(0, kMaxQuotedLength)), "...\"");
+  }
+  return absl::StrCat("\"", absl::CHexEscape(text), "\"");
+}
 
 // Problems in the order found; only the first kMaxReported are kept, the
 // rest are counted ("... and N more problems").

@@ -182,6 +182,20 @@ using CertificatePtr = std::shared_ptr<const Certificate>;
 // text with no certificate block is an error.
 absl::StatusOr<std::vector<std::string>> PemToDer(absl::string_view pem);
 
+// A device's chain as PEM, read block by block so that a bad block is
+// reported with its position: each block runs from its BEGIN line to the
+// next one; blocks other than CERTIFICATE are skipped unread; reading stops
+// at the first CERTIFICATE block that is malformed.
+struct PemChain {
+  // The certificates read, in order (those before a bad block).
+  std::vector<std::string> ders;
+  // Empty when every block was read; else "no PEM block", "no CERTIFICATE
+  // block" or the bad block's problem ("PEM block 3 (CERTIFICATE): invalid
+  // base64"), and the bad block is certificate number ders.size().
+  std::string problem;
+};
+PemChain ReadPemChain(absl::string_view pem);
+
 // A certificate given as PEM text or as base64 DER (DPS accepts both).
 absl::StatusOr<std::string> CertificateTextToDer(absl::string_view text);
 

@@ -37,43 +37,102 @@ bool DecodeBase64(absl::string_view text, std::string* out) {
 
 }  // namespace
 
+namespace {
+
+// One PEM block: its label and base64 body.
+struct PemBlock {
+  std::string label;
+  absl::string_view body;
+};
+
+// Reads the block whose BEGIN line starts `*pem` ("-----BEGIN " already
+// found there) and advances `*pem` past its END line. `number` (1-based)
+// names the block in errors.
+absl::Status NextBlock(absl::string_view* pem, int number, PemBlock* out) {
+  absl::string_view rest = pem->substr(kBegin.size());
+  const size_t label_end = rest.find(kDashes);
+  const size_t line_end = rest.find('\n');
+  if (label_end == absl::string_view::npos ||
+      (line_end != absl::string_view::npos && line_end < label_end)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PEM block ", number, ": malformed BEGIN line"));
+  }
+  out->label = std::string(rest.substr(0, label_end));
+  rest.remove_prefix(label_end + kDashes.size());
+  const std::string end_line = absl::StrCat("-----END ", out->label, kDashes);
+  const size_t end = rest.find(end_line);
+  if (end == absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PEM block ", number, " (", out->label, "): no END line"));
+  }
+  out->body = rest.substr(0, end);
+  rest.remove_prefix(end + end_line.size());
+  *pem = rest;
+  return absl::OkStatus();
+}
+
+// The DER of a CERTIFICATE block.
+absl::StatusOr<std::string> CertificateBlockDer(const PemBlock& block,
+                                                int number) {
+  std::string der;
+  if (!DecodeBase64(block.body, &der)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PEM block ", number, " (CERTIFICATE): invalid base64"));
+  }
+  return der;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<std::string>> PemToDer(absl::string_view pem) {
   std::vector<std::string> certificates;
-  int block = 0;
+  int number = 0;
   while (true) {
     const size_t begin = pem.find(kBegin);
     if (begin == absl::string_view::npos) break;
-    ++block;
-    pem.remove_prefix(begin + kBegin.size());
-    const size_t label_end = pem.find(kDashes);
-    const size_t line_end = pem.find('\n');
-    if (label_end == absl::string_view::npos ||
-        (line_end != absl::string_view::npos && line_end < label_end)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("PEM block ", block, ": malformed BEGIN line"));
+    ++number;
+    pem.remove_prefix(begin);
+    PemBlock block;
+    if (absl::Status status = NextBlock(&pem, number, &block); !status.ok()) {
+      return status;
     }
-    const std::string label(pem.substr(0, label_end));
-    pem.remove_prefix(label_end + kDashes.size());
-    const std::string end_line = absl::StrCat("-----END ", label, kDashes);
-    const size_t end = pem.find(end_line);
-    if (end == absl::string_view::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("PEM block ", block, " (", label, "): no END line"));
-    }
-    const absl::string_view body = pem.substr(0, end);
-    pem.remove_prefix(end + end_line.size());
-    if (label != "CERTIFICATE") continue;
-    std::string der;
-    if (!DecodeBase64(body, &der)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("PEM block ", block, " (CERTIFICATE): invalid base64"));
-    }
-    certificates.push_back(std::move(der));
+    if (block.label != "CERTIFICATE") continue;
+    absl::StatusOr<std::string> der = CertificateBlockDer(block, number);
+    if (!der.ok()) return der.status();
+    certificates.push_back(*std::move(der));
   }
   if (certificates.empty()) {
     return absl::InvalidArgumentError("PEM: no CERTIFICATE block");
   }
   return certificates;
+}
+
+PemChain ReadPemChain(absl::string_view pem) {
+  constexpr absl::string_view kCertificateBegin = "-----BEGIN CERTIFICATE-----";
+  PemChain chain;
+  size_t start = pem.find(kBegin);
+  if (start == absl::string_view::npos) {
+    chain.problem = "no PEM block";
+    return chain;
+  }
+  for (int number = 1; start != absl::string_view::npos; ++number) {
+    const size_t next = pem.find(kBegin, start + kBegin.size());
+    absl::string_view text = pem.substr(start, next - start);
+    start = next;
+    if (!absl::StartsWith(text, kCertificateBegin)) continue;
+    PemBlock block;
+    absl::Status status = NextBlock(&text, number, &block);
+    absl::StatusOr<std::string> der = status.ok()
+                                          ? CertificateBlockDer(block, number)
+                                          : absl::StatusOr<std::string>(status);
+    if (!der.ok()) {
+      chain.problem = std::string(der.status().message());
+      return chain;
+    }
+    chain.ders.push_back(*std::move(der));
+  }
+  if (chain.ders.empty()) chain.problem = "no CERTIFICATE block";
+  return chain;
 }
 
 absl::StatusOr<std::string> CertificateTextToDer(absl::string_view text) {
