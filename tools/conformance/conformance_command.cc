@@ -70,7 +70,7 @@ std::vector<std::string> StringList(const Struct& s, const std::string& name) {
 using CaseIndex = std::map<std::string, std::map<std::string, std::string>>;
 
 absl::StatusOr<CaseIndex> ReadCaseIndex(const std::string& path) {
-  auto text = ReadFile(path);
+  auto text = ReadFile(path, analysis::kMaxSuiteFileBytes);
   if (!text.ok()) return text.status();
   CaseIndex index;
   std::vector<std::string> header;
@@ -437,7 +437,7 @@ struct Totals {
 absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
                                                  const std::string& index_path,
                                                  bool device_relevant_only) {
-  auto text = ReadFile(path);
+  auto text = ReadFile(path, analysis::kMaxSuiteFileBytes);
   if (!text.ok()) return text.status();
   Struct root;
   auto parsed = google::protobuf::util::JsonStringToMessage(*text, &root);
@@ -493,7 +493,7 @@ std::string DirName(const std::string& path) {
 }
 
 absl::StatusOr<Struct> ReadJsonFile(const std::string& path) {
-  auto text = ReadFile(path);
+  auto text = ReadFile(path, analysis::kMaxSuiteFileBytes);
   if (!text.ok()) return text.status();
   Struct root;
   auto parsed = google::protobuf::util::JsonStringToMessage(*text, &root);
@@ -552,7 +552,7 @@ absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir) {
     std::vector<std::string> ders;
     if (skip.empty()) {
       auto text =
-          ReadFile(absl::StrCat(dir, "/", StringField(c, "chain_file")));
+          ReadFile(absl::StrCat(dir, "/", StringField(c, "chain_file")), analysis::kMaxSuiteFileBytes);
       auto parsed =
           text.ok() ? PemToDer(*text)
                     : absl::StatusOr<std::vector<std::string>>(text.status());
@@ -692,7 +692,7 @@ absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
     if (skip.empty()) {
       const Struct& f = files->struct_value();
       auto read = [&](const std::string& name, std::string* out) {
-        auto text = ReadFile(absl::StrCat(dir, "/", name));
+        auto text = ReadFile(absl::StrCat(dir, "/", name), analysis::kMaxSuiteFileBytes);
         if (!text.ok()) return false;
         *out = *std::move(text);
         return true;
@@ -779,24 +779,27 @@ int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
 
 }  // namespace
 
+const CommandSpec kConformanceCommand = {
+    "conformance",
+    "  conformance [--limbo=FILE.json [--case_index=FILE.csv]]\n"
+    "           [--boringssl=DIR] [--openssl=FILE.json]\n"
+    "           [--format=text|json] [--device_relevant_only]\n"
+    "      Runs external path-validation suites through the engine, with "
+    "stock\n"
+    "      OpenSSL as a reference column.\n",
+    {"limbo", "case_index", "format", "device_relevant_only", "boringssl",
+     "openssl"}};
+
 int RunConformance(const std::vector<std::string>& args) {
-  auto flags =
-      Flags::Parse(args, {"limbo", "case_index", "format",
-                          "device_relevant_only", "boringssl", "openssl"});
   auto fail = [](absl::string_view message) {
-    std::cerr << "chaintrust conformance: " << message << "\n";
-    return kExitError;
+    return Fail("conformance", message);
   };
-  if (!flags.ok()) return fail(flags.status().message());
-  if (!flags->positional().empty()) {
-    return fail(absl::StrCat("takes no positional arguments (got \"",
-                             flags->positional()[0], "\")"));
-  }
-  const std::string format = flags->Get("format", "text");
-  if (format != "text" && format != "json") {
-    return fail(absl::StrCat("--format=", format,
-                             " is not supported; use text or json"));
-  }
+  int exit_status = 0;
+  auto flags = ParseArgs(kConformanceCommand, args, &exit_status);
+  if (!flags) return exit_status;
+  auto format_flag = FormatFlag(*flags);
+  if (!format_flag.ok()) return fail(format_flag.status().message());
+  const std::string format = *format_flag;
   const std::string relevant = flags->Get("device_relevant_only", "false");
   if (relevant != "true" && relevant != "false") {
     return fail("--device_relevant_only takes true or false");
@@ -832,8 +835,7 @@ namespace {
 int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
                   Totals* all) {
   auto fail = [](absl::string_view message) {
-    std::cerr << "chaintrust conformance: " << message << "\n";
-    return kExitError;
+    return Fail("conformance", message);
   };
   const std::string relevant = device_relevant_only ? "true" : "false";
   const std::string limbo = flags.Get("limbo");
@@ -844,7 +846,7 @@ int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
     const std::string dir =
         slash == std::string::npos ? "." : limbo.substr(0, slash);
     const std::string candidate = dir + "/case-index.csv";
-    if (ReadFile(candidate).ok()) index = candidate;
+    if (ReadFile(candidate, analysis::kMaxSuiteFileBytes).ok()) index = candidate;
   }
   if (relevant == "true" && index.empty()) {
     return fail(
