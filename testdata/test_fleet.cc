@@ -1,7 +1,5 @@
 #include "testdata/test_fleet.h"
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,7 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "engine/x509/test_certs.h"
 
-namespace chaintrust::cli {
+namespace chaintrust {
 namespace {
 
 using internal::MintIntermediate;
@@ -120,19 +118,4 @@ TestFleet WriteTestFleet(const std::string& root) {
   return fleet;
 }
 
-ToolResult RunChaintrust(const std::string& args) {
-  const std::string command = absl::StrCat("tools/cli/chaintrust ", args, " 2>&1");
-  ToolResult r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    r.out.append(buffer, n);
-  }
-  const int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-}  // namespace chaintrust::cli
+}  // namespace chaintrust

@@ -1,4 +1,5 @@
-// A generated three-level fleet for the audit command tests (test only):
+// A generated three-level fleet for the analysis and command-line tests
+// (test only):
 //
 //   Fleet Root CA                      group fleet-root    (enabled)
 //   +- Fleet Intermediate A            group fleet-int-a   (enabled)
@@ -13,13 +14,13 @@
 // sent) named after its id, plus a disabled individual enrollment for
 // dev-a1-000 (its client certificate chains to fleet-int-a: the DPS guide's
 // "disabled individual overrides its group"). Certificates are minted with
-// //engine:test_certs, valid from an hour ago for a year.
+// //engine/x509:test_certs, valid from an hour ago for a year.
 #ifndef CHAINTRUST_TESTDATA_TEST_FLEET_H_
 #define CHAINTRUST_TESTDATA_TEST_FLEET_H_
 
 #include <string>
 
-namespace chaintrust::cli {
+namespace chaintrust {
 
 struct TestFleet {
   std::string dir;            // the device directory
@@ -31,16 +32,9 @@ struct TestFleet {
 // Writes the fleet under `root` (created); aborts on I/O failure.
 TestFleet WriteTestFleet(const std::string& root);
 
-// Runs bazel-built tools/cli/chaintrust with `args` (stderr merged into out).
-struct ToolResult {
-  int status = -1;
-  std::string out;
-};
-ToolResult RunChaintrust(const std::string& args);
-
 // $TEST_TMPDIR/name (or /tmp/name).
 std::string TestPath(const std::string& name);
 
-}  // namespace chaintrust::cli
+}  // namespace chaintrust
 
 #endif  // CHAINTRUST_TESTDATA_TEST_FLEET_H_
