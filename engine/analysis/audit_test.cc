@@ -45,8 +45,7 @@ TEST(AuditTest, FleetSummaryAndDecisions) {
   const std::string json = AuditSummaryJson(*r.summary);
   EXPECT_TRUE(absl::StrContains(json, "\"devices\":10,\"allow\":5,\"deny\":5"))
       << json;
-  EXPECT_TRUE(absl::StrContains(json, "\"GROUP contoso-factory-b\":2"))
-      << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"GROUP contoso-factory-b\":2")) << json;
   ASSERT_EQ(r.lines.size(), 10u);
   // Deterministic order: file-name order, "device" first, one line each.
   EXPECT_TRUE(absl::StartsWith(r.lines[0], "{\"device\":\"fleet-dev-001\","))

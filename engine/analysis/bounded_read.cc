@@ -29,8 +29,8 @@ const char* KindOf(mode_t mode) {
 absl::StatusOr<int> OpenRegular(const std::string& path, off_t* size) {
   const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
-    return absl::NotFoundError(absl::StrCat(
-        path, ": cannot open the file (", std::strerror(errno), ")"));
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open the file (",
+                                            std::strerror(errno), ")"));
   }
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -89,8 +89,8 @@ absl::StatusOr<std::string> ReadFileBounded(const std::string& path,
   }
   close(*fd);
   if (n > max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": larger than the limit of ", max_bytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": larger than the limit of ", max_bytes, " bytes"));
   }
   out.resize(n);
   return out;
@@ -134,9 +134,9 @@ bool LineReader::Fill() {
 
 absl::StatusOr<bool> LineReader::Next(size_t max_bytes, std::string* line) {
   const auto too_long = [&] {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_, ":", line_ + 1, ": a line longer than the limit of ",
-                     max_bytes, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path_, ":", line_ + 1, ": a line longer than the limit of ", max_bytes,
+        " bytes"));
   };
   size_t scanned = 0;  // bytes of the current line already searched
   for (;;) {

@@ -46,8 +46,7 @@ TEST(BoundedReadTest, RefusesWhatIsNotARegularFile) {
   // /dev/zero never ends: refused before reading, not read forever.
   auto zero = ReadFileBounded("/dev/zero", 100);
   ASSERT_FALSE(zero.ok());
-  EXPECT_TRUE(
-      absl::StrContains(zero.status().message(), "a character device"))
+  EXPECT_TRUE(absl::StrContains(zero.status().message(), "a character device"))
       << zero.status();
   const std::string fifo = absl::StrCat(::testing::TempDir(), "/fifo");
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);

@@ -286,8 +286,8 @@ namespace {
 bool ApplyEdit(const PolicyEdit& edit, v1::EnrollmentSet* set,
                PolicyChange* change) {
   const bool is_delete = edit.op == PolicyEdit::Op::kDelete;
-  const auto status = edit.op == PolicyEdit::Op::kDisable ? v1::DISABLED
-                                                          : v1::ENABLED;
+  const auto status =
+      edit.op == PolicyEdit::Op::kDisable ? v1::DISABLED : v1::ENABLED;
   bool found = false;
   auto* individuals = set->mutable_individual_enrollments();
   for (int i = 0; i < individuals->size(); ++i) {
@@ -346,11 +346,10 @@ absl::StatusOr<PolicyChange> EditPolicy(const v1::EnrollmentSet& set,
     change.change.push_back(
         absl::StrCat(PolicyEditOpName(edit.op), " ", edit.id));
     if (!ApplyEdit(edit, &edited, &change)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--", PolicyEditOpName(edit.op), "=", edit.id, ": ",
-                       source_name,
-                       " has no individual enrollment or enrollment group \"",
-                       edit.id, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", PolicyEditOpName(edit.op), "=", edit.id, ": ", source_name,
+          " has no individual enrollment or enrollment group \"", edit.id,
+          "\""));
     }
   }
   auto after = BuildSnapshot(edited, absl::StrCat(source_name, " (edited)"));

@@ -104,8 +104,8 @@ struct CompareReport {
 
 // Called in corpus order for each reported device with its JSON line
 // (ending in '\n'; empty unless CompareOptions::render_lines).
-using CompareSink = std::function<void(const CorpusDevice& device,
-                                       const std::string& line)>;
+using CompareSink =
+    std::function<void(const CorpusDevice& device, const std::string& line)>;
 
 absl::StatusOr<CompareReport> Compare(const PolicyChange& change,
                                       const std::string& devices,

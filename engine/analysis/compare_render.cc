@@ -46,14 +46,13 @@ std::string Plural(size_t n, absl::string_view word) {
 // {"count": N, "byGroup": [{GROUP_FIELD, "allowedBy", "count", ...}]}.
 std::string CalloutsJson(absl::string_view name, const char* group_field,
                          size_t total, const Buckets& buckets) {
-  std::string out = absl::StrCat(",\"", name, "\":{\"count\":", total,
-                                 ",\"byGroup\":[");
+  std::string out =
+      absl::StrCat(",\"", name, "\":{\"count\":", total, ",\"byGroup\":[");
   bool first = true;
   for (const auto& [key, b] : buckets) {
-    absl::StrAppend(&out, first ? "" : ",", "{\"", group_field,
-                    "\":", JsonQuote(key.first),
-                    ",\"allowedBy\":", JsonQuote(key.second),
-                    ",\"count\":", b.count);
+    absl::StrAppend(
+        &out, first ? "" : ",", "{\"", group_field, "\":", JsonQuote(key.first),
+        ",\"allowedBy\":", JsonQuote(key.second), ",\"count\":", b.count);
     if (name == kHigher) {
       absl::StrAppend(&out, ",\"wereDenied\":", b.was_denied);
     }
@@ -106,15 +105,15 @@ std::string CompareJson(const CompareReport& r) {
                   ",\"transitions\":[");
   bool first = true;
   for (const auto& [key, b] : r.transitions) {
-    absl::StrAppend(&out, first ? "" : ",", "{\"before\":", JsonQuote(key.first),
-                    ",\"after\":", JsonQuote(key.second),
-                    ",\"count\":", b.count,
-                    ",\"sample\":", SampleJson(b.sample), "}");
+    absl::StrAppend(
+        &out, first ? "" : ",", "{\"before\":", JsonQuote(key.first),
+        ",\"after\":", JsonQuote(key.second), ",\"count\":", b.count,
+        ",\"sample\":", SampleJson(b.sample), "}");
     first = false;
   }
   out += "]";
-  out += CalloutsJson(kHigher, "deletedGroup", r.through_higher_group,
-                      r.higher);
+  out +=
+      CalloutsJson(kHigher, "deletedGroup", r.through_higher_group, r.higher);
   out += CalloutsJson(kRevoked, "revokedGroup", r.still_allowed, r.still);
   return out + "}";
 }

@@ -30,7 +30,7 @@ struct CompareRun {
 };
 
 CompareRun RunCompare(const PolicyChange& change, const std::string& devices,
-               absl::Time at, size_t sample = 5) {
+                      absl::Time at, size_t sample = 5) {
   CompareRun run;
   CompareOptions options;
   options.at = at;
@@ -38,10 +38,9 @@ CompareRun RunCompare(const PolicyChange& change, const std::string& devices,
   options.render_lines = true;
   options.explain = true;
   options.progress = false;
-  run.report = Compare(change, devices, options,
-                       [&](const CorpusDevice&, const std::string& line) {
-                         run.lines += line;
-                       });
+  run.report = Compare(
+      change, devices, options,
+      [&](const CorpusDevice&, const std::string& line) { run.lines += line; });
   EXPECT_TRUE(run.report.ok()) << run.report.status();
   return run;
 }
@@ -55,8 +54,9 @@ PolicyChange Edit(const std::string& policy,
 
 TEST(CompareTest, DeleteIntermediateGroupWithEnabledRoot) {
   const std::string s = Scenario("group-nearest-decides");
-  CompareRun r = RunCompare(Edit(s + "/policy.json", {{Op::kDelete, "contoso-int-1"}}),
-                     s, ScenarioTime());
+  CompareRun r =
+      RunCompare(Edit(s + "/policy.json", {{Op::kDelete, "contoso-int-1"}}), s,
+                 ScenarioTime());
   ASSERT_TRUE(r.report.ok());
   const std::string summary = r.Summary();
   EXPECT_TRUE(absl::StartsWith(
@@ -116,8 +116,9 @@ TEST(CompareTest, DiffOfTheTwoScenarioPoliciesFlagsTheSame) {
 // revokes nothing below the intermediate.
 TEST(CompareTest, DisablingTheRootLeavesIntermediateDevicesAllowed) {
   const std::string s = Scenario("group-nearest-decides");
-  CompareRun r = RunCompare(Edit(s + "/policy.json", {{Op::kDisable, "contoso-root"}}),
-                     s, ScenarioTime());
+  CompareRun r =
+      RunCompare(Edit(s + "/policy.json", {{Op::kDisable, "contoso-root"}}), s,
+                 ScenarioTime());
   ASSERT_TRUE(r.report.ok());
   EXPECT_TRUE(absl::StrContains(
       r.Summary(),
@@ -133,9 +134,9 @@ TEST(CompareTest, DisablingTheRootLeavesIntermediateDevicesAllowed) {
 
 TEST(CompareTest, DisablingTheIntermediateDeniesItsDevices) {
   const std::string s = Scenario("group-nearest-decides");
-  CompareRun r = RunCompare(
-      Edit(s + "/policy.json", {{Op::kDisable, "contoso-int-1"}}), s,
-      ScenarioTime());
+  CompareRun r =
+      RunCompare(Edit(s + "/policy.json", {{Op::kDisable, "contoso-int-1"}}), s,
+                 ScenarioTime());
   ASSERT_TRUE(r.report.ok());
   const std::string summary = r.Summary();
   EXPECT_TRUE(absl::StrContains(summary,
@@ -154,9 +155,9 @@ TEST(CompareTest, DisablingTheIntermediateDeniesItsDevices) {
 // names the group as the policy spells it.
 TEST(CompareTest, IdsAreCaseInsensitive) {
   const std::string s = Scenario("group-nearest-decides");
-  CompareRun r = RunCompare(
-      Edit(s + "/policy.json", {{Op::kDisable, "CONTOSO-INT-1"}}), s,
-      ScenarioTime());
+  CompareRun r =
+      RunCompare(Edit(s + "/policy.json", {{Op::kDisable, "CONTOSO-INT-1"}}), s,
+                 ScenarioTime());
   ASSERT_TRUE(r.report.ok());
   EXPECT_TRUE(absl::StrContains(r.Summary(),
                                 "\"after\":\"DENY ENROLLMENT_GROUP_DISABLED "
@@ -173,12 +174,12 @@ TEST(CompareTest, UnknownAndContradictoryIdsAreErrors) {
       << change.status();
   EXPECT_TRUE(absl::StrContains(change.status().message(), "policy.json"))
       << change.status();
-  change = EditPolicy(set, policy,
-                      {{Op::kDisable, "contoso-root"},
-                       {Op::kEnable, "Contoso-Root"}});
+  change = EditPolicy(
+      set, policy,
+      {{Op::kDisable, "contoso-root"}, {Op::kEnable, "Contoso-Root"}});
   ASSERT_FALSE(change.ok());
-  EXPECT_TRUE(absl::StrContains(change.status().message(),
-                                "contradict each other"))
+  EXPECT_TRUE(
+      absl::StrContains(change.status().message(), "contradict each other"))
       << change.status();
 }
 
@@ -189,8 +190,8 @@ TEST(CompareTest, UnknownAndContradictoryIdsAreErrors) {
 TEST(CompareTest, GeneratedFleetDeletes) {
   const TestFleet fleet = WriteTestFleet(TestPath("whatif-fleet"));
   CompareRun r = RunCompare(Edit(fleet.policy, {{Op::kDelete, "fleet-int-a"},
-                                         {Op::kDelete, "fleet-int-b"}}),
-                     fleet.jsonl, absl::Now(), /*sample=*/2);
+                                                {Op::kDelete, "fleet-int-b"}}),
+                            fleet.jsonl, absl::Now(), /*sample=*/2);
   ASSERT_TRUE(r.report.ok());
   const std::string json = CompareJson(*r.report);
   EXPECT_TRUE(absl::StrContains(json, "\"devices\":50,\"changed\":39,"))
@@ -216,7 +217,7 @@ TEST(CompareTest, GeneratedFleetDeletes) {
       << r.lines;
 
   r = RunCompare(Edit(fleet.policy, {{Op::kDelete, "fleet-int-b"}}), fleet.dir,
-          absl::Now(), /*sample=*/3);
+                 absl::Now(), /*sample=*/3);
   ASSERT_TRUE(r.report.ok());
   const std::string text = CompareText("whatif", *r.report, "");
   EXPECT_TRUE(absl::StrContains(
@@ -232,7 +233,7 @@ TEST(CompareTest, GeneratedFleetDeletes) {
 TEST(CompareTest, GeneratedFleetDisabledIndividualOverridesItsGroup) {
   const TestFleet fleet = WriteTestFleet(TestPath("whatif-individual"));
   CompareRun r = RunCompare(Edit(fleet.policy, {{Op::kDelete, "dev-a1-000"}}),
-                     fleet.dir, absl::Now());
+                            fleet.dir, absl::Now());
   ASSERT_TRUE(r.report.ok());
   EXPECT_TRUE(absl::StrContains(
       r.Summary(),

@@ -29,10 +29,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "engine/decision.h"
-#include "engine/policy/enrollment_set.h"
 #include "engine/analysis/bounded_read.h"
 #include "engine/analysis/device_input.h"
+#include "engine/decision.h"
+#include "engine/policy/enrollment_set.h"
 
 namespace chaintrust::analysis {
 

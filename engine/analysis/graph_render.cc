@@ -36,8 +36,8 @@ std::string NodeDot(const GraphNode& n, bool counted) {
     absl::StrAppend(&label, "\\n", n.enabled ? "enabled" : "disabled");
   }
   if (counted) {
-    absl::StrAppend(&label, "\\ndevices on path: ", n.devices, " (",
-                    n.allowed, " allowed)");
+    absl::StrAppend(&label, "\\ndevices on path: ", n.devices, " (", n.allowed,
+                    " allowed)");
     if (n.decided > 0 || n.kind == "certificate" ||
         n.kind == "symmetricKeyGroup" || n.kind == "individual") {
       absl::StrAppend(&label, "\\ndecides: ", n.decided, " (",
@@ -61,7 +61,8 @@ std::string NodeDot(const GraphNode& n, bool counted) {
 std::string GraphJson(const Graph& graph) {
   std::string out = "{\"nodes\":[";
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    absl::StrAppend(&out, i ? "," : "", NodeJson(graph.nodes[i], graph.counted));
+    absl::StrAppend(&out, i ? "," : "",
+                    NodeJson(graph.nodes[i], graph.counted));
   }
   out += "],\"edges\":[";
   for (size_t i = 0; i < graph.edges.size(); ++i) {

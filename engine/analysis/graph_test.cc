@@ -110,8 +110,8 @@ TEST(GraphTest, CorpusErrorsAreReturned) {
   GraphOptions options;
   options.devices = TestPath("no-such-corpus.jsonl");
   options.progress = false;
-  auto graph = BuildGraph(LoadOrDie(Scenario("fleet") + "/policy.json"),
-                          options);
+  auto graph =
+      BuildGraph(LoadOrDie(Scenario("fleet") + "/policy.json"), options);
   ASSERT_FALSE(graph.ok());
   EXPECT_TRUE(absl::StrContains(graph.status().message(), "no-such-corpus"))
       << graph.status();

@@ -81,9 +81,8 @@ const Certificate* IssuerInSet(const EnrollmentSnapshot& snapshot,
 
 // GROUP_SHADOWED for group `g`'s certificate `gc`, when the set holds group
 // certificates it issued.
-void CheckShadowed(const EnrollmentSnapshot& snapshot,
-                   const EnrollmentGroup& g, const GroupCertificate& gc,
-                   std::vector<Finding>* out) {
+void CheckShadowed(const EnrollmentSnapshot& snapshot, const EnrollmentGroup& g,
+                   const GroupCertificate& gc, std::vector<Finding>* out) {
   std::vector<std::string> children;
   bool enabled_child = false;
   for (const EnrollmentGroup& h : snapshot.enrollment_groups()) {
@@ -112,17 +111,17 @@ void CheckShadowed(const EnrollmentSnapshot& snapshot,
   out->push_back(
       {revokes_nothing ? "warning" : "info", "GROUP_SHADOWED",
        GroupEntry(g.group_id),
-       absl::StrCat(
-           "every CA certificate below \"",
-           gc.certificate->subject_common_name(),
-           "\" known in the set has its own group (",
-           absl::StrJoin(children, ", "),
-           "), which decides first: this group decides only for "
-           "devices its certificate issues directly, and for devices "
-           "of a child group that is deleted",
-           revokes_nothing ? "; it is disabled, but the devices of its enabled "
-                             "child groups stay allowed"
-                           : "")});
+       absl::StrCat("every CA certificate below \"",
+                    gc.certificate->subject_common_name(),
+                    "\" known in the set has its own group (",
+                    absl::StrJoin(children, ", "),
+                    "), which decides first: this group decides only for "
+                    "devices its certificate issues directly, and for devices "
+                    "of a child group that is deleted",
+                    revokes_nothing
+                        ? "; it is disabled, but the devices of its enabled "
+                          "child groups stay allowed"
+                        : "")});
 }
 
 void LintGroups(const EnrollmentSnapshot& snapshot, const LintOptions& options,

@@ -143,9 +143,9 @@ absl::StatusOr<int64_t> IntFlag(const Flags& flags, const std::string& name,
   int64_t value = 0;
   if (!absl::SimpleAtoi(flags.Get(name), &value) || value < min ||
       value > max) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", name, "=", flags.Get(name), ": expected a whole number from ",
-        min, " to ", max));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, "=", flags.Get(name),
+                     ": expected a whole number from ", min, " to ", max));
   }
   return value;
 }
@@ -256,8 +256,8 @@ absl::Status AtomicOutput::Commit() {
     return absl::DataLossError(absl::StrCat("--out: write failed: ", path_));
   }
   if (rename(temp_.c_str(), path_.c_str()) != 0) {
-    return absl::DataLossError(absl::StrCat(
-        "--out: cannot rename into ", path_, " (", std::strerror(errno), ")"));
+    return absl::DataLossError(absl::StrCat("--out: cannot rename into ", path_,
+                                            " (", std::strerror(errno), ")"));
   }
   committed_ = true;
   return absl::OkStatus();

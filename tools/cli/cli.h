@@ -98,8 +98,7 @@ std::optional<std::string> MissingFlag(const Flags& flags,
                                        const std::vector<std::string>& names);
 
 // A whole input file, up to `max_bytes` (analysis::ReadFileBounded).
-absl::StatusOr<std::string> ReadFile(const std::string& path,
-                                     size_t max_bytes);
+absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes);
 
 // The policy at `path` (LoadSnapshotFile / LoadEnrollmentSetFile), after
 // refusing a path that is not a regular file (a directory, a FIFO or a

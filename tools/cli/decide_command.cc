@@ -47,7 +47,8 @@ int RunDecide(const Args& args) {
   if (flags->Has("chain")) {
     const std::string chain = flags->Get("chain");
     auto pem = ReadFile(chain, analysis::MaxChainPemBytes());
-    if (!pem.ok()) return fail(absl::StrCat("--chain: ", pem.status().message()));
+    if (!pem.ok())
+      return fail(absl::StrCat("--chain: ", pem.status().message()));
     if (pem->empty()) {
       return fail(absl::StrCat("--chain: ", chain, ": the file is empty"));
     }

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/analysis/device_input.h"
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
 #include "tools/cli/cli.h"
-#include "engine/analysis/device_input.h"
 #include "tools/cli/golden.h"
 
 namespace chaintrust::cli {
@@ -36,9 +36,9 @@ const CommandSpec kDemoCommand = {
 
 int Main(int argc, char** argv) {
   int exit_status = 0;
-  auto flags = ParseArgs(
-      kDemoCommand, std::vector<std::string>(argv + 1, argv + argc),
-      &exit_status);
+  auto flags =
+      ParseArgs(kDemoCommand, std::vector<std::string>(argv + 1, argv + argc),
+                &exit_status);
   if (!flags) return exit_status;
   const std::string dir = flags->Get("scenario", "testdata/scenarios/fleet");
   const bool json = flags->Get("format", "text") == "json";

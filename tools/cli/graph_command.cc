@@ -39,7 +39,8 @@ absl::StatusOr<OutKind> OutKindOf(const std::string& out, bool json) {
   if (out.empty()) return OutKind::kStdout;
   const std::string lower = absl::AsciiStrToLower(out);
   if (absl::EndsWith(lower, ".svg")) {
-    if (json) return absl::InvalidArgumentError("--out=*.svg needs --format=text");
+    if (json)
+      return absl::InvalidArgumentError("--out=*.svg needs --format=text");
     return OutKind::kSvg;
   }
   if (json ? absl::EndsWith(lower, ".json")
@@ -63,8 +64,8 @@ absl::Status RenderSvg(const std::string& dot, AtomicOutput* out) {
     return absl::InvalidArgumentError(
         "--out: a path with a single quote is not supported");
   }
-  FILE* pipe = popen(
-      absl::StrCat("dot -Tsvg -o '", out->temp_path(), "'").c_str(), "w");
+  FILE* pipe =
+      popen(absl::StrCat("dot -Tsvg -o '", out->temp_path(), "'").c_str(), "w");
   if (pipe == nullptr) return absl::InternalError("cannot run dot");
   fwrite(dot.data(), 1, dot.size(), pipe);
   if (pclose(pipe) != 0) {

@@ -23,6 +23,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "engine/analysis/bounded_read.h"
+#include "engine/analysis/device_input.h"
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
 #include "engine/provisioner.h"
@@ -31,8 +33,6 @@
 #include "engine/registry/throttle.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "engine/analysis/bounded_read.h"
-#include "engine/analysis/device_input.h"
 #include "tools/cli/commands.h"
 
 namespace chaintrust::cli {
@@ -187,8 +187,8 @@ absl::StatusOr<std::vector<Attempt>> ReadAttempts(const std::string& path) {
     attempts.push_back(*std::move(attempt));
   }
   if (attempts.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": holds no attempts (one JSON object per line)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": holds no attempts (one JSON object per line)"));
   }
   return attempts;
 }
@@ -204,9 +204,9 @@ int RunReplay(const Args& args) {
     return fail("needs --policy=FILE --store=PATH --attempts=FILE.jsonl");
   }
   ProvisionerOptions options;
-  auto quota = IntFlag(*flags, "max_registrations", 0,
-                       std::numeric_limits<int64_t>::max(),
-                       options.max_registrations);
+  auto quota =
+      IntFlag(*flags, "max_registrations", 0,
+              std::numeric_limits<int64_t>::max(), options.max_registrations);
   if (!quota.ok()) return fail(quota.status().message());
   options.max_registrations = *quota;
   ThrottleOptions throttle_options;
@@ -216,9 +216,9 @@ int RunReplay(const Args& args) {
   if (flags->Has("global_rate_per_minute") &&
       (!absl::SimpleAtod(flags->Get("global_rate_per_minute"),
                          &throttle_options.global_rate_per_minute))) {
-    return fail(absl::StrCat("--global_rate_per_minute=",
-                             flags->Get("global_rate_per_minute"),
-                             " is not a number"));
+    return fail(absl::StrCat(
+        "--global_rate_per_minute=", flags->Get("global_rate_per_minute"),
+        " is not a number"));
   }
   auto throttle = Throttle::Create(throttle_options);
   if (!throttle.ok()) return fail(throttle.status().message());
@@ -299,11 +299,11 @@ int RunRegistrations(const Args& args) {
       std::cout << RecordJson(r) << "\n";
     } else {
       std::cout << r.registration_id << "  "
-          << (r.enrollment_kind == RegistrationEnrollmentKind::kGroup
-                  ? "group:"
-                  : "individual:")
-          << r.enrollment_id << "  " << RegistrationStatusName(r.status)
-          << "  lastUpdated=" << FormatRfc3339(r.last_updated) << "\n";
+                << (r.enrollment_kind == RegistrationEnrollmentKind::kGroup
+                        ? "group:"
+                        : "individual:")
+                << r.enrollment_id << "  " << RegistrationStatusName(r.status)
+                << "  lastUpdated=" << FormatRfc3339(r.last_updated) << "\n";
     }
   }
   return kExitAllow;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/analysis/device_input.h"
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
 #include "google/protobuf/struct.pb.h"
@@ -16,7 +17,6 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tools/cli/cli.h"
-#include "engine/analysis/device_input.h"
 #include "tools/cli/golden.h"
 
 namespace chaintrust::cli {
@@ -120,9 +120,9 @@ TEST_P(ScenarioTest, LibraryFromTextprotoAndBinaryProto) {
 // `chaintrust decide --format=json` per device: exit status and JSON.
 TEST_P(ScenarioTest, CommandLine) {
   for (const GoldenDevice& g : scenario_.devices) {
-    std::string command =
-        absl::StrCat("tools/cli/chaintrust decide --format=json --policy=", dir_,
-                     "/policy.json --at=", FormatRfc3339(g.at));
+    std::string command = absl::StrCat(
+        "tools/cli/chaintrust decide --format=json --policy=", dir_,
+        "/policy.json --at=", FormatRfc3339(g.at));
     if (!g.chain_file.empty()) {
       absl::StrAppend(&command, " --chain=", dir_, "/", g.chain_file);
     }

@@ -109,17 +109,16 @@ int RunWhatIf(const Args& args) {
   if (!flags->Has("policy")) return fail("needs --policy=FILE");
   if (!flags->Has("devices")) return fail("needs --devices=DIR|FILE.jsonl");
   std::vector<analysis::PolicyEdit> edits;
-  for (const auto op : {analysis::PolicyEdit::Op::kDisable,
-                        analysis::PolicyEdit::Op::kEnable,
-                        analysis::PolicyEdit::Op::kDelete}) {
+  for (const auto op :
+       {analysis::PolicyEdit::Op::kDisable, analysis::PolicyEdit::Op::kEnable,
+        analysis::PolicyEdit::Op::kDelete}) {
     for (const std::string& id :
          flags->GetAll(std::string(analysis::PolicyEditOpName(op)))) {
       edits.push_back({op, id});
     }
   }
   if (edits.empty()) {
-    return fail(
-        "needs at least one --disable=ID, --enable=ID or --delete=ID");
+    return fail("needs at least one --disable=ID, --enable=ID or --delete=ID");
   }
   auto set = LoadPolicySet(policy);
   if (!set.ok()) return fail(set.status().message());

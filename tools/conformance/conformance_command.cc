@@ -25,10 +25,10 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "engine/x509/certificate.h"
+#include "engine/core/resolver.h"
 #include "engine/decision.h"
 #include "engine/policy/enrollment_set.h"
-#include "engine/core/resolver.h"
+#include "engine/x509/certificate.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tools/cli/cli.h"
@@ -551,8 +551,8 @@ absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir) {
     }
     std::vector<std::string> ders;
     if (skip.empty()) {
-      auto text =
-          ReadFile(absl::StrCat(dir, "/", StringField(c, "chain_file")), analysis::kMaxSuiteFileBytes);
+      auto text = ReadFile(absl::StrCat(dir, "/", StringField(c, "chain_file")),
+                           analysis::kMaxSuiteFileBytes);
       auto parsed =
           text.ok() ? PemToDer(*text)
                     : absl::StatusOr<std::vector<std::string>>(text.status());
@@ -692,7 +692,8 @@ absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
     if (skip.empty()) {
       const Struct& f = files->struct_value();
       auto read = [&](const std::string& name, std::string* out) {
-        auto text = ReadFile(absl::StrCat(dir, "/", name), analysis::kMaxSuiteFileBytes);
+        auto text = ReadFile(absl::StrCat(dir, "/", name),
+                             analysis::kMaxSuiteFileBytes);
         if (!text.ok()) return false;
         *out = *std::move(text);
         return true;
@@ -846,7 +847,8 @@ int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
     const std::string dir =
         slash == std::string::npos ? "." : limbo.substr(0, slash);
     const std::string candidate = dir + "/case-index.csv";
-    if (ReadFile(candidate, analysis::kMaxSuiteFileBytes).ok()) index = candidate;
+    if (ReadFile(candidate, analysis::kMaxSuiteFileBytes).ok())
+      index = candidate;
   }
   if (relevant == "true" && index.empty()) {
     return fail(
