@@ -185,12 +185,13 @@ absl::StatusOr<v1::EnrollmentSet> LoadPolicySet(const std::string& path) {
 }
 
 absl::Status CheckOutputIsNotAnInput(const std::string& out,
-                                     const std::vector<std::string>& inputs) {
+                                     const std::vector<std::string>& inputs,
+                                     absl::string_view flag) {
   struct stat out_st;
   const bool out_exists = stat(out.c_str(), &out_st) == 0;
   if (out_exists && S_ISDIR(out_st.st_mode)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--out=", out, " is a directory; name a file"));
+        absl::StrCat("--", flag, "=", out, " is a directory; name a file"));
   }
   const auto [dir, base] = SplitPath(out);
   const std::optional<std::string> out_dir = RealPath(dir);
@@ -200,7 +201,7 @@ absl::Status CheckOutputIsNotAnInput(const std::string& out,
     if (out_exists && in_st.st_dev == out_st.st_dev &&
         in_st.st_ino == out_st.st_ino) {
       return absl::InvalidArgumentError(
-          absl::StrCat("--out=", out, " is the input ", input,
+          absl::StrCat("--", flag, "=", out, " is the input ", input,
                        "; refusing to overwrite an input"));
     }
     if (!S_ISDIR(in_st.st_mode) || !out_dir.has_value()) continue;
@@ -209,9 +210,9 @@ absl::Status CheckOutputIsNotAnInput(const std::string& out,
         (*out_dir == *in_dir ||
          absl::StartsWith(*out_dir, absl::StrCat(*in_dir, "/")) ||
          *in_dir == "/")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--out=", out, " lies inside the input directory ",
-                       input, "; write it elsewhere"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", flag, "=", out, " lies inside the input directory ", input,
+          "; write it elsewhere"));
     }
   }
   return absl::OkStatus();

@@ -106,10 +106,11 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes);
 absl::StatusOr<SnapshotPtr> LoadPolicy(const std::string& path);
 absl::StatusOr<v1::EnrollmentSet> LoadPolicySet(const std::string& path);
 
-// Refuses an output path that resolves to one of `inputs` (the same file,
-// by device and inode) or lies inside an input directory.
+// Refuses an output path (given as --FLAG) that resolves to one of `inputs`
+// (the same file, by device and inode) or lies inside an input directory.
 absl::Status CheckOutputIsNotAnInput(const std::string& out,
-                                     const std::vector<std::string>& inputs);
+                                     const std::vector<std::string>& inputs,
+                                     absl::string_view flag = "out");
 
 // An output file written to a temporary file beside it and renamed into
 // place by Commit(): a failure (or destruction without Commit) leaves no

@@ -192,6 +192,17 @@ TEST_F(HostileCliTest, CorporaThatAreNotCorpora) {
                            "/reg.db --attempts=", none),
               "holds no attempts");
   EXPECT_FALSE(fs::exists(root_ + "/reg.db"));
+  // The store is written: it may not be the policy or the attempts.
+  const std::string attempts = root_ + "/attempts.jsonl";
+  Write(attempts,
+        "{\"id\":\"a\",\"at\":\"2025-06-01T00:00:00Z\","
+        "\"registrationId\":\"x\",\"sasToken\":\"t\"}\n");
+  before_[attempts] = ReadAll(attempts);
+  for (const std::string& store : {policy_, attempts}) {
+    ExpectError(absl::StrCat("replay --policy=", policy_, " --store=", store,
+                             " --attempts=", attempts),
+                "refusing to overwrite an input");
+  }
 }
 
 TEST_F(HostileCliTest, ContradictoryOrMistypedFlags) {

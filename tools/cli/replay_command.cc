@@ -225,6 +225,11 @@ int RunReplay(const Args& args) {
 
   // All input is checked before anything is decided or stored.
   const std::string attempts_path = flags->Get("attempts");
+  if (auto s = CheckOutputIsNotAnInput(
+          flags->Get("store"), {flags->Get("policy"), attempts_path}, "store");
+      !s.ok()) {
+    return fail(s.message());
+  }
   auto attempts = ReadAttempts(attempts_path);
   if (!attempts.ok()) {
     return fail(absl::StrCat("--attempts: ", attempts.status().message()));
