@@ -40,8 +40,6 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -50,6 +48,7 @@
 #include "engine/x509/test_certs.h"
 #include "openssl/evp.h"
 #include "testdata/test_fleet.h"
+#include "tools/cli/cli.h"
 
 namespace chaintrust {
 namespace {
@@ -59,7 +58,7 @@ using internal::TestCert;
 using internal::TestCertOptions;
 using internal::TestKey;
 
-struct Flags {
+struct Options {
   size_t devices = 10000;
   std::string out;
   std::string format = "jsonl";
@@ -182,40 +181,39 @@ std::string Sha256Hex(absl::string_view der) {
   return ToHex(absl::MakeConstSpan(digest, 32));
 }
 
-bool TakeSize(const char* arg, const char* name, size_t* value) {
-  const std::string prefix = absl::StrCat("--", name, "=");
-  if (!absl::StartsWith(arg, prefix)) return false;
-  if (!absl::SimpleAtoi(absl::string_view(arg).substr(prefix.size()), value)) {
-    Die(absl::StrCat("bad value: ", arg));
-  }
-  return true;
-}
+const cli::CommandSpec kFleetGen = {
+    "fleet_gen",
+    "  fleet_gen --out=DIR [--devices=N] [--format=jsonl|pem]\n"
+    "           [--sub_cas_per_intermediate=N] [--individual_every=N]\n"
+    "           [--extra_individuals=N] [--threads=N]\n",
+    {"devices", "out", "format", "sub_cas_per_intermediate", "individual_every",
+     "extra_individuals", "threads"}};
 
-bool TakeString(const char* arg, const char* name, std::string* value) {
-  const std::string prefix = absl::StrCat("--", name, "=");
-  if (!absl::StartsWith(arg, prefix)) return false;
-  *value = std::string(arg + prefix.size());
-  return true;
+// The flags, parsed by the command line's parser; exits on a usage error.
+Options ParseOptions(int argc, char** argv) {
+  int exit_status = 0;
+  auto flags = cli::ParseArgs(
+      kFleetGen, std::vector<std::string>(argv + 1, argv + argc), &exit_status);
+  if (!flags) std::exit(exit_status);
+  Options o;
+  o.out = flags->Get("out");
+  o.format = flags->Get("format", o.format);
+  for (auto [name, value] : std::vector<std::pair<const char*, size_t*>>{
+           {"devices", &o.devices},
+           {"sub_cas_per_intermediate", &o.sub_cas_per_intermediate},
+           {"individual_every", &o.individual_every},
+           {"extra_individuals", &o.extra_individuals},
+           {"threads", &o.threads}}) {
+    auto n =
+        cli::IntFlag(*flags, name, 0, 99999999, static_cast<int64_t>(*value));
+    if (!n.ok()) Die(std::string(n.status().message()));
+    *value = static_cast<size_t>(*n);
+  }
+  return o;
 }
 
 int Main(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    if (TakeSize(argv[i], "devices", &flags.devices) ||
-        TakeString(argv[i], "out", &flags.out) ||
-        TakeString(argv[i], "format", &flags.format) ||
-        TakeSize(argv[i], "sub_cas_per_intermediate",
-                 &flags.sub_cas_per_intermediate) ||
-        TakeSize(argv[i], "individual_every", &flags.individual_every) ||
-        TakeSize(argv[i], "extra_individuals", &flags.extra_individuals) ||
-        TakeSize(argv[i], "threads", &flags.threads)) {
-      continue;
-    }
-    Die(absl::StrCat("unknown flag ", argv[i],
-                     "; flags: --devices --out --format=jsonl|pem "
-                     "--sub_cas_per_intermediate --individual_every "
-                     "--extra_individuals --threads"));
-  }
+  Options flags = ParseOptions(argc, argv);
   if (flags.out.empty()) Die("--out=DIR is required");
   if (flags.format != "jsonl" && flags.format != "pem") {
     Die("--format must be jsonl or pem");
