@@ -1,5 +1,6 @@
-// Writes a synthetic device fleet for benchmarks (issue 4): a CA hierarchy,
-// one certificate chain per device and a matching DPS JSON policy.
+// Writes a synthetic device fleet for benchmarks: a CA hierarchy, one
+// certificate chain per device and a matching DPS JSON policy, through the
+// FleetWriter the tests' fleet uses (testdata/test_fleet.h).
 //
 //   bazel run -c opt //bench:fleet_gen -- --devices=1000000 --out=/tmp/fleet
 //
@@ -17,7 +18,7 @@
 //                  to load the snapshot with many entries.
 //   devices.jsonl  (--format=jsonl, the default) one {"id","chain"} object
 //                  per line, the chain as PEM text: what `chaintrust audit
-//                  --devices=` reads (tools/device_corpus.h);
+//                  --devices=` reads (engine/analysis/device_corpus.h);
 //   devices/       (--format=pem) one PEM chain file per device.
 //
 // Speed: every device gets its own certificate (its own CN and serial, so
@@ -28,10 +29,8 @@
 // signing context prepared once per sub-CA and copied), on --threads
 // threads.
 #include <sys/resource.h>
-#include <sys/stat.h>
 
 #include <atomic>
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -41,8 +40,6 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -50,6 +47,8 @@
 #include "engine/x509/certificate.h"
 #include "engine/x509/test_certs.h"
 #include "openssl/evp.h"
+#include "testdata/test_fleet.h"
+#include "tools/cli/cli.h"
 
 namespace chaintrust {
 namespace {
@@ -59,7 +58,7 @@ using internal::TestCert;
 using internal::TestCertOptions;
 using internal::TestKey;
 
-struct Flags {
+struct Options {
   size_t devices = 10000;
   std::string out;
   std::string format = "jsonl";
@@ -182,62 +181,39 @@ std::string Sha256Hex(absl::string_view der) {
   return ToHex(absl::MakeConstSpan(digest, 32));
 }
 
-void AppendJsonEscaped(absl::string_view s, std::string* out) {
-  for (char c : s) {
-    if (c == '\n') {
-      out->append("\\n");
-    } else if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else {
-      out->push_back(c);
-    }
-  }
-}
+const cli::CommandSpec kFleetGen = {
+    "fleet_gen",
+    "  fleet_gen --out=DIR [--devices=N] [--format=jsonl|pem]\n"
+    "           [--sub_cas_per_intermediate=N] [--individual_every=N]\n"
+    "           [--extra_individuals=N] [--threads=N]\n",
+    {"devices", "out", "format", "sub_cas_per_intermediate", "individual_every",
+     "extra_individuals", "threads"}};
 
-void WriteFile(const std::string& path, absl::string_view data) {
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) Die(absl::StrCat("cannot write ", path));
-  if (std::fwrite(data.data(), 1, data.size(), f) != data.size() ||
-      std::fclose(f) != 0) {
-    Die(absl::StrCat("cannot write ", path));
+// The flags, parsed by the command line's parser; exits on a usage error.
+Options ParseOptions(int argc, char** argv) {
+  int exit_status = 0;
+  auto flags = cli::ParseArgs(
+      kFleetGen, std::vector<std::string>(argv + 1, argv + argc), &exit_status);
+  if (!flags) std::exit(exit_status);
+  Options o;
+  o.out = flags->Get("out");
+  o.format = flags->Get("format", o.format);
+  for (auto [name, value] : std::vector<std::pair<const char*, size_t*>>{
+           {"devices", &o.devices},
+           {"sub_cas_per_intermediate", &o.sub_cas_per_intermediate},
+           {"individual_every", &o.individual_every},
+           {"extra_individuals", &o.extra_individuals},
+           {"threads", &o.threads}}) {
+    auto n =
+        cli::IntFlag(*flags, name, 0, 99999999, static_cast<int64_t>(*value));
+    if (!n.ok()) Die(std::string(n.status().message()));
+    *value = static_cast<size_t>(*n);
   }
-}
-
-bool TakeSize(const char* arg, const char* name, size_t* value) {
-  const std::string prefix = absl::StrCat("--", name, "=");
-  if (!absl::StartsWith(arg, prefix)) return false;
-  if (!absl::SimpleAtoi(absl::string_view(arg).substr(prefix.size()), value)) {
-    Die(absl::StrCat("bad value: ", arg));
-  }
-  return true;
-}
-
-bool TakeString(const char* arg, const char* name, std::string* value) {
-  const std::string prefix = absl::StrCat("--", name, "=");
-  if (!absl::StartsWith(arg, prefix)) return false;
-  *value = std::string(arg + prefix.size());
-  return true;
+  return o;
 }
 
 int Main(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    if (TakeSize(argv[i], "devices", &flags.devices) ||
-        TakeString(argv[i], "out", &flags.out) ||
-        TakeString(argv[i], "format", &flags.format) ||
-        TakeSize(argv[i], "sub_cas_per_intermediate",
-                 &flags.sub_cas_per_intermediate) ||
-        TakeSize(argv[i], "individual_every", &flags.individual_every) ||
-        TakeSize(argv[i], "extra_individuals", &flags.extra_individuals) ||
-        TakeSize(argv[i], "threads", &flags.threads)) {
-      continue;
-    }
-    Die(absl::StrCat("unknown flag ", argv[i],
-                     "; flags: --devices --out --format=jsonl|pem "
-                     "--sub_cas_per_intermediate --individual_every "
-                     "--extra_individuals --threads"));
-  }
+  Options flags = ParseOptions(argc, argv);
   if (flags.out.empty()) Die("--out=DIR is required");
   if (flags.format != "jsonl" && flags.format != "pem") {
     Die("--format must be jsonl or pem");
@@ -245,9 +221,6 @@ int Main(int argc, char** argv) {
   if (flags.devices > 99999999) Die("at most 99,999,999 devices");
   if (flags.sub_cas_per_intermediate == 0) flags.sub_cas_per_intermediate = 1;
   if (flags.threads == 0) flags.threads = 1;
-  if (mkdir(flags.out.c_str(), 0755) != 0 && errno != EEXIST) {
-    Die(absl::StrCat("cannot create ", flags.out));
-  }
   const absl::Time start = absl::Now();
 
   const TestCert root = internal::MintRoot("Fleet Root CA");
@@ -275,17 +248,8 @@ int Main(int argc, char** argv) {
 
   // Devices, in chunks written in order; threads sign within a chunk.
   const bool jsonl = flags.format == "jsonl";
-  const std::string device_dir = flags.out + "/devices";
-  if (!jsonl && mkdir(device_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    Die(absl::StrCat("cannot create ", device_dir));
-  }
-  FILE* corpus = nullptr;
-  if (jsonl) {
-    corpus = std::fopen((flags.out + "/devices.jsonl").c_str(), "wb");
-    if (corpus == nullptr) Die("cannot write devices.jsonl");
-  }
-  std::string individuals;  // JSON objects, comma-separated
-  size_t individual_count = 0;
+  FleetWriter writer(flags.out,
+                     jsonl ? FleetWriter::kJsonl : FleetWriter::kPem);
   constexpr size_t kChunk = 65536;
   std::vector<std::string> leaves(kChunk);
   for (size_t base = 0; base < flags.devices; base += kChunk) {
@@ -303,66 +267,29 @@ int Main(int argc, char** argv) {
       });
     }
     for (std::thread& t : threads) t.join();
-    std::string chunk;
     for (size_t j = 0; j < n; ++j) {
       const size_t i = base + j;
       const std::string id = DeviceId(i);
-      const std::string chain =
-          absl::StrCat(Pem(leaves[j]), ca_pem[i % factories.size()]);
-      if (jsonl) {
-        absl::StrAppend(&chunk, "{\"id\":\"", id, "\",\"chain\":\"");
-        AppendJsonEscaped(chain, &chunk);
-        chunk.append("\"}\n");
-      } else {
-        WriteFile(absl::StrCat(device_dir, "/", id, ".pem"), chain);
-      }
+      writer.AddDevice(
+          id, absl::StrCat(Pem(leaves[j]), ca_pem[i % factories.size()]));
       if (flags.individual_every != 0 && i % flags.individual_every == 0) {
-        if (individual_count++ > 0) individuals.append(",\n");
-        absl::StrAppend(
-            &individuals, "{\"registrationId\":\"", id,
-            "\",\"provisioningStatus\":\"enabled\",\"attestation\":{"
-            "\"type\":\"x509\",\"x509\":{\"clientCertificates\":{\"primary\":"
-            "{\"info\":{\"sha256Thumbprint\":\"",
-            Sha256Hex(leaves[j]), "\"}}}}}}");
+        writer.AddIndividualThumbprint(id, true, Sha256Hex(leaves[j]));
       }
-    }
-    if (jsonl &&
-        std::fwrite(chunk.data(), 1, chunk.size(), corpus) != chunk.size()) {
-      Die("cannot write devices.jsonl");
     }
     std::fprintf(stderr, "\rfleet_gen: %zu / %zu devices", base + n,
                  flags.devices);
   }
   std::fprintf(stderr, "\n");
-  if (jsonl && std::fclose(corpus) != 0) Die("cannot write devices.jsonl");
 
   const std::string key = absl::Base64Escape(std::string(32, 'k'));
   for (size_t i = 0; i < flags.extra_individuals; ++i) {
-    if (individual_count++ > 0) individuals.append(",\n");
-    absl::StrAppend(&individuals, "{\"registrationId\":\"",
-                    absl::StrFormat("sym-%08u", i),
-                    "\",\"provisioningStatus\":\"enabled\",\"attestation\":{"
-                    "\"type\":\"symmetricKey\",\"symmetricKey\":{"
-                    "\"primaryKey\":\"",
-                    key, "\"}}}");
+    writer.AddIndividualSymmetricKey(absl::StrFormat("sym-%08u", i), true, key);
   }
-  auto group = [](absl::string_view id, const TestCert& cert) {
-    std::string out =
-        absl::StrCat("{\"enrollmentGroupId\":\"", id,
-                     "\",\"provisioningStatus\":\"enabled\",\"attestation\":{"
-                     "\"type\":\"x509\",\"x509\":{\"signingCertificates\":{"
-                     "\"primary\":{\"certificate\":\"");
-    AppendJsonEscaped(cert.Pem(), &out);
-    out.append("\"}}}}}");
-    return out;
-  };
-  std::string policy = "{\"individualEnrollments\":[\n";
-  policy.append(individuals);
-  absl::StrAppend(&policy, "\n],\n\"enrollmentGroups\":[\n",
-                  group("fleet-intermediate-a", intermediates[0]), ",\n",
-                  group("fleet-intermediate-b", intermediates[1]), ",\n",
-                  group("fleet-root", root), "\n]}\n");
-  WriteFile(flags.out + "/policy.json", policy);
+  writer.AddGroup("fleet-intermediate-a", true, intermediates[0].Pem());
+  writer.AddGroup("fleet-intermediate-b", true, intermediates[1].Pem());
+  writer.AddGroup("fleet-root", true, root.Pem());
+  const size_t individual_count = writer.individuals();
+  const size_t policy_bytes = writer.Finish();
 
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
@@ -370,7 +297,7 @@ int Main(int argc, char** argv) {
       "fleet_gen: %zu devices (%s) under %zu sub-CAs, %zu individual "
       "enrollments, policy.json %.1f MB, in %.1f s (peak RSS %.0f MB)\n",
       flags.devices, flags.format.c_str(), sub_cas.size(), individual_count,
-      static_cast<double>(policy.size()) / 1e6,
+      static_cast<double>(policy_bytes) / 1e6,
       absl::ToDoubleSeconds(absl::Now() - start),
       static_cast<double>(usage.ru_maxrss) / 1024);
   return 0;

@@ -1,4 +1,13 @@
-// A generated three-level fleet for the audit command tests (test only):
+// Device fleets on disk, for the analysis and command-line tests and for
+// the benchmarks (test only). FleetWriter is the one writer both use; it
+// writes what `chaintrust audit --devices=` and the policy loader read:
+//
+//   OUT/policy.json     DPS bundle JSON: {"individualEnrollments": [...],
+//                       "enrollmentGroups": [...]}, in the order added;
+//   OUT/devices.jsonl   one {"id", "chain"} object per device (kJsonl);
+//   OUT/devices/ID.pem  one PEM chain file per device (kPem).
+//
+// WriteTestFleet writes the small three-level fleet the tests reason about:
 //
 //   Fleet Root CA                      group fleet-root    (enabled)
 //   +- Fleet Intermediate A            group fleet-int-a   (enabled)
@@ -9,17 +18,73 @@
 //      |                               devices dev-b1-000..009
 //      +- Fleet Sub CA B2  (no group)  devices dev-b2-000..009
 //
-// 50 devices, each a PEM file (leaf, sub CA, intermediate; the root is not
-// sent) named after its id, plus a disabled individual enrollment for
-// dev-a1-000 (its client certificate chains to fleet-int-a: the DPS guide's
-// "disabled individual overrides its group"). Certificates are minted with
-// //engine:test_certs, valid from an hour ago for a year.
+// 50 devices, each presenting leaf, sub CA, intermediate (the root is not
+// sent), as PEM files and as JSONL, plus a disabled individual enrollment
+// for dev-a1-000 (its client certificate chains to fleet-int-a: the DPS
+// guide's "disabled individual overrides its group"). Certificates are
+// minted with //engine/x509:test_certs, valid from an hour ago for a year.
+// bench/fleet_gen.cc writes the million-device fleets with FleetWriter.
 #ifndef CHAINTRUST_TESTDATA_TEST_FLEET_H_
 #define CHAINTRUST_TESTDATA_TEST_FLEET_H_
 
+#include <cstddef>
+#include <cstdio>
 #include <string>
 
-namespace chaintrust::cli {
+#include "absl/strings/string_view.h"
+
+namespace chaintrust {
+
+class FleetWriter {
+ public:
+  // Which device corpora to write (a bit set).
+  static constexpr int kJsonl = 1;
+  static constexpr int kPem = 2;
+
+  // Creates `out` (and `out`/devices for kPem); aborts when it cannot.
+  FleetWriter(const std::string& out, int corpora);
+  ~FleetWriter();
+  FleetWriter(const FleetWriter&) = delete;
+  FleetWriter& operator=(const FleetWriter&) = delete;
+
+  std::string policy_path() const { return out_ + "/policy.json"; }
+  std::string jsonl_path() const { return out_ + "/devices.jsonl"; }
+  std::string pem_dir() const { return out_ + "/devices"; }
+
+  // One device: its id and the PEM chain it presents.
+  void AddDevice(absl::string_view id, absl::string_view chain_pem);
+  // An X.509 enrollment group on a CA certificate (PEM).
+  void AddGroup(absl::string_view id, bool enabled, absl::string_view ca_pem);
+  // Individual enrollments: X.509 by certificate (PEM) or by SHA-256
+  // thumbprint (hex), or symmetric key (base64).
+  void AddIndividualCertificate(absl::string_view id, bool enabled,
+                                absl::string_view cert_pem);
+  void AddIndividualThumbprint(absl::string_view id, bool enabled,
+                               absl::string_view sha256_hex);
+  void AddIndividualSymmetricKey(absl::string_view id, bool enabled,
+                                 absl::string_view key_base64);
+  size_t individuals() const { return individual_count_; }
+
+  // Writes policy.json and closes the corpus; aborts on I/O failure.
+  // Returns the size of policy.json.
+  size_t Finish();
+
+  // `s` as a JSON string literal (quoted; '"', '\\' and '\n' escaped: PEM
+  // text and IDs need no more).
+  static std::string JsonString(absl::string_view s);
+
+ private:
+  void AddIndividual(absl::string_view id, bool enabled,
+                     absl::string_view attestation);
+  void Flush();
+
+  std::string out_;
+  int corpora_;
+  std::FILE* jsonl_ = nullptr;
+  std::string buffer_;  // JSONL not yet written
+  std::string individuals_, groups_;
+  size_t individual_count_ = 0, group_count_ = 0;
+};
 
 struct TestFleet {
   std::string dir;            // the device directory
@@ -28,19 +93,13 @@ struct TestFleet {
   std::string registrations;  // a registration export with two orphans
 };
 
-// Writes the fleet under `root` (created); aborts on I/O failure.
+// Writes the three-level fleet under `root` (created); aborts on I/O
+// failure.
 TestFleet WriteTestFleet(const std::string& root);
-
-// Runs bazel-built tools/cli/chaintrust with `args` (stderr merged into out).
-struct ToolResult {
-  int status = -1;
-  std::string out;
-};
-ToolResult RunChaintrust(const std::string& args);
 
 // $TEST_TMPDIR/name (or /tmp/name).
 std::string TestPath(const std::string& name);
 
-}  // namespace chaintrust::cli
+}  // namespace chaintrust
 
 #endif  // CHAINTRUST_TESTDATA_TEST_FLEET_H_

@@ -1,39 +1,23 @@
-// CONTRACT.md's command line: exit statuses and error messages that name
-// what is wrong and where.
-#include <sys/wait.h>
-
+// docs/contract.md's command line: exit statuses, error messages that name
+// what is wrong and where, per-command help, and each subcommand wired to
+// its analysis (the analyses themselves are tested in engine/analysis/).
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/cli/cli_testing.h"
 
+namespace chaintrust::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 constexpr char kFleet[] = "testdata/scenarios/fleet";
-
-struct CliRun {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-CliRun Chaintrust(const std::string& args) {
-  CliRun run;
-  FILE* pipe =
-      popen(absl::StrCat("tools/cli/chaintrust ", args, " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    run.output.append(buffer, n);
-  }
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+constexpr char kAt[] = " --at=2025-06-01T00:00:00Z";
 
 std::string WriteTemp(const std::string& name, const std::string& contents) {
   const std::string path = absl::StrCat(::testing::TempDir(), "/", name);
@@ -43,6 +27,8 @@ std::string WriteTemp(const std::string& name, const std::string& contents) {
   return path;
 }
 
+std::string Policy() { return absl::StrCat(kFleet, "/policy.json"); }
+
 TEST(ChaintrustCliTest, AllowDenyExitStatuses) {
   const std::string base =
       absl::StrCat("decide --at=2025-06-01T00:00:00Z --policy=", kFleet,
@@ -50,10 +36,10 @@ TEST(ChaintrustCliTest, AllowDenyExitStatuses) {
   EXPECT_EQ(Chaintrust(base + "/fleet-dev-001.pem").status, 0);
   CliRun deny = Chaintrust(base + "/fleet-dev-004.pem");
   EXPECT_EQ(deny.status, 1);
-  EXPECT_THAT(deny.output, HasSubstr("INDIVIDUAL_ENROLLMENT_DISABLED"));
+  EXPECT_THAT(deny.out, HasSubstr("INDIVIDUAL_ENROLLMENT_DISABLED"));
 }
 
-TEST(ChaintrustCliTest, BadFlagsExitTwo) {
+TEST(ChaintrustCliTest, BadFlagsExitTwoOnStderr) {
   for (const std::string& args :
        {std::string("decide --nonsense=1"), std::string("decide"),
         absl::StrCat("decide --policy=", kFleet, "/policy.json"),
@@ -61,11 +47,38 @@ TEST(ChaintrustCliTest, BadFlagsExitTwo) {
                      kFleet, "/fleet-dev-001.pem --format=xml"),
         absl::StrCat("decide --policy=", kFleet, "/policy.json --chain=",
                      kFleet, "/fleet-dev-001.pem --at=yesterday"),
-        std::string("no-such-command")}) {
+        std::string("no-such-command"), std::string("audit extra"),
+        std::string("")}) {
     CliRun run = Chaintrust(args);
-    EXPECT_EQ(run.status, 2) << args << "\n" << run.output;
-    EXPECT_THAT(run.output, HasSubstr("chaintrust")) << args;
+    EXPECT_EQ(run.status, 2) << args << "\n" << run.output();
+    EXPECT_THAT(run.err, HasSubstr("chaintrust")) << args;
+    EXPECT_EQ(run.out, "") << args;
   }
+}
+
+TEST(ChaintrustCliTest, HelpForEachCommandOnStdout) {
+  for (const std::string command :
+       {"decide", "audit", "whatif", "diff", "lint", "graph", "replay",
+        "registrations", "conformance"}) {
+    for (const std::string& args :
+         {absl::StrCat("help ", command), absl::StrCat(command, " --help")}) {
+      CliRun run = Chaintrust(args);
+      EXPECT_EQ(run.status, 0) << args << "\n" << run.output();
+      EXPECT_THAT(run.out, StartsWith("usage:\n  " + command)) << args;
+      EXPECT_EQ(run.err, "") << args;
+    }
+  }
+  CliRun run = Chaintrust("help");
+  EXPECT_EQ(run.status, 0);
+  EXPECT_THAT(run.out, HasSubstr("commands:\n  decide"));
+  run = Chaintrust("help no-such-command");
+  EXPECT_EQ(run.status, 2);
+  EXPECT_THAT(run.err, HasSubstr("unknown command \"no-such-command\""));
+  // A usage error names the problem and shows the usage, on stderr.
+  run = Chaintrust("lint --nonsense");
+  EXPECT_EQ(run.status, 2);
+  EXPECT_THAT(run.err, HasSubstr("chaintrust lint: unknown flag --nonsense"));
+  EXPECT_THAT(run.err, HasSubstr("usage:\n  lint"));
 }
 
 TEST(ChaintrustCliTest, UnreadableFilesExitTwoNamingThem) {
@@ -74,11 +87,11 @@ TEST(ChaintrustCliTest, UnreadableFilesExitTwoNamingThem) {
                               "--chain=",
                               kFleet, "/fleet-dev-001.pem"));
   EXPECT_EQ(run.status, 2);
-  EXPECT_THAT(run.output, HasSubstr("/no/such/policy.json"));
+  EXPECT_THAT(run.err, HasSubstr("/no/such/policy.json"));
   run = Chaintrust(absl::StrCat("decide --policy=", kFleet,
                                 "/policy.json --chain=/no/such/chain.pem"));
   EXPECT_EQ(run.status, 2);
-  EXPECT_THAT(run.output, HasSubstr("/no/such/chain.pem"));
+  EXPECT_THAT(run.err, HasSubstr("/no/such/chain.pem"));
 }
 
 TEST(ChaintrustCliTest, InvalidPolicyExitsTwoNamingTheEntry) {
@@ -90,10 +103,10 @@ TEST(ChaintrustCliTest, InvalidPolicyExitsTwoNamingTheEntry) {
              "attestation": {"type": "x509"}}]})");
   CliRun run = Chaintrust(absl::StrCat(
       "decide --policy=", policy, " --chain=", kFleet, "/fleet-dev-001.pem"));
-  EXPECT_EQ(run.status, 2) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("bad-policy.json"));
-  EXPECT_THAT(run.output, HasSubstr("enrollmentGroups[1]"));
-  EXPECT_THAT(run.output, HasSubstr("provisioningStatus"));
+  EXPECT_EQ(run.status, 2) << run.output();
+  EXPECT_THAT(run.err, HasSubstr("bad-policy.json"));
+  EXPECT_THAT(run.err, HasSubstr("enrollmentGroups[1]"));
+  EXPECT_THAT(run.err, HasSubstr("provisioningStatus"));
 }
 
 TEST(ChaintrustCliTest, GarbageChainIsADenyNotAnError) {
@@ -101,8 +114,65 @@ TEST(ChaintrustCliTest, GarbageChainIsADenyNotAnError) {
       WriteTemp("garbage.pem", "this is not a certificate\n");
   CliRun run = Chaintrust(absl::StrCat("decide --format=json --policy=", kFleet,
                                        "/policy.json --chain=", chain));
-  EXPECT_EQ(run.status, 1) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("\"reason\":\"MALFORMED_CHAIN\""));
+  EXPECT_EQ(run.status, 1) << run.output();
+  EXPECT_THAT(run.out, HasSubstr("\"reason\":\"MALFORMED_CHAIN\""));
+}
+
+// Each analysis subcommand reaches its library and prints what it returns.
+TEST(ChaintrustCliTest, AnalysesAreWiredUp) {
+  const std::string decisions =
+      absl::StrCat(::testing::TempDir(), "/decisions.jsonl");
+  CliRun run = Chaintrust(absl::StrCat("audit --policy=", Policy(),
+                                       " --devices=", kFleet, kAt,
+                                       " --format=json --out=", decisions));
+  EXPECT_EQ(run.status, 0) << run.output();
+  EXPECT_THAT(run.out, StartsWith("{\"devices\":10,\"allow\":5,\"deny\":5,"));
+  EXPECT_THAT(ReadAll(decisions), StartsWith("{\"device\":\"fleet-dev-001\""));
+  run = Chaintrust(
+      absl::StrCat("audit --policy=", Policy(), " --devices=", kFleet, kAt));
+  EXPECT_EQ(run.status, 0) << run.output();
+  EXPECT_THAT(run.out, StartsWith("devices: 10\n"));
+
+  run = Chaintrust(
+      absl::StrCat("whatif --policy=", Policy(),
+                   " --disable=contoso-factory-a --devices=", kFleet, kAt));
+  EXPECT_EQ(run.status, 0) << run.output();
+  EXPECT_THAT(run.out, StartsWith("whatif: disable contoso-factory-a\n"));
+  run =
+      Chaintrust(absl::StrCat("diff --before=", Policy(), " --after=", Policy(),
+                              " --devices=", kFleet, kAt, " --format=json"));
+  EXPECT_EQ(run.status, 0) << run.output();
+  EXPECT_THAT(run.out, HasSubstr("{\"summary\":{\"change\":[\"before "));
+  EXPECT_THAT(run.out, HasSubstr("\"devices\":10,\"changed\":0,"));
+
+  run = Chaintrust(
+      absl::StrCat("lint --policy=", Policy(), kAt, " --format=json"));
+  EXPECT_EQ(run.status, 0) << run.output();
+  EXPECT_THAT(run.out, StartsWith("{\"findings\":["));
+  run = Chaintrust(
+      absl::StrCat("lint --policy=", Policy(), " --at=2099-01-01T00:00:00Z"));
+  EXPECT_EQ(run.status, 1) << run.output();  // error findings
+
+  const std::string dot = absl::StrCat(::testing::TempDir(), "/fleet.dot");
+  run = Chaintrust(absl::StrCat("graph --policy=", Policy(),
+                                " --devices=", kFleet, kAt, " --out=", dot));
+  EXPECT_EQ(run.status, 0) << run.output();
+  EXPECT_THAT(ReadAll(dot), StartsWith("digraph trust {"));
+  run = Chaintrust(absl::StrCat("graph --policy=", Policy(), " --format=json"));
+  EXPECT_EQ(run.status, 0) << run.output();
+  EXPECT_THAT(run.out, StartsWith("{\"nodes\":["));
+}
+
+TEST(ChaintrustCliTest, GraphSvgWhenDotIsInstalled) {
+  if (std::system("command -v dot >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "Graphviz dot is not installed";
+  }
+  const std::string svg = absl::StrCat(::testing::TempDir(), "/fleet.svg");
+  CliRun run =
+      Chaintrust(absl::StrCat("graph --policy=", Policy(), " --out=", svg));
+  ASSERT_EQ(run.status, 0) << run.output();
+  EXPECT_THAT(ReadAll(svg), HasSubstr("<svg"));
 }
 
 }  // namespace
+}  // namespace chaintrust::cli

@@ -1,19 +1,47 @@
 #include "tools/cli/cli.h"
 
-#include <fstream>
-#include <sstream>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "engine/policy_loader.h"
 
 namespace chaintrust::cli {
+namespace {
+
+// The directory part of `path` ("." when none) and the file name.
+std::pair<std::string, std::string> SplitPath(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return {".", path};
+  return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+
+std::optional<std::string> RealPath(const std::string& path) {
+  char buffer[PATH_MAX];
+  if (realpath(path.c_str(), buffer) == nullptr) return std::nullopt;
+  return std::string(buffer);
+}
+
+}  // namespace
 
 absl::StatusOr<Flags> Flags::Parse(const std::vector<std::string>& args,
-                                   const std::set<std::string>& known,
-                                   const std::set<std::string>& repeatable) {
+                                   const CommandSpec& spec) {
   Flags flags;
+  auto known = [&](const std::string& name) {
+    return name == "help" || spec.flags.count(name) > 0;
+  };
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (!absl::StartsWith(arg, "--") || arg == "--") {
@@ -27,18 +55,18 @@ absl::StatusOr<Flags> Flags::Parse(const std::vector<std::string>& args,
       value = name.substr(eq + 1);
       name.resize(eq);
     } else if (i + 1 < args.size() && !absl::StartsWith(args[i + 1], "--") &&
-               known.count(name) > 0 && name != "help") {
+               known(name) && name != "help") {
       value = args[++i];
     } else {
       value = "true";
     }
-    if (known.count(name) == 0) {
+    if (!known(name)) {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown flag --", name, "; this command takes --",
-                       absl::StrJoin(known, ", --")));
+                       absl::StrJoin(spec.flags, ", --")));
     }
     auto& values = flags.values_[name];
-    if (!values.empty() && repeatable.count(name) == 0) {
+    if (!values.empty() && spec.repeatable.count(name) == 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", name, " is given more than once"));
     }
@@ -58,16 +86,36 @@ std::vector<std::string> Flags::GetAll(const std::string& name) const {
   return it == values_.end() ? std::vector<std::string>() : it->second;
 }
 
-absl::StatusOr<Flags> ParseCommandFlags(
-    const std::vector<std::string>& args, const std::set<std::string>& known,
-    const std::set<std::string>& repeatable) {
-  auto flags = Flags::Parse(args, known, repeatable);
-  if (flags.ok() && !flags->positional().empty()) {
-    return absl::InvalidArgumentError(
+int Fail(absl::string_view command, absl::string_view message) {
+  std::cerr << "chaintrust " << command << ": " << message << "\n";
+  return kExitError;
+}
+
+void PrintUsage(const CommandSpec& spec, std::ostream& out) {
+  out << "usage:\n" << spec.usage;
+}
+
+std::optional<Flags> ParseArgs(const CommandSpec& spec,
+                               const std::vector<std::string>& args,
+                               int* exit_status) {
+  auto flags = Flags::Parse(args, spec);
+  if (flags.ok() && flags->Has("help")) {
+    PrintUsage(spec, std::cout);
+    *exit_status = std::cout.good() ? 0 : kExitError;
+    return std::nullopt;
+  }
+  absl::Status status = flags.status();
+  if (status.ok() && !spec.takes_positional && !flags->positional().empty()) {
+    status = absl::InvalidArgumentError(
         absl::StrCat("takes no positional arguments (got \"",
                      flags->positional()[0], "\")"));
   }
-  return flags;
+  if (!status.ok()) {
+    *exit_status = Fail(spec.name, status.message());
+    PrintUsage(spec, std::cerr);
+    return std::nullopt;
+  }
+  return *std::move(flags);
 }
 
 absl::StatusOr<std::string> FormatFlag(const Flags& flags) {
@@ -79,32 +127,141 @@ absl::StatusOr<std::string> FormatFlag(const Flags& flags) {
   return format;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    return absl::DataLossError(absl::StrCat(path, ": read error"));
-  }
-  return buffer.str();
-}
-
-absl::StatusOr<absl::Time> ParseRfc3339(absl::string_view text) {
-  absl::Time t;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
+absl::StatusOr<absl::Time> AtFlag(const Flags& flags) {
+  if (!flags.Has("at")) return absl::Now();
+  auto at = ParseRfc3339(flags.Get("at"));
+  if (!at.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("\"", text, "\" is not an RFC 3339 time (", error,
-                     "); e.g. 2025-06-01T00:00:00Z"));
+        absl::StrCat("--at: ", at.status().message()));
   }
-  return t;
+  return *at;
 }
 
-std::string FormatRfc3339(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+absl::StatusOr<int64_t> IntFlag(const Flags& flags, const std::string& name,
+                                int64_t min, int64_t max, int64_t fallback) {
+  if (!flags.Has(name)) return fallback;
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(flags.Get(name), &value) || value < min ||
+      value > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, "=", flags.Get(name),
+                     ": expected a whole number from ", min, " to ", max));
+  }
+  return value;
+}
+
+absl::StatusOr<bool> BoolFlag(const Flags& flags, const std::string& name,
+                              bool fallback) {
+  if (!flags.Has(name)) return fallback;
+  const std::string value = flags.Get(name);
+  if (value != "true" && value != "false") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, "=", value, " is not true or false"));
+  }
+  return value == "true";
+}
+
+std::optional<std::string> MissingFlag(const Flags& flags,
+                                       const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    if (!flags.Has(name)) return absl::StrCat("needs --", name);
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     size_t max_bytes) {
+  return analysis::ReadFileBounded(path, max_bytes);
+}
+
+absl::StatusOr<SnapshotPtr> LoadPolicy(const std::string& path) {
+  if (auto s = analysis::CheckRegularFile(path); !s.ok()) return s;
+  return LoadSnapshotFile(path);
+}
+
+absl::StatusOr<v1::EnrollmentSet> LoadPolicySet(const std::string& path) {
+  if (auto s = analysis::CheckRegularFile(path); !s.ok()) return s;
+  return LoadEnrollmentSetFile(path);
+}
+
+absl::Status CheckOutputIsNotAnInput(const std::string& out,
+                                     const std::vector<std::string>& inputs,
+                                     absl::string_view flag) {
+  struct stat out_st;
+  const bool out_exists = stat(out.c_str(), &out_st) == 0;
+  if (out_exists && S_ISDIR(out_st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, "=", out, " is a directory; name a file"));
+  }
+  const auto [dir, base] = SplitPath(out);
+  const std::optional<std::string> out_dir = RealPath(dir);
+  for (const std::string& input : inputs) {
+    struct stat in_st;
+    if (input.empty() || stat(input.c_str(), &in_st) != 0) continue;
+    if (out_exists && in_st.st_dev == out_st.st_dev &&
+        in_st.st_ino == out_st.st_ino) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, "=", out, " is the input ", input,
+                       "; refusing to overwrite an input"));
+    }
+    if (!S_ISDIR(in_st.st_mode) || !out_dir.has_value()) continue;
+    const std::optional<std::string> in_dir = RealPath(input);
+    if (in_dir.has_value() &&
+        (*out_dir == *in_dir ||
+         absl::StartsWith(*out_dir, absl::StrCat(*in_dir, "/")) ||
+         *in_dir == "/")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", flag, "=", out, " lies inside the input directory ", input,
+          "; write it elsewhere"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<AtomicOutput>> AtomicOutput::Open(
+    const std::string& path) {
+  const auto [dir, base] = SplitPath(path);
+  std::string temp = absl::StrCat(dir, "/.", base, ".tmp-XXXXXX");
+  const int fd = mkstemp(temp.data());
+  if (fd < 0) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "--out: cannot write ", path, " (", std::strerror(errno), ")"));
+  }
+  // mkstemp creates the file 0600; give it the mode a plain create would.
+  const mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
+  close(fd);
+  std::unique_ptr<AtomicOutput> out(new AtomicOutput());
+  out->path_ = path;
+  out->temp_ = temp;
+  out->file_.open(temp, std::ios::binary | std::ios::trunc);
+  if (!out->file_) {
+    unlink(temp.c_str());
+    out->committed_ = true;  // nothing left to clean up
+    return absl::PermissionDeniedError(
+        absl::StrCat("--out: cannot write ", path));
+  }
+  return out;
+}
+
+AtomicOutput::~AtomicOutput() {
+  if (committed_) return;
+  file_.close();
+  unlink(temp_.c_str());
+}
+
+absl::Status AtomicOutput::Commit() {
+  file_.close();
+  if (!file_) {
+    return absl::DataLossError(absl::StrCat("--out: write failed: ", path_));
+  }
+  if (rename(temp_.c_str(), path_.c_str()) != 0) {
+    return absl::DataLossError(absl::StrCat("--out: cannot rename into ", path_,
+                                            " (", std::strerror(errno), ")"));
+  }
+  committed_ = true;
+  return absl::OkStatus();
 }
 
 }  // namespace chaintrust::cli

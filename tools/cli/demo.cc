@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/analysis/device_input.h"
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
 #include "tools/cli/cli.h"
-#include "tools/cli/device_input.h"
 #include "tools/cli/golden.h"
 
 namespace chaintrust::cli {
@@ -28,24 +28,27 @@ bool Matches(const Decision& d, const GoldenDevice& g) {
                     d.enrollment_id() == g.enrollment_id);
 }
 
+const CommandSpec kDemoCommand = {
+    "demo",
+    "  demo [--scenario=DIR] [--format=text|json]\n"
+    "      Decides every device of a scenario beside its expected outcome.\n",
+    {"scenario", "format"}};
+
 int Main(int argc, char** argv) {
-  auto flags = Flags::Parse(std::vector<std::string>(argv + 1, argv + argc),
-                            {"scenario", "format"});
-  if (!flags.ok()) {
-    std::cerr << "demo: " << flags.status().message() << "\n";
-    return kExitError;
-  }
+  int exit_status = 0;
+  auto flags =
+      ParseArgs(kDemoCommand, std::vector<std::string>(argv + 1, argv + argc),
+                &exit_status);
+  if (!flags) return exit_status;
   const std::string dir = flags->Get("scenario", "testdata/scenarios/fleet");
   const bool json = flags->Get("format", "text") == "json";
   auto scenario = ReadGoldenScenario(dir);
   if (!scenario.ok()) {
-    std::cerr << "demo: " << scenario.status().message() << "\n";
-    return kExitError;
+    return Fail("demo", scenario.status().message());
   }
   auto snapshot = LoadSnapshotFile(absl::StrCat(dir, "/policy.json"));
   if (!snapshot.ok()) {
-    std::cerr << "demo: " << snapshot.status().message() << "\n";
-    return kExitError;
+    return Fail("demo", snapshot.status().message());
   }
   Engine engine;
   engine.SetSnapshot(*snapshot);
@@ -62,19 +65,19 @@ int Main(int argc, char** argv) {
   int allowed = 0, denied = 0, mismatched = 0;
   Decision decision;
   for (const GoldenDevice& g : scenario->devices) {
-    DeviceInput input;
+    analysis::DeviceInput input;
     input.at = g.at;
     input.registration_id = g.registration_id;
     input.sas_token = g.sas_token;
     if (!g.chain_file.empty()) {
-      auto pem = ReadFile(absl::StrCat(dir, "/", g.chain_file));
+      auto pem = ReadFile(absl::StrCat(dir, "/", g.chain_file),
+                          analysis::MaxChainPemBytes());
       if (!pem.ok()) {
-        std::cerr << "demo: " << pem.status().message() << "\n";
-        return kExitError;
+        return Fail("demo", pem.status().message());
       }
       input.chain_pem = *std::move(pem);
     }
-    DecideDevice(*evaluator, input, &decision);
+    analysis::DecideDevice(*evaluator, input, &decision);
     const bool ok = Matches(decision, g);
     (decision.allowed() ? allowed : denied)++;
     if (!ok) ++mismatched;

@@ -13,7 +13,7 @@ using ::google::protobuf::Struct;
 using ::google::protobuf::Value;
 
 absl::StatusOr<Value> ReadJson(const std::string& path) {
-  auto text = ReadFile(path);
+  auto text = ReadFile(path, analysis::kMaxGoldenFileBytes);
   if (!text.ok()) return text.status();
   Value value;
   const auto status =

@@ -1,6 +1,17 @@
-#include "tools/cli/replay_command.h"
-
+// `chaintrust replay` and `chaintrust registrations`.
+//
+// replay reads every line of the attempts file first (a bad line is exit
+// status 2 naming FILE:LINE, before anything is decided or stored; so is a
+// file with no attempts, or a path that is not a regular file), then
+// provisions the attempts in order through a Provisioner over the SQLite
+// store at PATH and prints, per attempt, `decide --format=json`'s object
+// with "attempt": ID first. Each line is read up to
+// analysis::MaxCorpusRecordBytes(). Exit status 0 once every attempt was
+// decided, DENYs included; 2 for bad flags or input, or when the store
+// fails (the failing attempt's DENY is printed first).
 #include <cstdint>
+#include <iostream>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,6 +23,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "engine/analysis/bounded_read.h"
+#include "engine/analysis/device_input.h"
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
 #include "engine/provisioner.h"
@@ -19,16 +32,34 @@
 #include "engine/registry/throttle.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "tools/cli/cli.h"
-#include "tools/cli/device_input.h"
+#include "tools/cli/commands.h"
 
 namespace chaintrust::cli {
+
+const CommandSpec kReplayCommand = {
+    "replay",
+    "  replay   --policy=FILE --store=PATH --attempts=FILE.jsonl\n"
+    "           [--max_registrations=N] [--throttle] "
+    "[--global_rate_per_minute=N]\n"
+    "      Provisions attempts in order against a registration store; one "
+    "JSON\n"
+    "      decision per attempt. Exit status 0 = all decided, 2 = error.\n",
+    {"policy", "store", "attempts", "max_registrations", "throttle",
+     "global_rate_per_minute"}};
+
+const CommandSpec kRegistrationsCommand = {
+    "registrations",
+    "  registrations list|delete --store=PATH [--group=ID] "
+    "[--registration_id=ID]\n"
+    "           [--format=text|json]\n"
+    "      Lists or deletes registration records.\n",
+    {"store", "group", "registration_id", "format"},
+    {},
+    /*takes_positional=*/true};
+
 namespace {
 
-int Fail(std::ostream& err, absl::string_view message) {
-  err << "chaintrust: " << message << "\n";
-  return kExitError;
-}
+using analysis::DeviceInput;
 
 std::string JsonString(absl::string_view s) {
   google::protobuf::Value value;
@@ -130,118 +161,125 @@ std::string RecordJson(const RegistrationRecord& r) {
       "\",\"etag\":", JsonString(r.etag), "}");
 }
 
+// Every attempt of the file at `path`, each line read up to
+// MaxCorpusRecordBytes(); errors name the file and line.
+absl::StatusOr<std::vector<Attempt>> ReadAttempts(const std::string& path) {
+  auto reader = analysis::LineReader::Open(path);
+  if (!reader.ok()) return reader.status();
+  std::vector<Attempt> attempts;
+  std::string line;
+  size_t total = 0;
+  for (;;) {
+    auto more = (*reader)->Next(analysis::MaxCorpusRecordBytes(), &line);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    total += line.size() + 1;
+    if (total > analysis::kMaxAttemptsFileBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": larger than the limit of ",
+                       analysis::kMaxAttemptsFileBytes, " bytes"));
+    }
+    const absl::string_view trimmed = absl::StripAsciiWhitespace(line);
+    if (trimmed.empty()) continue;
+    const size_t number = (*reader)->line_number();
+    auto attempt = ParseAttempt(trimmed);
+    if (!attempt.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number, ": ", attempt.status().message()));
+    }
+    attempt->line = static_cast<int>(number);
+    attempts.push_back(*std::move(attempt));
+  }
+  if (attempts.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": holds no attempts (one JSON object per line)"));
+  }
+  return attempts;
+}
+
 }  // namespace
 
-int ReplayCommand(const std::vector<std::string>& args, std::ostream& out,
-                  std::ostream& err) {
-  auto flags =
-      Flags::Parse(args, {"policy", "store", "attempts", "max_registrations",
-                          "throttle", "global_rate_per_minute"});
-  if (!flags.ok()) return Fail(err, flags.status().message());
-  if (!flags->positional().empty()) {
-    return Fail(err,
-                absl::StrCat("replay takes no positional arguments (got \"",
-                             flags->positional()[0], "\")"));
-  }
-  for (const char* required : {"policy", "store", "attempts"}) {
-    if (!flags->Has(required)) {
-      return Fail(err,
-                  "replay needs --policy=FILE --store=PATH "
-                  "--attempts=FILE.jsonl");
-    }
+int RunReplay(const Args& args) {
+  const auto fail = [](absl::string_view m) { return Fail("replay", m); };
+  int exit_status = 0;
+  auto flags = ParseArgs(kReplayCommand, args, &exit_status);
+  if (!flags) return exit_status;
+  if (MissingFlag(*flags, {"policy", "store", "attempts"})) {
+    return fail("needs --policy=FILE --store=PATH --attempts=FILE.jsonl");
   }
   ProvisionerOptions options;
-  if (flags->Has("max_registrations") &&
-      (!absl::SimpleAtoi(flags->Get("max_registrations"),
-                         &options.max_registrations) ||
-       options.max_registrations < 0)) {
-    return Fail(err, absl::StrCat("--max_registrations=",
-                                  flags->Get("max_registrations"),
-                                  " is not a non-negative integer"));
-  }
+  auto quota =
+      IntFlag(*flags, "max_registrations", 0,
+              std::numeric_limits<int64_t>::max(), options.max_registrations);
+  if (!quota.ok()) return fail(quota.status().message());
+  options.max_registrations = *quota;
   ThrottleOptions throttle_options;
-  const std::string throttle_flag = flags->Get("throttle", "false");
-  if (throttle_flag != "true" && throttle_flag != "false") {
-    return Fail(err, absl::StrCat("--throttle=", throttle_flag,
-                                  " is not true or false"));
-  }
-  throttle_options.per_id_enabled = throttle_flag == "true";
+  auto per_id = BoolFlag(*flags, "throttle", false);
+  if (!per_id.ok()) return fail(per_id.status().message());
+  throttle_options.per_id_enabled = *per_id;
   if (flags->Has("global_rate_per_minute") &&
       (!absl::SimpleAtod(flags->Get("global_rate_per_minute"),
                          &throttle_options.global_rate_per_minute))) {
-    return Fail(err, absl::StrCat("--global_rate_per_minute=",
-                                  flags->Get("global_rate_per_minute"),
-                                  " is not a number"));
+    return fail(absl::StrCat(
+        "--global_rate_per_minute=", flags->Get("global_rate_per_minute"),
+        " is not a number"));
   }
   auto throttle = Throttle::Create(throttle_options);
-  if (!throttle.ok()) return Fail(err, throttle.status().message());
+  if (!throttle.ok()) return fail(throttle.status().message());
 
   // All input is checked before anything is decided or stored.
   const std::string attempts_path = flags->Get("attempts");
-  auto text = ReadFile(attempts_path);
-  if (!text.ok()) {
-    return Fail(err, absl::StrCat("--attempts: ", text.status().message()));
+  if (auto s = CheckOutputIsNotAnInput(
+          flags->Get("store"), {flags->Get("policy"), attempts_path}, "store");
+      !s.ok()) {
+    return fail(s.message());
   }
-  std::vector<Attempt> attempts;
-  int line_number = 0;
-  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
-    ++line_number;
-    line = absl::StripAsciiWhitespace(line);
-    if (line.empty()) continue;
-    auto attempt = ParseAttempt(line);
-    if (!attempt.ok()) {
-      return Fail(err, absl::StrCat(attempts_path, ":", line_number, ": ",
-                                    attempt.status().message()));
-    }
-    attempt->line = line_number;
-    attempts.push_back(*std::move(attempt));
+  auto attempts = ReadAttempts(attempts_path);
+  if (!attempts.ok()) {
+    return fail(absl::StrCat("--attempts: ", attempts.status().message()));
   }
-
-  auto snapshot = LoadSnapshotFile(flags->Get("policy"));
-  if (!snapshot.ok()) return Fail(err, snapshot.status().message());
+  auto snapshot = LoadPolicy(flags->Get("policy"));
+  if (!snapshot.ok()) return fail(snapshot.status().message());
   auto store = OpenStore(*flags, /*read_only=*/false,
                          /*create_if_missing=*/true);
-  if (!store.ok()) return Fail(err, store.status().message());
+  if (!store.ok()) return fail(store.status().message());
 
   Engine engine;
   engine.SetSnapshot(*std::move(snapshot));
   auto evaluator = engine.NewEvaluator();
   Provisioner provisioner(engine, store->get(), throttle->get(), options);
   Decision decision;
-  for (const Attempt& attempt : attempts) {
-    DecideDevice(*evaluator, attempt.input, &decision);
+  for (const Attempt& attempt : *attempts) {
+    analysis::DecideDevice(*evaluator, attempt.input, &decision);
     const absl::Status status = provisioner.Apply(attempt.input.at, &decision);
     const std::string json = RenderJson(decision);  // "{...}"
-    out << "{\"attempt\":" << JsonString(attempt.id) << ","
-        << absl::string_view(json).substr(1) << "\n";
+    std::cout << "{\"attempt\":" << JsonString(attempt.id) << ","
+              << absl::string_view(json).substr(1) << "\n";
     if (!status.ok()) {
-      out.flush();
-      return Fail(err,
-                  absl::StrCat(attempts_path, ":", attempt.line,
+      std::cout.flush();
+      return fail(absl::StrCat(attempts_path, ":", attempt.line,
                                ": registration store: ", status.ToString()));
     }
   }
-  out.flush();
-  return kExitAllow;
+  std::cout.flush();
+  return std::cout.good() ? kExitAllow : kExitError;
 }
 
-int RegistrationsCommand(const std::vector<std::string>& args,
-                         std::ostream& out, std::ostream& err) {
-  auto flags =
-      Flags::Parse(args, {"store", "group", "registration_id", "format"});
-  if (!flags.ok()) return Fail(err, flags.status().message());
+int RunRegistrations(const Args& args) {
+  const auto fail = [](absl::string_view m) {
+    return Fail("registrations", m);
+  };
+  int exit_status = 0;
+  auto flags = ParseArgs(kRegistrationsCommand, args, &exit_status);
+  if (!flags) return exit_status;
   if (flags->positional().size() != 1 || (flags->positional()[0] != "list" &&
                                           flags->positional()[0] != "delete")) {
-    return Fail(err,
-                "usage: chaintrust registrations list|delete "
-                "--store=PATH [--group=ID] [--registration_id=ID] "
-                "[--format=text|json]");
+    fail("needs one of list or delete");
+    PrintUsage(kRegistrationsCommand, std::cerr);
+    return kExitError;
   }
-  const std::string format = flags->Get("format", "text");
-  if (format != "text" && format != "json") {
-    return Fail(err, absl::StrCat("--format=", format,
-                                  " is not supported; use text or json"));
-  }
+  auto format = FormatFlag(*flags);
+  if (!format.ok()) return fail(format.status().message());
   RegistrationFilter filter;
   if (flags->Has("group")) filter.enrollment_group_id = flags->Get("group");
   if (flags->Has("registration_id")) {
@@ -249,36 +287,34 @@ int RegistrationsCommand(const std::vector<std::string>& args,
   }
   const bool is_delete = flags->positional()[0] == "delete";
   if (is_delete && filter.empty()) {
-    return Fail(err,
-                "registrations delete needs --group=ID or "
-                "--registration_id=ID");
+    return fail("delete needs --group=ID or --registration_id=ID");
   }
   auto store = OpenStore(*flags, /*read_only=*/!is_delete,
                          /*create_if_missing=*/false);
-  if (!store.ok()) return Fail(err, store.status().message());
+  if (!store.ok()) return fail(store.status().message());
 
   if (is_delete) {
     auto deleted = (*store)->Delete(filter);
-    if (!deleted.ok()) return Fail(err, deleted.status().ToString());
-    if (format == "json") {
-      out << "{\"deleted\":" << *deleted << "}\n";
+    if (!deleted.ok()) return fail(deleted.status().ToString());
+    if (*format == "json") {
+      std::cout << "{\"deleted\":" << *deleted << "}\n";
     } else {
-      out << "deleted " << *deleted << " registration(s)\n";
+      std::cout << "deleted " << *deleted << " registration(s)\n";
     }
     return kExitAllow;
   }
   auto records = (*store)->List(filter);
-  if (!records.ok()) return Fail(err, records.status().ToString());
+  if (!records.ok()) return fail(records.status().ToString());
   for (const RegistrationRecord& r : *records) {
-    if (format == "json") {
-      out << RecordJson(r) << "\n";
+    if (*format == "json") {
+      std::cout << RecordJson(r) << "\n";
     } else {
-      out << r.registration_id << "  "
-          << (r.enrollment_kind == RegistrationEnrollmentKind::kGroup
-                  ? "group:"
-                  : "individual:")
-          << r.enrollment_id << "  " << RegistrationStatusName(r.status)
-          << "  lastUpdated=" << FormatRfc3339(r.last_updated) << "\n";
+      std::cout << r.registration_id << "  "
+                << (r.enrollment_kind == RegistrationEnrollmentKind::kGroup
+                        ? "group:"
+                        : "individual:")
+                << r.enrollment_id << "  " << RegistrationStatusName(r.status)
+                << "  lastUpdated=" << FormatRfc3339(r.last_updated) << "\n";
     }
   }
   return kExitAllow;

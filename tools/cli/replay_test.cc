@@ -58,7 +58,7 @@ CommandRun Chaintrust(const std::string& args) {
   }
   const int status = pclose(pipe);
   run.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  auto err = ReadFile(err_path);
+  auto err = ReadFile(err_path, 1 << 20);
   if (err.ok()) run.err = *err;
   return run;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/analysis/device_input.h"
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
 #include "google/protobuf/struct.pb.h"
@@ -16,7 +17,6 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tools/cli/cli.h"
-#include "tools/cli/device_input.h"
 #include "tools/cli/golden.h"
 
 namespace chaintrust::cli {
@@ -43,13 +43,14 @@ class ScenarioTest : public ::testing::TestWithParam<std::string> {
     ASSERT_FALSE(scenario_.devices.empty());
   }
 
-  DeviceInput Input(const GoldenDevice& g) {
-    DeviceInput input;
+  analysis::DeviceInput Input(const GoldenDevice& g) {
+    analysis::DeviceInput input;
     input.at = g.at;
     input.registration_id = g.registration_id;
     input.sas_token = g.sas_token;
     if (!g.chain_file.empty()) {
-      auto pem = ReadFile(absl::StrCat(dir_, "/", g.chain_file));
+      auto pem = ReadFile(absl::StrCat(dir_, "/", g.chain_file),
+                          analysis::MaxChainPemBytes());
       EXPECT_TRUE(pem.ok()) << pem.status();
       input.chain_pem = pem.ok() ? *pem : "";
     }
@@ -64,7 +65,7 @@ class ScenarioTest : public ::testing::TestWithParam<std::string> {
     for (int round = 0; round < 2; ++round) {
       for (const GoldenDevice& g : scenario_.devices) {
         Decision d;
-        DecideDevice(*evaluator, Input(g), &d);
+        analysis::DecideDevice(*evaluator, Input(g), &d);
         SCOPED_TRACE(absl::StrCat(via, ": ", GetParam(), "/", g.device,
                                   round ? " (warm)" : " (cold)", "\n",
                                   RenderText(d), "why expected: ", g.why));
@@ -128,9 +129,9 @@ TEST_P(ScenarioTest, LibraryFromTextprotoAndBinaryProto) {
 // `chaintrust decide --format=json` per device: exit status and JSON.
 TEST_P(ScenarioTest, CommandLine) {
   for (const GoldenDevice& g : scenario_.devices) {
-    std::string command =
-        absl::StrCat("tools/cli/chaintrust decide --format=json --policy=", dir_,
-                     "/policy.json --at=", FormatRfc3339(g.at));
+    std::string command = absl::StrCat(
+        "tools/cli/chaintrust decide --format=json --policy=", dir_,
+        "/policy.json --at=", FormatRfc3339(g.at));
     if (!g.chain_file.empty()) {
       absl::StrAppend(&command, " --chain=", dir_, "/", g.chain_file);
     }

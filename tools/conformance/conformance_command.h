@@ -7,12 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "tools/cli/cli.h"
+
 namespace chaintrust::cli {
 
 // chaintrust conformance --limbo=FILE.json [--case_index=FILE.csv]
 //     [--format=text|json] [--device_relevant_only]
 // Returns 0 when the suites ran (failures are reported, not fatal), 2 on a
 // usage or input error.
+extern const CommandSpec kConformanceCommand;
 int RunConformance(const std::vector<std::string>& args);
 
 }  // namespace chaintrust::cli

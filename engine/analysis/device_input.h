@@ -2,8 +2,8 @@
 // chain text, registration ID, SAS token) into a decision. A chain that is
 // not valid PEM is a DENY MALFORMED_CHAIN, like a certificate that does not
 // parse: the device sent it, so it is the device's failure, not the tool's.
-#ifndef CHAINTRUST_TOOLS_CLI_DEVICE_INPUT_H_
-#define CHAINTRUST_TOOLS_CLI_DEVICE_INPUT_H_
+#ifndef CHAINTRUST_ENGINE_ANALYSIS_DEVICE_INPUT_H_
+#define CHAINTRUST_ENGINE_ANALYSIS_DEVICE_INPUT_H_
 
 #include <string>
 
@@ -11,7 +11,7 @@
 #include "engine/decision.h"
 #include "engine/engine.h"
 
-namespace chaintrust::cli {
+namespace chaintrust::analysis {
 
 struct DeviceInput {
   std::string chain_pem;  // empty for symmetric-key devices
@@ -23,6 +23,6 @@ struct DeviceInput {
 void DecideDevice(Evaluator& evaluator, const DeviceInput& input,
                   Decision* decision);
 
-}  // namespace chaintrust::cli
+}  // namespace chaintrust::analysis
 
-#endif  // CHAINTRUST_TOOLS_CLI_DEVICE_INPUT_H_
+#endif  // CHAINTRUST_ENGINE_ANALYSIS_DEVICE_INPUT_H_

@@ -1,5 +1,5 @@
-// Reads a device corpus for the offline audits (audit, whatif, diff, graph)
-// and decides every device of it against one or more snapshots.
+// Reads a device corpus for the offline analyses (audit, whatif, diff,
+// graph) and decides every device of it against one or more snapshots.
 //
 // A corpus is either
 //   - a directory of PEM chain files, one device per file (extensions .pem,
@@ -9,13 +9,17 @@
 //     {"id": "...", "chain": "<PEM text>", "registrationId": "...",
 //      "sasToken": "..."}; every field but "id" is optional. Blank lines are
 //     skipped.
+// A directory without chain files, and a single PEM file given as the
+// corpus, are errors that say so. Each chain file is read up to
+// MaxChainPemBytes() and each JSONL record up to MaxCorpusRecordBytes()
+// (engine/analysis/bounded_read.h): beyond that a clear error naming the
+// file (and line), never an unbounded read.
 // The corpus is streamed in batches: a million devices are never held in
 // memory at once (a directory's file names are).
-#ifndef CHAINTRUST_TOOLS_CLI_DEVICE_CORPUS_H_
-#define CHAINTRUST_TOOLS_CLI_DEVICE_CORPUS_H_
+#ifndef CHAINTRUST_ENGINE_ANALYSIS_DEVICE_CORPUS_H_
+#define CHAINTRUST_ENGINE_ANALYSIS_DEVICE_CORPUS_H_
 
 #include <cstddef>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,11 +29,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "engine/analysis/bounded_read.h"
+#include "engine/analysis/device_input.h"
 #include "engine/decision.h"
 #include "engine/policy/enrollment_set.h"
-#include "tools/cli/device_input.h"
 
-namespace chaintrust::cli {
+namespace chaintrust::analysis {
 
 struct CorpusDevice {
   std::string id;
@@ -67,9 +72,7 @@ class DeviceCorpus {
   bool is_directory_ = false;
   std::vector<std::string> files_;  // directory: sorted file names
   size_t next_file_ = 0;
-  std::ifstream jsonl_;
-  size_t line_ = 0;
-  double jsonl_bytes_ = 0;
+  std::unique_ptr<LineReader> jsonl_;
 };
 
 // Called once per device, in corpus order, with one decision per snapshot.
@@ -108,6 +111,6 @@ std::string RenderDeviceJson(absl::string_view device,
 // JSON string literal (quoted, escaped).
 std::string JsonQuote(absl::string_view s);
 
-}  // namespace chaintrust::cli
+}  // namespace chaintrust::analysis
 
-#endif  // CHAINTRUST_TOOLS_CLI_DEVICE_CORPUS_H_
+#endif  // CHAINTRUST_ENGINE_ANALYSIS_DEVICE_CORPUS_H_

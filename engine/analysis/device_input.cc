@@ -1,4 +1,4 @@
-#include "tools/cli/device_input.h"
+#include "engine/analysis/device_input.h"
 
 #include <string>
 #include <vector>
@@ -6,7 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-namespace chaintrust::cli {
+namespace chaintrust::analysis {
 
 void DecideDevice(Evaluator& evaluator, const DeviceInput& input,
                   Decision* decision) {
@@ -51,4 +51,4 @@ void DecideDevice(Evaluator& evaluator, const DeviceInput& input,
   evaluator.Evaluate(attestation, decision);
 }
 
-}  // namespace chaintrust::cli
+}  // namespace chaintrust::analysis

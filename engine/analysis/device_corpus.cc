@@ -1,4 +1,4 @@
-#include "tools/cli/device_corpus.h"
+#include "engine/analysis/device_corpus.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,9 +19,8 @@
 #include "engine/engine.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "tools/cli/cli.h"
 
-namespace chaintrust::cli {
+namespace chaintrust::analysis {
 namespace {
 
 bool IsChainFile(const std::string& name) {
@@ -96,18 +95,29 @@ absl::StatusOr<std::unique_ptr<DeviceCorpus>> DeviceCorpus::Open(
       return absl::NotFoundError(
           absl::StrCat(path, ": cannot list the directory: ", ec.message()));
     }
+    if (corpus->files_.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path,
+          ": the directory holds no device chain files (.pem, .crt, .cer)"));
+    }
     std::sort(corpus->files_.begin(), corpus->files_.end());
     return corpus;
   }
-  corpus->jsonl_.open(path, std::ios::binary);
-  if (!corpus->jsonl_) {
-    return absl::NotFoundError(absl::StrCat(
+  if (IsChainFile(std::filesystem::path(path).filename().string())) {
+    return absl::InvalidArgumentError(absl::StrCat(
         path,
-        ": cannot open (neither a directory of PEM files nor a JSONL "
-        "file)"));
+        ": a single chain file is not a corpus; give the directory that "
+        "holds it, or a JSONL file of {\"id\", \"chain\"} objects"));
   }
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!ec) corpus->jsonl_bytes_ = static_cast<double>(size);
+  auto reader = LineReader::Open(path);
+  if (!reader.ok()) {
+    return absl::Status(
+        reader.status().code(),
+        absl::StrCat(reader.status().message(),
+                     " (a corpus is a directory of PEM files or a JSONL "
+                     "file)"));
+  }
+  corpus->jsonl_ = *std::move(reader);
   return corpus;
 }
 
@@ -119,7 +129,7 @@ absl::Status DeviceCorpus::NextBatch(size_t max,
     while (n < max && next_file_ < files_.size()) {
       const std::string& name = files_[next_file_++];
       const std::string file = absl::StrCat(path_, "/", name);
-      auto pem = ReadFile(file);
+      auto pem = ReadFileBounded(file, MaxChainPemBytes());
       if (!pem.ok()) return pem.status();
       CorpusDevice& device = (*batch)[n++];
       device.id = StripExtension(name);
@@ -133,16 +143,14 @@ absl::Status DeviceCorpus::NextBatch(size_t max,
   }
   while (n < max) {
     CorpusDevice& device = (*batch)[n];
-    if (!std::getline(jsonl_, device.raw)) break;
-    ++line_;
+    auto more = jsonl_->Next(MaxCorpusRecordBytes(), &device.raw);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
     if (absl::StripAsciiWhitespace(device.raw).empty()) continue;
-    device.line = line_;
+    device.line = jsonl_->line_number();
     ++n;
   }
   batch->resize(n);
-  if (jsonl_.bad()) {
-    return absl::DataLossError(absl::StrCat(path_, ": read error"));
-  }
   return absl::OkStatus();
 }
 
@@ -150,6 +158,12 @@ absl::Status DeviceCorpus::Parse(CorpusDevice* device) const {
   if (is_directory_) return absl::OkStatus();
   device->id.clear();
   device->input = DeviceInput();
+  if (!absl::StartsWith(absl::StripLeadingAsciiWhitespace(device->raw), "{")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path_, ":", device->line,
+        ": not a JSON object (a JSONL corpus holds one {\"id\", \"chain\", "
+        "...} object per line)"));
+  }
   google::protobuf::Struct record;
   const auto status =
       google::protobuf::util::JsonStringToMessage(device->raw, &record);
@@ -186,9 +200,7 @@ double DeviceCorpus::Fraction() {
     return files_.empty() ? 1.0
                           : static_cast<double>(next_file_) / files_.size();
   }
-  if (jsonl_bytes_ <= 0) return 0;
-  const std::streamoff pos = jsonl_.tellg();
-  return pos < 0 ? 1.0 : std::min(1.0, pos / jsonl_bytes_);
+  return jsonl_->Fraction();
 }
 
 absl::StatusOr<size_t> DecideCorpus(const std::string& path,
@@ -284,4 +296,4 @@ absl::StatusOr<size_t> DecideCorpus(const std::string& path,
   return total;
 }
 
-}  // namespace chaintrust::cli
+}  // namespace chaintrust::analysis
