@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 
 namespace chaintrust::policy {
@@ -163,7 +164,7 @@ TEST(DpsJsonWriteTest, WritesWhatItReads) {
   EXPECT_THAT(written, HasSubstr("\"type\": \"symmetricKey\""));
   auto back = Load(written);
   ASSERT_TRUE(back.ok()) << back.status() << "\n" << written;
-  EXPECT_EQ(back->SerializeAsString(), set->SerializeAsString());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*back, *set));
   EXPECT_EQ(EnrollmentSetToDpsJson(*back), written);
 }
 
