@@ -99,19 +99,6 @@ std::pair<size_t, size_t> LineAndColumn(absl::string_view text, size_t offset) {
   return {line, column};
 }
 
-bool IsValidUtf8(absl::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    if (static_cast<uint8_t>(text[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    const size_t n = Utf8SequenceLength(text, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
 void AppendJsonString(std::string* out, absl::string_view value) {
   out->push_back('"');
   for (size_t i = 0; i < value.size();) {

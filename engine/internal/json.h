@@ -124,9 +124,6 @@ std::pair<size_t, size_t> LineAndColumn(absl::string_view text, size_t offset);
 // UTF-8.
 void AppendJsonString(std::string* out, absl::string_view value);
 
-// Whether `text` is entirely valid UTF-8 (no overlongs, no surrogates).
-bool IsValidUtf8(absl::string_view text);
-
 // Builds a JSON document into a string. Calls must nest properly (a Key
 // before each value inside an object); the writer adds commas and, when
 // `indent` > 0, newlines and that many spaces per level.

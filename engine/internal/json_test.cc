@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "engine/internal/utf8.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -164,10 +164,7 @@ TEST(DpsJsonWriteTest, WritesWhatItReads) {
   EXPECT_THAT(written, HasSubstr("\"type\": \"symmetricKey\""));
   auto back = Load(written);
   ASSERT_TRUE(back.ok()) << back.status() << "\n" << written;
-  // Struct fields are maps, whose serialized order is unspecified: compare
-  // the messages, not their bytes.
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*back, *set))
-      << back->DebugString() << "\n" << set->DebugString();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*back, *set));
   EXPECT_EQ(EnrollmentSetToDpsJson(*back), written);
 }
 

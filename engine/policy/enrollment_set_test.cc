@@ -128,26 +128,17 @@ TEST_P(RuleTest, EnforcesRule) {
   }
 }
 
-std::vector<RuleCase> RuleCases() {
+// IDs, keys and the set as a whole.
+std::vector<RuleCase> IdAndKeyCases() {
   const Certs& certs = TestCerts();
   IndividualEnrollmentSpec two_certs =
       X509Individual("dev-2", Body(certs.leaf3));
   two_certs.secondary_certificate = Body(certs.leaf2);
-  IndividualEnrollmentSpec secondary_only = X509Individual("dev-3", {});
-  secondary_only.secondary_certificate = Body(certs.leaf2);
-  IndividualEnrollmentSpec same_twice =
-      X509Individual("dev-4", Body(certs.leaf));
-  same_twice.secondary_certificate = Thumbprint(certs.leaf);
   IndividualEnrollmentSpec tpm;
   tpm.registration_id = "tpm-1";
   tpm.kind = AttestationKind::kTpm;
   IndividualEnrollmentSpec bad_secondary_key = KeyIndividual("dev-5", kKey16);
   bad_secondary_key.secondary_key = "!!!!";
-  EnrollmentGroupSpec tpm_group;
-  tpm_group.group_id = "tpm-group";
-  tpm_group.kind = AttestationKind::kTpm;
-  const std::string wrong_thumbprint = certs.root.Sha256Hex();
-
   return {
       {/*name=*/"ValidMixedSet",
        /*individuals=*/
@@ -218,6 +209,22 @@ std::vector<RuleCase> RuleCases() {
        /*individuals=*/{KeyIndividual("dev-7", "", /*enabled=*/false)},
        /*groups=*/{},
        /*errors=*/{}},
+  };
+}
+
+// Certificates: bodies, thumbprints, CA checks, one entry per certificate.
+std::vector<RuleCase> CertificateCases() {
+  const Certs& certs = TestCerts();
+  IndividualEnrollmentSpec secondary_only = X509Individual("dev-3", {});
+  secondary_only.secondary_certificate = Body(certs.leaf2);
+  IndividualEnrollmentSpec same_twice =
+      X509Individual("dev-4", Body(certs.leaf));
+  same_twice.secondary_certificate = Thumbprint(certs.leaf);
+  EnrollmentGroupSpec tpm_group;
+  tpm_group.group_id = "tpm-group";
+  tpm_group.kind = AttestationKind::kTpm;
+  const std::string wrong_thumbprint = certs.root.Sha256Hex();
+  return {
       {/*name=*/"EnabledX509NeedsPrimary",
        /*individuals=*/{X509Individual("dev-7", {})},
        /*groups=*/{},
@@ -316,6 +323,12 @@ std::vector<RuleCase> RuleCases() {
        /*groups=*/{},
        /*errors=*/{"individualEnrollments[0] (\"evil\\nline\\\"\")"}},
   };
+}
+
+std::vector<RuleCase> RuleCases() {
+  std::vector<RuleCase> cases = IdAndKeyCases();
+  for (RuleCase& c : CertificateCases()) cases.push_back(std::move(c));
+  return cases;
 }
 
 INSTANTIATE_TEST_SUITE_P(EnrollmentSnapshot, RuleTest,

@@ -9,65 +9,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/internal/status_macros.h"
+#include "engine/internal/utf8.h"
 #include "engine/x509/certificate_parse.h"
 
 namespace chaintrust::x509_parse {
 namespace {
 
-void AppendUtf8(uint32_t code_point, std::string* out) {
-  if (code_point < 0x80) {
-    out->push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (code_point >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-  } else if (code_point < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (code_point >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (code_point >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3f)));
-  }
-}
+using internal::AppendUtf8;
+using internal::IsValidUtf8;
 
 bool IsValidCodePoint(uint32_t c) {
   return c <= 0x10ffff && !(c >= 0xd800 && c <= 0xdfff);
-}
-
-bool IsValidUtf8(absl::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const uint8_t b = static_cast<uint8_t>(s[i]);
-    size_t n;
-    uint32_t c;
-    if (b < 0x80) {
-      ++i;
-      continue;
-    } else if ((b & 0xe0) == 0xc0) {
-      n = 1;
-      c = b & 0x1f;
-    } else if ((b & 0xf0) == 0xe0) {
-      n = 2;
-      c = b & 0x0f;
-    } else if ((b & 0xf8) == 0xf0) {
-      n = 3;
-      c = b & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= n) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      const uint8_t cont = static_cast<uint8_t>(s[i + k]);
-      if ((cont & 0xc0) != 0x80) return false;
-      c = (c << 6) | (cont & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (c < kMin[n] || !IsValidCodePoint(c)) return false;  // Overlong.
-    i += n + 1;
-  }
-  return true;
 }
 
 // Converts a directory string to UTF-8. Teletex is read as Latin-1, as
