@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/analysis/device_corpus.h"
-#include "engine/analysis/rfc3339.h"
+#include "engine/internal/rfc3339.h"
 #include "engine/x509/certificate.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -38,16 +38,16 @@ void CheckCertificate(const Certificate& cert, const std::string& entry,
   if (cert.not_after() < at) {
     out->push_back(
         {"error", "CERTIFICATE_EXPIRED", entry,
-         absl::StrCat(name, " expired at ", FormatRfc3339(cert.not_after()))});
+         absl::StrCat(name, " expired at ", internal::FormatRfc3339(cert.not_after()))});
   } else if (cert.not_after() < at + options.expiring_within) {
     out->push_back(
         {"warning", "CERTIFICATE_EXPIRING", entry,
-         absl::StrCat(name, " expires at ", FormatRfc3339(cert.not_after()))});
+         absl::StrCat(name, " expires at ", internal::FormatRfc3339(cert.not_after()))});
   }
   if (cert.not_before() > at) {
     out->push_back({"warning", "CERTIFICATE_NOT_YET_VALID", entry,
                     absl::StrCat(name, " is valid only from ",
-                                 FormatRfc3339(cert.not_before()))});
+                                 internal::FormatRfc3339(cert.not_before()))});
   }
   if (cert.key_type() == KeyType::kRsa && cert.key_bits() < 2048) {
     out->push_back({"warning", "WEAK_KEY", entry,

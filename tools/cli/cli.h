@@ -21,7 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/analysis/bounded_read.h"
-#include "engine/analysis/rfc3339.h"
+#include "engine/internal/rfc3339.h"
 #include "engine/policy/enrollment_set.h"
 #include "proto/enrollment.pb.h"
 
@@ -32,8 +32,8 @@ inline constexpr int kExitAllow = 0;
 inline constexpr int kExitDeny = 1;
 inline constexpr int kExitError = 2;
 
-using analysis::FormatRfc3339;
-using analysis::ParseRfc3339;
+using internal::FormatRfc3339;
+using internal::ParseRfc3339;
 
 // A subcommand: its name, its usage (printed by `chaintrust help NAME` and
 // `chaintrust NAME --help`), and the flags it takes.
