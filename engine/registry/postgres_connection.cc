@@ -131,6 +131,8 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(
   if (absl::StrContains(message, "invalid URI") ||
       absl::StrContains(message, "invalid connection option") ||
       absl::StrContains(message, "invalid integer value") ||
+      absl::StrContains(message, "invalid port number") ||
+      absl::StrContains(message, "in URI") ||
       absl::StrContains(message, "missing \"=\"") ||
       absl::StrContains(message, "unexpected spaces") ||
       absl::StrContains(message, "invalid percent-encoded")) {
@@ -209,6 +211,11 @@ absl::Status PgConnection::ErrorStatus(const PGresult* result,
     return absl::PermissionDeniedError(text);
   }
   return absl::InternalError(text);
+}
+
+absl::Status PgConnection::Commit(absl::string_view what) {
+  commit_sent_ = true;
+  return Exec("COMMIT", what).status();
 }
 
 bool IsRetryableTransactionError(const absl::Status& status) {

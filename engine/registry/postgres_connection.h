@@ -65,6 +65,14 @@ class PgConnection {
     return Exec(sql, {}, what);
   }
 
+  // COMMIT of the open transaction. Until it is sent, a transaction that
+  // fails has changed nothing, even when the connection broke; after, a
+  // broken connection leaves its outcome unknown. commit_sent() says which.
+  absl::Status Commit(absl::string_view what);
+  bool commit_sent() const { return commit_sent_; }
+  // Starts tracking a new transaction (commit_sent() false).
+  void StartTracking() { commit_sent_ = false; }
+
   // False once the server closed the connection or it broke: the owner
   // drops it and connects again.
   bool healthy() const;
@@ -79,6 +87,7 @@ class PgConnection {
 
   PGconn* conn_;
   const std::string display_;
+  bool commit_sent_ = false;
 };
 
 // The SQLSTATE of serialization failures and deadlocks: the transaction was

@@ -283,7 +283,7 @@ absl::Status PostgresRegistrationStore::RunBatch(
   }
   // Acknowledged only once COMMIT returned: with synchronous_commit on,
   // the WAL is flushed by then.
-  return c.Exec(sql::kCommitSql, "committing").status();
+  return c.Commit("committing");
 }
 
 absl::StatusOr<RegistrationRecord> PostgresRegistrationStore::Get(
@@ -340,7 +340,7 @@ absl::StatusOr<int64_t> PostgresRegistrationStore::Delete(
     RETURN_IF_ERROR(c.Exec(sql::kSubtractCountSql, {absl::StrCat(deleted)},
                            "writing the counter")
                         .status());
-    return c.Exec(sql::kCommitSql, "committing").status();
+    return c.Commit("committing");
   }));
   return deleted;
 }

@@ -150,7 +150,7 @@ absl::Status PostgresRegistrationStore::PrepareSchema(Connection& c) const {
                               "writing the schema version")
                           .status());
     }
-    return tx.Exec(sql::kCommitSql, "committing the schema").status();
+    return tx.Commit("committing the schema");
   };
   absl::Status status;
   for (int attempt = 0; attempt <= options_.max_transaction_retries;
@@ -167,16 +167,32 @@ absl::Status PostgresRegistrationStore::RunTransaction(
     std::unique_ptr<Connection>& connection,
     absl::FunctionRef<absl::Status(Connection&)> body) const {
   absl::Status status;
+  bool reconnected = false;
   for (int attempt = 0; attempt <= options_.max_transaction_retries;
        ++attempt) {
-    if (attempt > 0)
+    if (attempt > 0 && !reconnected) {
       absl::SleepFor(absl::Milliseconds(1 << std::min(attempt, 6)));
+    }
+    const bool reused = connection != nullptr && connection->healthy();
     status = EnsureConnected(connection);
     if (!status.ok()) return status;
+    connection->StartTracking();
     status = body(*connection);
     if (status.ok()) return status;
     connection->RollbackIfInTransaction();
-    if (!connection->healthy()) connection.reset();
+    if (!connection->healthy()) {
+      const bool unknown_outcome = connection->commit_sent();
+      connection.reset();
+      // A connection that broke while idle (killed, server restarted) and
+      // failed before COMMIT was sent changed nothing: run once more on a
+      // new one. After COMMIT was sent the outcome is unknown: report it.
+      if (reused && !unknown_outcome && !reconnected) {
+        reconnected = true;
+        continue;
+      }
+      return status;
+    }
+    reconnected = false;
     if (!internal::IsRetryableTransactionError(status)) return status;
   }
   // Still conflicting after every retry: the caller may try again later.

@@ -4,6 +4,7 @@
 #ifndef CHAINTRUST_ENGINE_REGISTRY_POSTGRES_TEST_UTIL_H_
 #define CHAINTRUST_ENGINE_REGISTRY_POSTGRES_TEST_UTIL_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -37,6 +38,41 @@ absl::StatusOr<std::string> FreshSchemaUri(absl::string_view uri);
 // the first row, or "" when there is none.
 absl::StatusOr<std::string> RunSql(absl::string_view uri,
                                    absl::string_view sql);
+
+// A PostgreSQL server of a test's own, for tests that stop, restart or
+// reconfigure it: initdb into a new directory under /tmp (readable by the
+// server's user), a free loopback port, password authentication over TCP
+// (user "postgres", password Password()). As root the server runs as the
+// OS user "postgres" (runuser), since PostgreSQL refuses to run as root.
+class PrivateServer {
+ public:
+  // Why no private server can run here (no initdb found, root without a
+  // "postgres" user), or nullopt. The binaries are looked for in
+  // $CHAINTRUST_TEST_POSTGRES_BINDIR, then /usr/lib/postgresql/*/bin.
+  static std::optional<std::string> Unsupported();
+
+  // initdb and start; the error says what failed (with the server log).
+  static absl::StatusOr<std::unique_ptr<PrivateServer>> Start();
+  ~PrivateServer();  // stops the server (immediate) and removes its files
+
+  // postgresql://postgres:PASSWORD@127.0.0.1:PORT/postgres
+  std::string Uri() const;
+  static std::string Password() { return "chaintrust-test-pw"; }
+  int port() const { return port_; }
+
+  // pg_ctl stop -m `mode` ("fast", "immediate"), and start again.
+  absl::Status Stop(absl::string_view mode);
+  absl::Status Restart();
+
+ private:
+  PrivateServer() = default;
+  absl::Status PgCtl(absl::string_view args) const;
+
+  std::string bindir_;
+  std::string dir_;  // holds data/, the socket and the log
+  int port_ = 0;
+  bool running_ = false;
+};
 
 }  // namespace testing_postgres
 }  // namespace chaintrust
