@@ -143,7 +143,9 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
-bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool PgConnection::healthy() const {
+  return !poisoned_ && PQstatus(conn_) == CONNECTION_OK;
+}
 
 void PgConnection::RollbackIfInTransaction() {
   if (!healthy()) return;
@@ -211,6 +213,56 @@ absl::Status PgConnection::ErrorStatus(const PGresult* result,
     return absl::PermissionDeniedError(text);
   }
   return absl::InternalError(text);
+}
+
+absl::StatusOr<std::vector<PgResult>> PgConnection::Pipeline(
+    const std::vector<Statement>& statements, bool commits,
+    absl::string_view what) {
+  if (commits) commit_sent_ = true;
+  auto results = RunPipeline(statements, what);
+  // Left in pipeline mode (the connection broke, or the server answered
+  // out of turn): unusable, the owner drops it.
+  if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) poisoned_ = true;
+  return results;
+}
+
+absl::StatusOr<std::vector<PgResult>> PgConnection::RunPipeline(
+    const std::vector<Statement>& statements, absl::string_view what) {
+  if (PQenterPipelineMode(conn_) != 1) return ErrorStatus(nullptr, what);
+  for (const Statement& statement : statements) {
+    std::vector<const char*> values;
+    for (const std::optional<std::string>& p : statement.params) {
+      values.push_back(p.has_value() ? p->c_str() : nullptr);
+    }
+    if (PQsendQueryParams(conn_, statement.sql, static_cast<int>(values.size()),
+                          nullptr, values.data(), nullptr, nullptr, 0) != 1) {
+      return ErrorStatus(nullptr, what);
+    }
+  }
+  if (PQpipelineSync(conn_) != 1) return ErrorStatus(nullptr, what);
+  std::vector<PgResult> results;
+  absl::Status first_error;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    PgResult result(PQgetResult(conn_));
+    if (result == nullptr) return ErrorStatus(nullptr, what);
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      results.push_back(std::move(result));
+    } else if (first_error.ok()) {
+      first_error = ErrorStatus(result.get(), what);
+    }
+    if (!healthy()) return first_error;
+    // Each statement's results end with a null result.
+    PgResult end(PQgetResult(conn_));
+    if (end != nullptr) return ErrorStatus(end.get(), what);
+  }
+  PgResult sync(PQgetResult(conn_));
+  if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+    return first_error.ok() ? ErrorStatus(sync.get(), what) : first_error;
+  }
+  if (PQexitPipelineMode(conn_) != 1) return ErrorStatus(nullptr, what);
+  if (!first_error.ok()) return first_error;
+  return results;
 }
 
 absl::Status PgConnection::Commit(absl::string_view what) {

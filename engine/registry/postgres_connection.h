@@ -65,6 +65,19 @@ class PgConnection {
     return Exec(sql, {}, what);
   }
 
+  // Sends `statements` in one pipeline (one round trip, libpq pipeline
+  // mode) and returns their results in order, or the first error. After an
+  // error the later statements are skipped by the server; an open
+  // transaction is then in the failed state (RollbackIfInTransaction).
+  // `commits` marks a pipeline that ends in COMMIT (see commit_sent()).
+  struct Statement {
+    const char* sql;
+    std::vector<std::optional<std::string>> params;
+  };
+  absl::StatusOr<std::vector<PgResult>> Pipeline(
+      const std::vector<Statement>& statements, bool commits,
+      absl::string_view what);
+
   // COMMIT of the open transaction. Until it is sent, a transaction that
   // fails has changed nothing, even when the connection broke; after, a
   // broken connection leaves its outcome unknown. commit_sent() says which.
@@ -84,10 +97,13 @@ class PgConnection {
       : conn_(conn), display_(std::move(display)) {}
   absl::Status ErrorStatus(const PGresult* result,
                            absl::string_view what) const;
+  absl::StatusOr<std::vector<PgResult>> RunPipeline(
+      const std::vector<Statement>& statements, absl::string_view what);
 
   PGconn* conn_;
   const std::string display_;
   bool commit_sent_ = false;
+  bool poisoned_ = false;
 };
 
 // The SQLSTATE of serialization failures and deadlocks: the transaction was

@@ -190,32 +190,33 @@ void PostgresRegistrationStore::CommitBatch(
 absl::Status PostgresRegistrationStore::RunBatch(
     Connection& c, const std::vector<Request*>& batch,
     std::vector<RegisterResult>& results) const {
-  ASSIGN_OR_RETURN(PgResult meta,
-                   c.Exec(sql::kBeginAndLockMetaSql, "locking the counter"));
+  // Round trip 1: BEGIN, lock the counter row, read which keys exist.
+  std::vector<std::string> keys;
+  keys.reserve(batch.size());
+  for (const Request* r : batch) keys.push_back(r->key);
+  ASSIGN_OR_RETURN(
+      std::vector<PgResult> read,
+      c.Pipeline({{sql::kBeginSql, {}},
+                  {sql::kLockMetaSql, {}},
+                  {sql::kExistingSql, {internal::PgTextArray(keys)}}},
+                 /*commits=*/false, "reading the counter and known keys"));
+  const PGresult* meta = read[1].get();
   int64_t count = 0, seq = 0;
-  if (PgRows(meta.get()) != 1 || !PgInt64(meta.get(), 0, 0, &count) ||
-      !PgInt64(meta.get(), 0, 1, &seq)) {
+  if (PgRows(meta) != 1 || !PgInt64(meta, 0, 0, &count) ||
+      !PgInt64(meta, 0, 1, &seq)) {
     return absl::DataLossError(absl::StrCat("registration store '", display_,
                                             "': the counter row is missing"));
   }
-
   // created_us of the keys that exist, then of those this batch creates.
   absl::flat_hash_map<std::string, int64_t> created;
-  {
-    std::vector<std::string> keys;
-    keys.reserve(batch.size());
-    for (const Request* r : batch) keys.push_back(r->key);
-    ASSIGN_OR_RETURN(PgResult existing,
-                     c.Exec(sql::kExistingSql, {internal::PgTextArray(keys)},
-                            "reading known registrations"));
-    for (int row = 0; row < PgRows(existing.get()); ++row) {
-      int64_t us = 0;
-      if (!PgInt64(existing.get(), row, 1, &us)) {
-        return absl::DataLossError(absl::StrCat(
-            "registration store '", display_, "': unreadable created_us"));
-      }
-      created.emplace(std::string(PgValue(existing.get(), row, 0)), us);
+  const PGresult* existing = read[2].get();
+  for (int row = 0; row < PgRows(existing); ++row) {
+    int64_t us = 0;
+    if (!PgInt64(existing, row, 1, &us)) {
+      return absl::DataLossError(absl::StrCat("registration store '", display_,
+                                              "': unreadable created_us"));
     }
+    created.emplace(std::string(PgValue(existing, row, 0)), us);
   }
 
   // The rows to write, one per key (the last registration of a key in the
@@ -267,23 +268,24 @@ absl::Status PostgresRegistrationStore::RunBatch(
     }
   }
 
+  // Round trip 2: write the rows and the counter, COMMIT. Acknowledged
+  // only once COMMIT returned: with synchronous_commit on, the WAL is
+  // flushed by then.
+  std::vector<Connection::Statement> writes;
   if (!created_us.empty()) {
     std::vector<std::optional<std::string>> params;
-    for (int f = 0; f < 8; ++f)
+    for (int f = 0; f < 8; ++f) {
       params.push_back(internal::PgTextArray(text[f]));
+    }
     params.push_back(internal::PgInt64Array(created_us));
     params.push_back(internal::PgInt64Array(updated_us));
     params.push_back(internal::PgTextArray(text[8]));
-    RETURN_IF_ERROR(
-        c.Exec(sql::kUpsertSql, params, "writing registrations").status());
-    RETURN_IF_ERROR(c.Exec(sql::kWriteMetaSql,
-                           {absl::StrCat(count), absl::StrCat(seq)},
-                           "writing the counter")
-                        .status());
+    writes.push_back({sql::kUpsertSql, std::move(params)});
+    writes.push_back(
+        {sql::kWriteMetaSql, {absl::StrCat(count), absl::StrCat(seq)}});
   }
-  // Acknowledged only once COMMIT returned: with synchronous_commit on,
-  // the WAL is flushed by then.
-  return c.Commit("committing");
+  writes.push_back({sql::kCommitSql, {}});
+  return c.Pipeline(writes, /*commits=*/true, "writing registrations").status();
 }
 
 absl::StatusOr<RegistrationRecord> PostgresRegistrationStore::Get(

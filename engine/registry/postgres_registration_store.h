@@ -16,10 +16,11 @@
 //
 // Group commit. As in the SQLite store, Register() and RegisterAsync()
 // queue their request; one committer thread takes everything waiting (up to
-// max_batch_size) and runs it as one transaction of five round trips
-// (lock the counter row, read which keys exist, one INSERT ... ON CONFLICT
-// over unnest() arrays, update the counter row, COMMIT), whatever the batch
-// size. Each request is acknowledged only after COMMIT returned; with the
+// max_batch_size) and runs it as one transaction in two pipelined round
+// trips (libpq pipeline mode), whatever the batch size: BEGIN, lock the
+// counter row and read which of the batch's keys exist; then one INSERT ...
+// ON CONFLICT DO UPDATE over unnest() arrays, the counter row's update and
+// COMMIT. Each request is acknowledged only after COMMIT returned; with the
 // server's synchronous_commit on (the default) that is after the WAL is
 // flushed. If anything fails, nothing of the batch is acknowledged and
 // every request of the batch gets the error.

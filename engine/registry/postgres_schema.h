@@ -74,6 +74,10 @@ inline constexpr int kSchemaVersion =
 inline constexpr char kBeginAndLockMetaSql[] =
     "BEGIN; SELECT registration_count, etag_seq FROM chaintrust_meta "
     "WHERE id = 1 FOR UPDATE";
+inline constexpr char kBeginSql[] = "BEGIN";
+inline constexpr char kLockMetaSql[] =
+    "SELECT registration_count, etag_seq FROM chaintrust_meta "
+    "WHERE id = 1 FOR UPDATE";
 inline constexpr char kCommitSql[] = "COMMIT";
 inline constexpr char kExistingSql[] =
     "SELECT id_key, created_us FROM chaintrust_registrations "
