@@ -138,7 +138,7 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(
       absl::StrContains(message, "invalid percent-encoded")) {
     return absl::InvalidArgumentError(text);
   }
-  return absl::UnavailableError(absl::StrCat(text, " (", kRetryHint, ")"));
+  return absl::UnavailableError(absl::StrCat(text, " (retry later)"));
 }
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
