@@ -18,10 +18,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "engine/engine.h"
+#include "engine/internal/tsan_mutex.h"
 #include "engine/provisioner.h"
 #include "engine/registration_store.h"
 #include "engine/registry/postgres_registration_store.h"
@@ -93,7 +93,7 @@ class PostgresFaultTest : public ::testing::Test {
 TEST_F(PostgresFaultTest, ServerStoppedMidStreamAndStartedAgain) {
   auto store = MustOpen();
   ASSERT_NE(store, nullptr);
-  absl::Mutex mu;
+  internal::AnnotatedMutex mu;
   std::vector<std::string> acknowledged;
   std::vector<absl::Status> failures;
   std::atomic<bool> stop{false};
@@ -105,7 +105,7 @@ TEST_F(PostgresFaultTest, ServerStoppedMidStreamAndStartedAgain) {
       for (int i = 0; !stop; ++i) {
         const std::string id = absl::StrCat("dev-", t, "-", i);
         auto result = store->Register(Record(id));
-        absl::MutexLock lock(&mu);
+        internal::AnnotatedMutexLock lock(&mu);
         if (result.ok()) {
           acknowledged.push_back(id);
           if (restarted) ++acks_after_restart;
@@ -124,7 +124,7 @@ TEST_F(PostgresFaultTest, ServerStoppedMidStreamAndStartedAgain) {
     return done();
   };
   EXPECT_TRUE(wait_for([&] {
-    absl::MutexLock lock(&mu);
+    internal::AnnotatedMutexLock lock(&mu);
     return acknowledged.size() >= 200;
   }));
   ASSERT_TRUE(g_server->Stop("immediate").ok());
