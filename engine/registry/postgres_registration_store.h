@@ -45,6 +45,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +58,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/registry/enrollment_set_store.h"
 #include "engine/registry/store.h"
 
 namespace chaintrust {
@@ -85,7 +87,9 @@ struct PostgresRegistrationStoreOptions {
   int max_transaction_retries = 8;
 };
 
-class PostgresRegistrationStore final : public RegistrationStore {
+// Also the EnrollmentSetStore of the replicas over the same database.
+class PostgresRegistrationStore final : public RegistrationStore,
+                                        public EnrollmentSetStore {
  public:
   // The schema version this binary writes.
   static const int kSchemaVersion;
@@ -124,6 +128,13 @@ class PostgresRegistrationStore final : public RegistrationStore {
       const RegistrationFilter& filter) override;
   absl::StatusOr<int64_t> Delete(const RegistrationFilter& filter) override;
   absl::StatusOr<int64_t> Count() override;
+
+  // EnrollmentSetStore. Put fails with FailedPrecondition when read-only.
+  absl::StatusOr<int64_t> PutEnrollmentSet(
+      absl::string_view body, absl::Time at,
+      std::optional<int64_t> expected_version = std::nullopt) override;
+  absl::StatusOr<StoredEnrollmentSet> GetEnrollmentSet() override;
+  absl::StatusOr<int64_t> EnrollmentSetVersion() override;
 
   // The stored count against the rows: OK, or DataLoss.
   absl::Status CheckIntegrity();

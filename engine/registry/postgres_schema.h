@@ -124,6 +124,22 @@ inline constexpr char kDeleteSql[] =
     "WHERE ($1::TEXT IS NULL OR id_key = $1::TEXT) AND ($2::TEXT IS NULL OR "
     "(enrollment_kind = 'group' AND enrollment_id = $2::TEXT))";
 
+// The enrollment set (schema version 2): one row, created with version 0.
+inline constexpr char kEnsureEnrollmentSetSql[] =
+    "INSERT INTO chaintrust_enrollment_set (id, version, body, updated_us) "
+    "VALUES (1, 0, ''::BYTEA, 0) ON CONFLICT (id) DO NOTHING";
+inline constexpr char kLockEnrollmentSetSql[] =
+    "SELECT version FROM chaintrust_enrollment_set WHERE id = 1 FOR UPDATE";
+// $1 version, $2 body (bytea hex text), $3 updated.
+inline constexpr char kWriteEnrollmentSetSql[] =
+    "UPDATE chaintrust_enrollment_set SET version = $1::BIGINT, "
+    "body = $2::BYTEA, updated_us = $3::BIGINT WHERE id = 1";
+inline constexpr char kReadEnrollmentSetSql[] =
+    "SELECT version, body, updated_us FROM chaintrust_enrollment_set "
+    "WHERE id = 1 AND version > 0";
+inline constexpr char kEnrollmentSetVersionSql[] =
+    "SELECT version FROM chaintrust_enrollment_set WHERE id = 1";
+
 #undef CHAINTRUST_PG_RECORD_COLUMNS
 
 }  // namespace postgres_sql
