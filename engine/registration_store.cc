@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "engine/registry/memory_registration_store.h"
+#include "engine/registry/postgres_registration_store.h"
 #include "engine/registry/sqlite_registration_store.h"
 
 namespace chaintrust {
@@ -33,10 +34,13 @@ absl::StatusOr<std::unique_ptr<RegistrationStore>> OpenRegistrationStore(
     const std::string scheme =
         absl::AsciiStrToLower(location.substr(0, scheme_end));
     if (scheme == "postgresql" || scheme == "postgres") {
-      return absl::UnimplementedError(absl::StrCat(
-          "registration store '", location,
-          "': PostgreSQL stores are not supported yet; use a file path "
-          "(SQLite) or :memory:"));
+      PostgresRegistrationStoreOptions postgres;
+      postgres.read_only = options.read_only;
+      postgres.create_if_missing = options.create_if_missing;
+      postgres.statement_timeout = options.busy_timeout;
+      auto store = PostgresRegistrationStore::Open(location, postgres);
+      if (!store.ok()) return store.status();
+      return std::unique_ptr<RegistrationStore>(*std::move(store));
     }
     return absl::InvalidArgumentError(absl::StrCat(
         "registration store '", location, "': unknown scheme '", scheme,

@@ -31,7 +31,9 @@ struct RegistrationStoreOpenOptions {
   // with read_only.
   bool create_if_missing = false;
   // How long a write waits for another process holding the store's lock
-  // before it fails with Unavailable.
+  // before it fails with Unavailable. PostgreSQL: the statement_timeout of
+  // the store's sessions (a statement running longer fails with
+  // DeadlineExceeded).
   absl::Duration busy_timeout = absl::Seconds(5);
 };
 
@@ -40,7 +42,14 @@ struct RegistrationStoreOpenOptions {
 //                           the process. Needs create_if_missing (without
 //                           it, or read_only, InvalidArgument: there would
 //                           be nothing to read).
-//   "postgresql://..."      (or "postgres://") Unimplemented for now.
+//   "postgresql://..."      (or "postgres://") a libpq connection URI: the
+//                           shared PostgreSQL store. create_if_missing
+//                           creates its tables (never the database);
+//                           without it a database holding no store is
+//                           FailedPrecondition. A server that cannot be
+//                           reached is Unavailable, a wrong password
+//                           PermissionDenied. Errors show the URI without
+//                           its password.
 //   any other "scheme://"   InvalidArgument.
 //   anything else           a path: the durable SQLite store. Before it is
 //                           returned the file passes an integrity check

@@ -16,6 +16,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libbenchmark-dev         # Google Benchmark
   libsqlite3-dev           # the durable registration store
+  libpq-dev                # the PostgreSQL registration store (libpq)
+  postgresql-15            # the server the PostgreSQL store's tests start
   clang libclang-rt-14-dev # libFuzzer and sanitizer runtimes (fuzzers)
   graphviz                 # `chaintrust graph` renders SVG with dot
   openssl                  # the CLI, used by a few tests for known answers

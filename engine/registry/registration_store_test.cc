@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "engine/registry/postgres_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -66,15 +67,33 @@ std::unique_ptr<RegistrationStore> MustOpen(const std::string& location) {
   return store.ok() ? *std::move(store) : nullptr;
 }
 
+// Each factory opens a new, empty store; SkipReason() says why a store
+// cannot be opened here (nullptr: it can).
 struct MemoryFactory {
+  static const char* SkipReason() { return nullptr; }
   static std::unique_ptr<RegistrationStore> Make() {
     return MustOpen(":memory:");
   }
 };
 
 struct SqliteFactory {
+  static const char* SkipReason() { return nullptr; }
   static std::unique_ptr<RegistrationStore> Make() {
     return MustOpen(TempPath("conformance"));
+  }
+};
+
+// A schema of its own on the server of CHAINTRUST_TEST_POSTGRES_URI.
+struct PostgresFactory {
+  static const char* SkipReason() {
+    return testing_postgres::ServerUri().has_value()
+               ? nullptr
+               : testing_postgres::kSkipMessage;
+  }
+  static std::unique_ptr<RegistrationStore> Make() {
+    auto uri = testing_postgres::FreshSchemaUri(*testing_postgres::ServerUri());
+    EXPECT_TRUE(uri.ok()) << uri.status();
+    return uri.ok() ? MustOpen(*uri) : nullptr;
   }
 };
 
@@ -82,6 +101,7 @@ template <typename Factory>
 class RegistrationStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    if (const char* reason = Factory::SkipReason()) GTEST_SKIP() << reason;
     store_ = Factory::Make();
     ASSERT_NE(store_, nullptr);
   }
@@ -96,12 +116,14 @@ class RegistrationStoreTest : public ::testing::Test {
   std::unique_ptr<RegistrationStore> store_;
 };
 
-using Factories = ::testing::Types<MemoryFactory, SqliteFactory>;
+using Factories =
+    ::testing::Types<MemoryFactory, SqliteFactory, PostgresFactory>;
 class FactoryNames {
  public:
   template <typename T>
   static std::string GetName(int) {
-    return std::is_same_v<T, MemoryFactory> ? "Memory" : "Sqlite";
+    if (std::is_same_v<T, MemoryFactory>) return "Memory";
+    return std::is_same_v<T, SqliteFactory> ? "Sqlite" : "Postgres";
   }
 };
 TYPED_TEST_SUITE(RegistrationStoreTest, Factories, FactoryNames);
@@ -348,13 +370,29 @@ TEST(OpenRegistrationStoreTest, LocationsAndTheirErrors) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(OpenRegistrationStore(":memory:", existing).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // PostgreSQL URIs reach the PostgreSQL store: nothing listens on port 1
+  // (Unavailable), a URI libpq cannot parse is InvalidArgument; errors name
+  // the URI without its password.
   for (const char* url :
-       {"postgresql://db.example/dps", "postgres://h/d", "PostgreSQL://h/d"}) {
+       {"postgresql://127.0.0.1:1/dps", "postgres://127.0.0.1:1/d",
+        "PostgreSQL://[::1]:1/d"}) {
     auto refused = OpenRegistrationStore(url, create);
-    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnimplemented) << url;
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+        << url << " " << refused.status();
     EXPECT_THAT(std::string(refused.status().message()),
                 ::testing::HasSubstr(url));
   }
+  auto secret = OpenRegistrationStore(
+      "postgresql://user:s3cret@127.0.0.1:1/dps?password=s3cret", create);
+  EXPECT_EQ(secret.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(secret.status().message()),
+              ::testing::HasSubstr("postgresql://user:***@127.0.0.1:1/dps"));
+  EXPECT_THAT(std::string(secret.status().message()),
+              ::testing::Not(::testing::HasSubstr("s3cret")));
+  EXPECT_EQ(OpenRegistrationStore("postgresql://h:notaport/d", create)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(OpenRegistrationStore("mysql://h/d", create).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(OpenRegistrationStore("", create).status().code(),
