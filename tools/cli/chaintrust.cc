@@ -12,12 +12,13 @@
 #include "engine/policy_loader.h"
 #include "tools/cli/audit_command.h"
 #include "tools/cli/cli.h"
-#include "tools/conformance/conformance_command.h"
 #include "tools/cli/device_input.h"
 #include "tools/cli/graph_command.h"
 #include "tools/cli/lint_command.h"
 #include "tools/cli/replay_command.h"
 #include "tools/cli/whatif_command.h"
+#include "tools/conformance/conformance_command.h"
+#include "tools/serve/serve_command.h"
 
 namespace chaintrust::cli {
 namespace {
@@ -53,6 +54,10 @@ commands:
            [--max_registrations=N] [--throttle] [--global_rate_per_minute=N]
       Provisions attempts in order against a registration store; one JSON
       decision per attempt. Exit status 0 = all decided, 2 = error.
+  serve    --listen=HOST:PORT --tls_cert=PEM --tls_key=PEM --id_scope=SCOPE
+           --policy=FILE --store=PATH --service_key=BASE64 [--iot_hubs=h1,h2]
+           [--max_registrations=N] [--crl=FILE]
+      Serves DPS's device and service APIs over HTTPS (see --help).
   registrations list|delete --store=PATH [--group=ID] [--registration_id=ID]
            [--format=text|json]
       Lists or deletes registration records.
@@ -127,6 +132,7 @@ int Main(int argc, char** argv) {
   if (command == "registrations") {
     return RegistrationsCommand(args, std::cout, std::cerr);
   }
+  if (command == "serve") return serve::RunServe(args);
   if (command == "conformance") return RunConformance(args);
   if (command == "audit") return RunAudit(args);
   if (command == "whatif") return RunWhatIf(args);
