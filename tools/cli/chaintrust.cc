@@ -12,13 +12,13 @@
 #include "engine/policy_loader.h"
 #include "tools/cli/audit_command.h"
 #include "tools/cli/cli.h"
+#include "tools/conformance/conformance_command.h"
+#include "tools/serve/serve_command.h"
 #include "tools/cli/device_input.h"
 #include "tools/cli/graph_command.h"
 #include "tools/cli/lint_command.h"
 #include "tools/cli/replay_command.h"
 #include "tools/cli/whatif_command.h"
-#include "tools/conformance/conformance_command.h"
-#include "tools/serve/serve_command.h"
 
 namespace chaintrust::cli {
 namespace {
