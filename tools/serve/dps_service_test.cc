@@ -37,8 +37,9 @@ std::string HmacB64(absl::string_view key_b64, absl::string_view message) {
 class DpsServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = absl::StrCat(TestDir(), "/",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = absl::StrCat(
+        TestDir(), "/",
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::remove((dir_ + ".db").c_str());
     std::remove((dir_ + ".db.enrollments.json").c_str());
     Start("{\"individualEnrollments\":[],\"enrollmentGroups\":[]}");
@@ -66,9 +67,9 @@ class DpsServiceTest : public ::testing::Test {
                                             repository_.get(), &metrics_, 1);
   }
 
-  std::string ServiceToken(absl::Duration valid = absl::Hours(1),
-                           const std::string& key_name =
-                               "provisioningserviceowner") {
+  std::string ServiceToken(
+      absl::Duration valid = absl::Hours(1),
+      const std::string& key_name = "provisioningserviceowner") {
     const std::string se =
         absl::StrCat(absl::ToUnixSeconds(absl::Now() + valid));
     return absl::StrCat("SharedAccessSignature sr=127.0.0.1&sig=",
@@ -97,12 +98,13 @@ class DpsServiceTest : public ::testing::Test {
   }
 
   HttpResponse RegisterSas(const std::string& id, const std::string& raw_key) {
-    return Call("PUT",
-                absl::StrCat("/", kScope, "/registrations/", id,
-                             "/register?api-version=2019-03-31"),
-                absl::StrCat("{\"registrationId\":\"", id, "\"}"),
-                {{"authorization",
-                  MakeSasToken(kScope, id, raw_key, absl::Now() + absl::Hours(1))}});
+    return Call(
+        "PUT",
+        absl::StrCat("/", kScope, "/registrations/", id,
+                     "/register?api-version=2019-03-31"),
+        absl::StrCat("{\"registrationId\":\"", id, "\"}"),
+        {{"authorization",
+          MakeSasToken(kScope, id, raw_key, absl::Now() + absl::Hours(1))}});
   }
 
   google::protobuf::Struct Json(const HttpResponse& response) {
@@ -132,10 +134,13 @@ std::string SymmetricKeyEnrollment(const std::string& id,
 TEST_F(DpsServiceTest, UnknownRoutesAndWrongMethods) {
   EXPECT_EQ(Call("GET", "/nowhere").status, 404);
   EXPECT_EQ(Call("PUT", "/0neOTHER/registrations/d1/register").status, 404);
-  const HttpResponse wrong = Call("GET", absl::StrCat("/", kScope, "/registrations/d1/register"));
+  const HttpResponse wrong =
+      Call("GET", absl::StrCat("/", kScope, "/registrations/d1/register"));
   EXPECT_EQ(wrong.status, 405);
   EXPECT_EQ(Json(wrong).fields().at("errorCode").number_value(), 405);
-  EXPECT_EQ(Call("DELETE", absl::StrCat("/", kScope, "/registrations/d1")).status, 405);
+  EXPECT_EQ(
+      Call("DELETE", absl::StrCat("/", kScope, "/registrations/d1")).status,
+      405);
   EXPECT_EQ(Call("GET", "/healthz").status, 200);
   EXPECT_EQ(Call("POST", "/healthz").status, 405);
 }
@@ -146,49 +151,64 @@ TEST_F(DpsServiceTest, ServiceApiNeedsAValidOwnerToken) {
                  {{"authorization", ServiceToken(absl::Hours(-1))}})
                 .status,
             401);
-  EXPECT_EQ(Call("GET", "/enrollments/d1", "",
-                 {{"authorization", ServiceToken(absl::Hours(1), "registryRead")}})
-                .status,
-            401);
+  EXPECT_EQ(
+      Call("GET", "/enrollments/d1", "",
+           {{"authorization", ServiceToken(absl::Hours(1), "registryRead")}})
+          .status,
+      401);
   std::string forged = ServiceToken();
   forged.replace(forged.find("sig=") + 4, 4, "AAAA");
-  EXPECT_EQ(Call("GET", "/enrollments/d1", "", {{"authorization", forged}}).status,
-            401);
+  EXPECT_EQ(
+      Call("GET", "/enrollments/d1", "", {{"authorization", forged}}).status,
+      401);
   EXPECT_EQ(Service("GET", "/enrollments/d1").status, 404);
 }
 
 TEST_F(DpsServiceTest, InvalidEnrollmentIsRefusedAndTheOldSetStays) {
   const std::string key = absl::Base64Escape(std::string(32, 'k'));
-  ASSERT_EQ(Service("PUT", "/enrollments/dev-1", SymmetricKeyEnrollment("dev-1", key)).status, 200);
-  const HttpResponse bad = Service(
-      "PUT", "/enrollments/dev-2", SymmetricKeyEnrollment("dev-2", "not base64!"));
+  ASSERT_EQ(
+      Service("PUT", "/enrollments/dev-1", SymmetricKeyEnrollment("dev-1", key))
+          .status,
+      200);
+  const HttpResponse bad =
+      Service("PUT", "/enrollments/dev-2",
+              SymmetricKeyEnrollment("dev-2", "not base64!"));
   EXPECT_EQ(bad.status, 400);
   EXPECT_THAT(bad.body, HasSubstr("dev-2"));
   EXPECT_THAT(bad.body, HasSubstr("primaryKey"));
   EXPECT_EQ(Service("GET", "/enrollments/dev-2").status, 404);
   EXPECT_EQ(RegisterSas("dev-1", std::string(32, 'k')).status, 202);
-  EXPECT_EQ(Service("PUT", "/enrollments/dev-3", "{\"registrationId\": 7").status, 400);
-  EXPECT_EQ(Service("PUT", "/enrollments/dev-3", SymmetricKeyEnrollment("dev-4", key)).status, 400);
+  EXPECT_EQ(
+      Service("PUT", "/enrollments/dev-3", "{\"registrationId\": 7").status,
+      400);
+  EXPECT_EQ(
+      Service("PUT", "/enrollments/dev-3", SymmetricKeyEnrollment("dev-4", key))
+          .status,
+      400);
 }
 
 TEST_F(DpsServiceTest, StaleEtagsGet412) {
   const std::string key = absl::Base64Escape(std::string(32, 'k'));
-  const HttpResponse created =
-      Service("PUT", "/enrollments/dev-1", SymmetricKeyEnrollment("dev-1", key));
+  const HttpResponse created = Service("PUT", "/enrollments/dev-1",
+                                       SymmetricKeyEnrollment("dev-1", key));
   ASSERT_EQ(created.status, 200);
   const std::string etag = StringField(Json(created), "etag");
   ASSERT_FALSE(etag.empty());
-  const HttpResponse updated = Service(
-      "PUT", "/enrollments/dev-1", SymmetricKeyEnrollment("dev-1", key, "disabled"), etag);
+  const HttpResponse updated =
+      Service("PUT", "/enrollments/dev-1",
+              SymmetricKeyEnrollment("dev-1", key, "disabled"), etag);
   ASSERT_EQ(updated.status, 200);
   EXPECT_NE(StringField(Json(updated), "etag"), etag);
   EXPECT_EQ(StringField(Json(updated), "createdDateTimeUtc"),
             StringField(Json(created), "createdDateTimeUtc"));
-  EXPECT_EQ(Service("PUT", "/enrollments/dev-1", SymmetricKeyEnrollment("dev-1", key), etag).status,
+  EXPECT_EQ(Service("PUT", "/enrollments/dev-1",
+                    SymmetricKeyEnrollment("dev-1", key), etag)
+                .status,
             412);
   EXPECT_EQ(Service("DELETE", "/enrollments/dev-1", "", etag).status, 412);
   EXPECT_EQ(Service("DELETE", "/enrollments/dev-1", "",
-                    StringField(Json(updated), "etag")).status,
+                    StringField(Json(updated), "etag"))
+                .status,
             204);
   EXPECT_EQ(Service("DELETE", "/enrollments/dev-1").status, 404);
 }
@@ -196,14 +216,16 @@ TEST_F(DpsServiceTest, StaleEtagsGet412) {
 TEST_F(DpsServiceTest, RegisterThenPollTheOperation) {
   const std::string key = std::string(32, 'k');
   ASSERT_EQ(Service("PUT", "/enrollments/dev-1",
-                    SymmetricKeyEnrollment("dev-1", absl::Base64Escape(key))).status,
+                    SymmetricKeyEnrollment("dev-1", absl::Base64Escape(key)))
+                .status,
             200);
   const HttpResponse accepted = RegisterSas("dev-1", key);
   ASSERT_EQ(accepted.status, 202) << accepted.body;
   EXPECT_EQ(StringField(Json(accepted), "status"), "assigning");
   const std::string operation = StringField(Json(accepted), "operationId");
   const HttpResponse polled = Call(
-      "GET", absl::StrCat("/", kScope, "/registrations/dev-1/operations/", operation));
+      "GET",
+      absl::StrCat("/", kScope, "/registrations/dev-1/operations/", operation));
   ASSERT_EQ(polled.status, 200);
   const auto body = Json(polled);
   EXPECT_EQ(StringField(body, "status"), "assigned");
@@ -211,12 +233,15 @@ TEST_F(DpsServiceTest, RegisterThenPollTheOperation) {
   EXPECT_EQ(StringField(state, "registrationId"), "dev-1");
   EXPECT_EQ(StringField(state, "deviceId"), "dev-1");
   EXPECT_EQ(StringField(state, "substatus"), "initialAssignment");
-  EXPECT_EQ(StringField(state, "assignedHub"), service_->AllocateHub("dev-1", nullptr));
+  EXPECT_EQ(StringField(state, "assignedHub"),
+            service_->AllocateHub("dev-1", nullptr));
   EXPECT_FALSE(StringField(state, "etag").empty());
   // Another device cannot read the operation.
-  EXPECT_EQ(Call("GET", absl::StrCat("/", kScope, "/registrations/dev-2/operations/",
-                                     operation)).status,
-            404);
+  EXPECT_EQ(
+      Call("GET", absl::StrCat("/", kScope, "/registrations/dev-2/operations/",
+                               operation))
+          .status,
+      404);
   // The service API sees the record.
   const HttpResponse record = Service("GET", "/registrations/dev-1");
   ASSERT_EQ(record.status, 200);
@@ -226,16 +251,19 @@ TEST_F(DpsServiceTest, RegisterThenPollTheOperation) {
 TEST_F(DpsServiceTest, DeniesMapToDpsAnswers) {
   const std::string key = std::string(32, 'k');
   ASSERT_EQ(Service("PUT", "/enrollments/dev-1",
-                    SymmetricKeyEnrollment("dev-1", absl::Base64Escape(key))).status,
+                    SymmetricKeyEnrollment("dev-1", absl::Base64Escape(key)))
+                .status,
             200);
   ASSERT_EQ(Service("PUT", "/enrollments/dev-off",
-                    SymmetricKeyEnrollment("dev-off", absl::Base64Escape(key), "disabled"))
+                    SymmetricKeyEnrollment("dev-off", absl::Base64Escape(key),
+                                           "disabled"))
                 .status,
             200);
   const HttpResponse wrong = RegisterSas("dev-1", std::string(32, 'x'));
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(Json(wrong).fields().at("errorCode").number_value(), 401002);
-  EXPECT_THAT(StringField(Json(wrong), "message"), HasSubstr("ATTESTATION_MISMATCH"));
+  EXPECT_THAT(StringField(Json(wrong), "message"),
+              HasSubstr("ATTESTATION_MISMATCH"));
   const HttpResponse throttled = RegisterSas("dev-1", std::string(32, 'x'));
   EXPECT_EQ(throttled.status, 429);
   bool has_retry_after = false;
@@ -246,18 +274,26 @@ TEST_F(DpsServiceTest, DeniesMapToDpsAnswers) {
   // A disabled enrollment: accepted, and the operation says "disabled".
   const HttpResponse accepted = RegisterSas("dev-off", key);
   ASSERT_EQ(accepted.status, 202);
-  const HttpResponse polled =
-      Call("GET", absl::StrCat("/", kScope, "/registrations/dev-off/operations/",
-                               StringField(Json(accepted), "operationId")));
+  const HttpResponse polled = Call(
+      "GET", absl::StrCat("/", kScope, "/registrations/dev-off/operations/",
+                          StringField(Json(accepted), "operationId")));
   EXPECT_EQ(StringField(Json(polled), "status"), "disabled");
   EXPECT_THAT(polled.body, HasSubstr("INDIVIDUAL_ENROLLMENT_DISABLED"));
   // Malformed body, and no credentials at all.
-  EXPECT_EQ(Call("PUT", absl::StrCat("/", kScope, "/registrations/dev-1/register"), "{").status,
-            400);
-  EXPECT_EQ(Call("PUT", absl::StrCat("/", kScope, "/registrations/dev-1/register"), "{}").status,
-            401);
-  EXPECT_THAT(Call("GET", "/metrics").body,
-              HasSubstr("chaintrust_decisions_total{reason=\"ATTESTATION_MISMATCH\"} 1"));
+  EXPECT_EQ(
+      Call("PUT", absl::StrCat("/", kScope, "/registrations/dev-1/register"),
+           "{")
+          .status,
+      400);
+  EXPECT_EQ(
+      Call("PUT", absl::StrCat("/", kScope, "/registrations/dev-1/register"),
+           "{}")
+          .status,
+      401);
+  EXPECT_THAT(
+      Call("GET", "/metrics").body,
+      HasSubstr(
+          "chaintrust_decisions_total{reason=\"ATTESTATION_MISMATCH\"} 1"));
 }
 
 TEST_F(DpsServiceTest, X509DeviceThroughAGroup) {
@@ -265,43 +301,53 @@ TEST_F(DpsServiceTest, X509DeviceThroughAGroup) {
   const internal::TestCert leaf = internal::MintLeaf("x509-dev", root);
   std::string pem = root.Pem();
   std::string escaped;
-  for (char c : pem) escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
+  for (char c : pem)
+    escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
   ASSERT_EQ(Service("PUT", "/enrollmentGroups/grp",
-                    absl::StrCat("{\"enrollmentGroupId\":\"grp\",\"attestation\":{"
-                                 "\"type\":\"x509\",\"x509\":{\"signingCertificates\":{"
-                                 "\"primary\":{\"certificate\":\"",
-                                 escaped,
-                                 "\"}}}},\"allocationPolicy\":\"static\","
-                                 "\"iotHubHostName\":\"static-hub\"}"))
+                    absl::StrCat(
+                        "{\"enrollmentGroupId\":\"grp\",\"attestation\":{"
+                        "\"type\":\"x509\",\"x509\":{\"signingCertificates\":{"
+                        "\"primary\":{\"certificate\":\"",
+                        escaped,
+                        "\"}}}},\"allocationPolicy\":\"static\","
+                        "\"iotHubHostName\":\"static-hub\"}"))
                 .status,
             200);
   HttpRequest request;
   request.method = "PUT";
-  request.target = absl::StrCat("/", kScope, "/registrations/x509-dev/register");
+  request.target =
+      absl::StrCat("/", kScope, "/registrations/x509-dev/register");
   request.peer_chain_der = {leaf.der};
   const HttpResponse accepted = service_->Handle(request);
   ASSERT_EQ(accepted.status, 202) << accepted.body;
-  const HttpResponse polled =
-      Call("GET", absl::StrCat("/", kScope, "/registrations/x509-dev/operations/",
-                               StringField(Json(accepted), "operationId")));
+  const HttpResponse polled = Call(
+      "GET", absl::StrCat("/", kScope, "/registrations/x509-dev/operations/",
+                          StringField(Json(accepted), "operationId")));
   const auto body = Json(polled);
   const auto& state = body.fields().at("registrationState").struct_value();
   EXPECT_EQ(StringField(state, "assignedHub"), "static-hub");
-  EXPECT_EQ(StringField(state.fields().at("x509").struct_value(), "enrollmentGroupId"), "grp");
+  EXPECT_EQ(StringField(state.fields().at("x509").struct_value(),
+                        "enrollmentGroupId"),
+            "grp");
   // The status lookup authenticates the same way.
   request.method = "POST";
   request.target = absl::StrCat("/", kScope, "/registrations/x509-dev");
   EXPECT_EQ(service_->Handle(request).status, 200);
   // The group's registrations.
-  const HttpResponse query = Service("POST", "/registrations/grp/query", "{\"query\":\"*\"}");
+  const HttpResponse query =
+      Service("POST", "/registrations/grp/query", "{\"query\":\"*\"}");
   ASSERT_EQ(query.status, 200);
   EXPECT_THAT(query.body, HasSubstr("x509-dev"));
 }
 
 TEST_F(DpsServiceTest, ChangesSurviveARestart) {
   const std::string key = absl::Base64Escape(std::string(32, 'k'));
-  ASSERT_EQ(Service("PUT", "/enrollments/dev-1", SymmetricKeyEnrollment("dev-1", key)).status, 200);
-  const std::string etag = StringField(Json(Service("GET", "/enrollments/dev-1")), "etag");
+  ASSERT_EQ(
+      Service("PUT", "/enrollments/dev-1", SymmetricKeyEnrollment("dev-1", key))
+          .status,
+      200);
+  const std::string etag =
+      StringField(Json(Service("GET", "/enrollments/dev-1")), "etag");
   // The restart starts from the persisted set, not from --policy.
   Start("{\"individualEnrollments\":[],\"enrollmentGroups\":[]}");
   const HttpResponse after = Service("GET", "/enrollments/dev-1");
@@ -313,13 +359,15 @@ TEST_F(DpsServiceTest, QueriesPage) {
   const std::string key = absl::Base64Escape(std::string(32, 'k'));
   for (const char* id : {"a", "b", "c"}) {
     ASSERT_EQ(Service("PUT", absl::StrCat("/enrollments/", id),
-                      SymmetricKeyEnrollment(id, key)).status,
+                      SymmetricKeyEnrollment(id, key))
+                  .status,
               200);
   }
   HttpRequest request;
   request.method = "POST";
   request.target = "/enrollments/query";
-  request.headers = {{"authorization", ServiceToken()}, {"x-ms-max-item-count", "2"}};
+  request.headers = {{"authorization", ServiceToken()},
+                     {"x-ms-max-item-count", "2"}};
   HttpResponse first = service_->Handle(request);
   ASSERT_EQ(first.status, 200);
   std::string continuation;
@@ -330,7 +378,8 @@ TEST_F(DpsServiceTest, QueriesPage) {
   request.headers["x-ms-continuation"] = continuation;
   HttpResponse second = service_->Handle(request);
   EXPECT_THAT(second.body, HasSubstr("\"c\""));
-  for (const auto& [name, value] : second.headers) EXPECT_NE(name, "x-ms-continuation");
+  for (const auto& [name, value] : second.headers)
+    EXPECT_NE(name, "x-ms-continuation");
 }
 
 TEST_F(DpsServiceTest, HashedAllocationIsStableAndSpreads) {

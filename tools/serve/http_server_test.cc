@@ -2,22 +2,21 @@
 // handler whatever their chain, keep-alive, limits and timeouts, shutdown.
 #include "tools/serve/http_server.h"
 
-#include <fstream>
-#include <memory>
-#include <string>
-#include <thread>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
-
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "engine/x509/test_certs.h"
@@ -90,7 +89,8 @@ class HttpServerTest : public ::testing::Test {
       SSL_CTX_clear_chain_certs(client_ctx_.native_handle());
       for (size_t i = 1; i < chain.size(); ++i) {
         p = reinterpret_cast<const unsigned char*>(chain[i].der.data());
-        X509* extra = d2i_X509(nullptr, &p, static_cast<long>(chain[i].der.size()));
+        X509* extra =
+            d2i_X509(nullptr, &p, static_cast<long>(chain[i].der.size()));
         SSL_CTX_add1_chain_cert(client_ctx_.native_handle(), extra);
         X509_free(extra);
       }
@@ -152,8 +152,10 @@ TEST_F(HttpServerTest, AnyClientChainReachesTheHandler) {
   auto stream = Connect({leaf, intermediate});
   EXPECT_THAT(Exchange(*stream, kGet), HasSubstr("certs=2"));
   // Keep-alive: a second request on the same connection.
-  EXPECT_THAT(Exchange(*stream, "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"),
-              HasSubstr("certs=2 body=3"));
+  EXPECT_THAT(
+      Exchange(*stream,
+               "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"),
+      HasSubstr("certs=2 body=3"));
 }
 
 TEST_F(HttpServerTest, NoClientCertificateIsFine) {
@@ -175,11 +177,14 @@ TEST_F(HttpServerTest, OversizedOrMalformedRequestsGet400AndAClose) {
   EXPECT_THAT(response, HasSubstr("\"errorCode\":400"));
   EXPECT_TRUE(ClosedByPeer(*big_header));
   auto big_body = Connect();
-  EXPECT_THAT(Exchange(*big_body, "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 17\r\n\r\n"
-                                  "aaaaaaaaaaaaaaaaa"),
-              HasSubstr("HTTP/1.1 400"));
+  EXPECT_THAT(
+      Exchange(*big_body,
+               "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 17\r\n\r\n"
+               "aaaaaaaaaaaaaaaaa"),
+      HasSubstr("HTTP/1.1 400"));
   auto garbage = Connect();
-  EXPECT_THAT(Exchange(*garbage, "\x01\x02 nonsense\r\n\r\n"), HasSubstr("HTTP/1.1 400"));
+  EXPECT_THAT(Exchange(*garbage, "\x01\x02 nonsense\r\n\r\n"),
+              HasSubstr("HTTP/1.1 400"));
 }
 
 TEST_F(HttpServerTest, IdleAndSlowClientsAreDropped) {
@@ -210,7 +215,8 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
   boost::system::error_code ec;
   second->handshake(ssl::stream_base::client, ec);
   EXPECT_TRUE(ec);
-  EXPECT_THAT(metrics_.Render({}), HasSubstr("chaintrust_refused_connections_total 1"));
+  EXPECT_THAT(metrics_.Render({}),
+              HasSubstr("chaintrust_refused_connections_total 1"));
 }
 
 TEST_F(HttpServerTest, ShutdownClosesIdleConnectionsAndReturns) {
