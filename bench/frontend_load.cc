@@ -270,7 +270,8 @@ int64_t ResidentKb(pid_t pid) {
   return -1;
 }
 
-int Main(int argc, char** argv) {
+// Exits with status 2 on a bad argument.
+Options ParseArgs(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -291,18 +292,18 @@ int Main(int argc, char** argv) {
           value("soak_seconds", &o.soak_seconds) ||
           value("soak_rate", &o.soak_rate))) {
       std::cerr << "frontend_load: unknown argument " << arg << "\n";
-      return 2;
+      std::exit(2);
     }
   }
   if (o.chaintrust.empty()) {
     std::cerr << "frontend_load: --chaintrust=PATH is required\n";
-    return 2;
+    std::exit(2);
   }
-  signal(SIGPIPE, SIG_IGN);
+  return o;
+}
 
-  // The PKI and the files the server reads.
-  char dir_template[] = "/tmp/frontend_load.XXXXXX";
-  const std::string dir = mkdtemp(dir_template);
+// Mints the PKI and writes the files the server reads into `dir`.
+std::vector<Device> MakeFixture(const std::string& dir, int count) {
   const TestCert root = internal::MintRoot("Load Root");
   const TestCert tls_ca = internal::MintRoot("Load TLS CA");
   internal::TestCertOptions server_options;
@@ -316,14 +317,50 @@ int Main(int argc, char** argv) {
          "{\"primary\":{\"certificate\":\""
       << JsonEscape(root.Pem()) << "\"}}}}}]}\n";
   std::vector<Device> devices;
-  devices.reserve(o.devices);
-  for (int i = 0; i < o.devices; ++i) {
+  devices.reserve(count);
+  for (int i = 0; i < count; ++i) {
     TestCert leaf = internal::MintLeaf(absl::StrCat("load-", i), root);
     const unsigned char* p =
         reinterpret_cast<const unsigned char*>(leaf.der.data());
     X509* x509 = d2i_X509(nullptr, &p, long(leaf.der.size()));
     devices.push_back(Device{std::move(leaf), x509});
   }
+  return devices;
+}
+
+// Starts `chaintrust serve` on the fixture and waits until it accepts.
+pid_t StartServer(const Options& o, const std::string& dir, SSL_CTX* client,
+                  const Device& probe_device) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string threads = absl::StrCat("--threads=", o.server_threads);
+    const std::string listen = absl::StrCat("--listen=127.0.0.1:", o.port);
+    const std::string cert = absl::StrCat("--tls_cert=", dir, "/tls.pem");
+    const std::string key = absl::StrCat("--tls_key=", dir, "/tls.key");
+    const std::string policy = absl::StrCat("--policy=", dir, "/policy.json");
+    const std::string store = absl::StrCat("--store=", dir, "/reg.db");
+    execl(o.chaintrust.c_str(), o.chaintrust.c_str(), "serve", listen.c_str(),
+          cert.c_str(), key.c_str(), "--id_scope=0ne00BE7C4", policy.c_str(),
+          store.c_str(),
+          "--service_key=AAAAAAAAAAAAAAAAAAAAAA==", "--access_log=false",
+          "--throttle=false", threads.c_str(), nullptr);
+    std::_Exit(127);
+  }
+  for (int i = 0; i < 100; ++i) {
+    Connection probe;
+    if (probe.Open(client, o.port, probe_device)) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+
+  return pid;
+}
+
+int Main(int argc, char** argv) {
+  const Options o = ParseArgs(argc, argv);
+  signal(SIGPIPE, SIG_IGN);
+  char dir_template[] = "/tmp/frontend_load.XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  std::vector<Device> devices = MakeFixture(dir, o.devices);
   SSL_CTX* client = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_session_cache_mode(client, SSL_SESS_CACHE_OFF);
 
@@ -343,27 +380,7 @@ int Main(int argc, char** argv) {
                    duration);
   }
 
-  // The server.
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string threads = absl::StrCat("--threads=", o.server_threads);
-    const std::string listen = absl::StrCat("--listen=127.0.0.1:", o.port);
-    const std::string cert = absl::StrCat("--tls_cert=", dir, "/tls.pem");
-    const std::string key = absl::StrCat("--tls_key=", dir, "/tls.key");
-    const std::string policy = absl::StrCat("--policy=", dir, "/policy.json");
-    const std::string store = absl::StrCat("--store=", dir, "/reg.db");
-    execl(o.chaintrust.c_str(), o.chaintrust.c_str(), "serve", listen.c_str(),
-          cert.c_str(), key.c_str(), "--id_scope=0ne00BE7C4", policy.c_str(),
-          store.c_str(),
-          "--service_key=AAAAAAAAAAAAAAAAAAAAAA==", "--access_log=false",
-          "--throttle=false", threads.c_str(), nullptr);
-    std::_Exit(127);
-  }
-  for (int i = 0; i < 100; ++i) {
-    Connection probe;
-    if (probe.Open(client, o.port, devices[0])) break;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
+  const pid_t pid = StartServer(o, dir, client, devices[0]);
 
   auto register_request = [](const std::string& id) {
     const std::string body = absl::StrCat("{\"registrationId\":\"", id, "\"}");
