@@ -4,6 +4,7 @@
 #include <memory>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -104,6 +105,11 @@ int RunServe(const std::vector<std::string>& args) {
   DpsServiceOptions service_options;
   service_options.id_scope = flags->Get("id_scope");
   service_options.service_key = flags->Get("service_key");
+  std::string decoded_key;
+  if (!absl::Base64Unescape(service_options.service_key, &decoded_key) ||
+      decoded_key.size() < 16) {
+    return Fail("--service_key must be base64 of at least 16 bytes");
+  }
   for (absl::string_view hub :
        absl::StrSplit(flags->Get("iot_hubs"), ',', absl::SkipEmpty())) {
     service_options.iot_hubs.emplace_back(hub);

@@ -114,7 +114,13 @@ Struct DpsService::RecordJson(const RegistrationRecord& record) const {
   const std::string hub = AllocateHub(
       record.registration_id, enrollment.has_value() ? &*enrollment : nullptr);
   if (!hub.empty()) SetString(&state, "assignedHub", hub);
-  SetString(&state, "deviceId", record.device_id);
+  std::string device_id = record.device_id;
+  if (enrollment.has_value() &&
+      record.enrollment_kind == RegistrationEnrollmentKind::kIndividual &&
+      !StringField(*enrollment, "deviceId").empty()) {
+    device_id = StringField(*enrollment, "deviceId");
+  }
+  SetString(&state, "deviceId", device_id);
   SetString(&state, "status",
             std::string(RegistrationStatusName(record.status)));
   SetString(&state, "substatus",
