@@ -183,8 +183,10 @@ double Report(const std::string& name, Stats stats, absl::Duration duration) {
     return n == 0 ? 0.0 : stats.latencies_us[std::min(n - 1, size_t(p * n))];
   };
   std::cout << absl::StrFormat(
-      "%-36s %9.0f ops/s  p50 %8.0f us  p99 %8.0f us  ops %8d  errors %d\n",
-      name, rate, pct(0.50), pct(0.99), n, stats.errors);
+                   "%-36s %9.0f ops/s  p50 %8.0f us  p99 %8.0f us  ops %8d  "
+                   "errors %d\n",
+                   name, rate, pct(0.50), pct(0.99), n, stats.errors)
+            << std::flush;
   return rate;
 }
 

@@ -279,10 +279,16 @@ void HttpServer::Core::BeginShutdown() {
     beast::error_code ignored;
     acceptor.close(ignored);
     signals.cancel(ignored);
-    std::lock_guard<std::mutex> lock(sessions_mu);
-    for (auto& [raw, weak] : sessions) {
-      if (auto session = weak.lock()) session->CloseIfIdle();
+    // Collected under the lock, closed outside it: the last reference to a
+    // session may be one of these, and its destructor takes the lock.
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mu);
+      for (auto& [raw, weak] : sessions) {
+        if (auto session = weak.lock()) live.push_back(std::move(session));
+      }
     }
+    for (auto& session : live) session->CloseIfIdle();
   });
 }
 

@@ -229,5 +229,26 @@ TEST_F(HttpServerTest, ShutdownClosesIdleConnectionsAndReturns) {
   EXPECT_TRUE(ClosedByPeer(*stream));
 }
 
+TEST_F(HttpServerTest, ShutdownWhileManyConnectionsComeAndGo) {
+  HttpServerOptions options;
+  options.threads = 4;
+  StartServer(options);
+  std::vector<std::unique_ptr<ssl::stream<tcp::socket>>> idle;
+  for (int i = 0; i < 24; ++i) idle.push_back(Connect());
+  // Clients drop connections while the server shuts down, so sessions end
+  // on every thread during the shutdown's walk over them.
+  std::thread dropper([&idle] {
+    for (auto& stream : idle) {
+      boost::system::error_code ignored;
+      stream->next_layer().close(ignored);
+    }
+  });
+  server_->Shutdown();
+  thread_.join();
+  dropper.join();
+  server_.reset();
+  EXPECT_THAT(metrics_.Render({}), HasSubstr("chaintrust_open_connections 0"));
+}
+
 }  // namespace
 }  // namespace chaintrust::serve
