@@ -21,7 +21,12 @@ PACKAGES=(
   clang libclang-rt-14-dev # libFuzzer and sanitizer runtimes (fuzzers)
   graphviz                 # `chaintrust graph` renders SVG with dot
   openssl                  # the CLI, used by a few tests for known answers
+  libboost-dev             # Boost.Beast/Asio (header-only): `chaintrust serve`
 )
+# Node.js and npm run the Azure IoT SDK tests of `chaintrust serve`
+# (tools/serve/sdk_test). Counted as present when the command exists, so a
+# Node.js from another source (that bundles npm) is left alone.
+COMMAND_PACKAGES=(node:nodejs npm:npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -29,8 +34,12 @@ for p in "${PACKAGES[@]}"; do
     || missing+=("$p")
 done
 
+for entry in "${COMMAND_PACKAGES[@]}"; do
+  command -v "${entry%%:*}" >/dev/null || missing+=("${entry#*:}")
+done
+
 if ((${#missing[@]} == 0)); then
-  echo "install_deps: all ${#PACKAGES[@]} packages are installed"
+  echo "install_deps: all ${#PACKAGES[@]} packages, node and npm are installed"
   exit 0
 fi
 

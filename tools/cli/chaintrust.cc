@@ -12,6 +12,7 @@
 #include "tools/cli/cli.h"
 #include "tools/cli/commands.h"
 #include "tools/conformance/conformance_command.h"
+#include "tools/serve/serve_command.h"
 
 namespace chaintrust::cli {
 namespace {
@@ -32,6 +33,7 @@ const Command kCommands[] = {
     {&kGraphCommand, RunGraph},
     {&kReplayCommand, RunReplay},
     {&kRegistrationsCommand, RunRegistrations},
+    {&serve::kServeCommand, serve::RunServe},
 };
 
 const Command* FindCommand(const std::string& name) {

@@ -1,0 +1,270 @@
+// DPS's device API: register, operation status, registration status lookup.
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "tools/serve/dps_service.h"
+#include "tools/serve/json_util.h"
+
+namespace chaintrust::serve {
+namespace {
+
+using ::google::protobuf::Struct;
+using ::google::protobuf::Value;
+
+HttpResponse DenyResponse(const DenyAnswer& answer, absl::string_view route) {
+  HttpResponse response = ErrorResponse(answer.http_status, answer.error_code,
+                                        answer.message, route);
+  if (answer.retry_after_seconds > 0) {
+    response.headers.emplace_back("Retry-After",
+                                  absl::StrCat(answer.retry_after_seconds));
+  }
+  return response;
+}
+
+}  // namespace
+
+std::optional<HttpResponse> DpsService::Credentials(
+    const HttpRequest& request, const std::string& registration_id,
+    DeviceCredentials* credentials) {
+  credentials->registration_id = registration_id;
+  const std::string authorization = request.Header("authorization");
+  if (!authorization.empty()) {
+    credentials->sas_token = authorization;
+  } else if (!request.peer_chain_der.empty()) {
+    credentials->chain_der = request.peer_chain_der;
+  } else {
+    return ErrorResponse(401, 401002,
+                         "no attestation: present a client certificate or a "
+                         "SharedAccessSignature",
+                         "device");
+  }
+  return std::nullopt;
+}
+
+Struct DpsService::RegistrationResult(const RegistrationRecord& record,
+                                      const DecisionView& decision,
+                                      bool x509) const {
+  std::optional<Struct> enrollment;
+  if (!decision.enrollment_id.empty()) {
+    enrollment = repository_->Find(
+        decision.group ? EntryKind::kGroup : EntryKind::kIndividual,
+        decision.enrollment_id);
+  }
+  Struct state;
+  SetString(&state, "registrationId", record.registration_id);
+  SetString(&state, "createdDateTimeUtc", FormatUtc(record.created));
+  const std::string hub = AllocateHub(
+      record.registration_id, enrollment.has_value() ? &*enrollment : nullptr);
+  if (!hub.empty()) SetString(&state, "assignedHub", hub);
+  std::string device_id = record.device_id;
+  if (enrollment.has_value() && !decision.group &&
+      !StringField(*enrollment, "deviceId").empty()) {
+    device_id = StringField(*enrollment, "deviceId");
+  }
+  SetString(&state, "deviceId", device_id);
+  SetString(&state, "status",
+            std::string(RegistrationStatusName(record.status)));
+  SetString(&state, "substatus",
+            std::string(RegistrationSubstatusName(record.substatus)));
+  SetString(&state, "lastUpdatedDateTimeUtc", FormatUtc(record.last_updated));
+  SetString(&state, "etag", record.etag);
+  if (decision.group) {
+    // DPS names the group under the attestation kind that matched.
+    SetString((*state.mutable_fields())[x509 ? "x509" : "symmetricKey"]
+                  .mutable_struct_value(),
+              "enrollmentGroupId", decision.enrollment_id);
+  }
+  if (enrollment.has_value()) {
+    auto twin = enrollment->fields().find("initialTwin");
+    if (twin != enrollment->fields().end()) {
+      (*state.mutable_fields())["initialTwin"] = twin->second;
+    }
+  }
+  return state;
+}
+
+std::string DpsService::SaveOperation(const std::string& registration_id,
+                                      const std::string& status,
+                                      const Struct& state) {
+  const std::string operation_id = absl::StrCat("4.", RandomId());
+  Value body;
+  Struct& object = *body.mutable_struct_value();
+  SetString(&object, "operationId", operation_id);
+  SetString(&object, "status", status);
+  *(*object.mutable_fields())["registrationState"].mutable_struct_value() =
+      state;
+  const absl::Time now = absl::Now();
+  std::lock_guard<std::mutex> lock(operations_mu_);
+  // Forget expired operations, and the oldest beyond the bound.
+  while (!operation_order_.empty()) {
+    auto it = operations_.find(operation_order_.front());
+    const bool expired = it == operations_.end() || it->second.expires <= now;
+    if (!expired && operations_.size() < options_.max_operations) break;
+    if (it != operations_.end()) operations_.erase(it);
+    operation_order_.pop_front();
+  }
+  operations_[operation_id] =
+      Operation{absl::AsciiStrToLower(registration_id), ToJson(body),
+                now + options_.operation_ttl};
+  operation_order_.push_back(operation_id);
+  return operation_id;
+}
+
+HttpResponse DpsService::Register(const HttpRequest& request,
+                                  const std::string& registration_id) {
+  constexpr absl::string_view kRoute = "device_register";
+  Struct body;
+  if (!absl::StripAsciiWhitespace(request.body).empty()) {
+    auto parsed = ParseJsonObject(request.body);
+    if (!parsed.ok()) {
+      return ErrorResponse(400, 400, parsed.status().message(), kRoute);
+    }
+    body = *std::move(parsed);
+  }
+  const std::string body_id = StringField(body, "registrationId");
+  if (!body_id.empty() && !absl::EqualsIgnoreCase(body_id, registration_id)) {
+    return ErrorResponse(
+        400, 400,
+        absl::StrCat("registrationId \"", body_id,
+                     "\" differs from the path's \"", registration_id, "\""),
+        kRoute);
+  }
+  DeviceCredentials credentials;
+  if (auto refused = Credentials(request, registration_id, &credentials)) {
+    refused->route = std::string(kRoute);
+    return *refused;
+  }
+  const int worker =
+      std::clamp(request.worker, 0, static_cast<int>(workers_.size()) - 1);
+  RegistrationRecord record;
+  DecisionView decision;
+  {
+    std::lock_guard<std::mutex> lock(worker_mu_[worker]);
+    decision = workers_[worker]->Provision(credentials, absl::Now(), &record);
+    metrics_->SetCacheCounters(worker, workers_[worker]->cache_counters());
+  }
+  metrics_->RecordDecision(decision.reason);
+  if (decision.store_error) metrics_->RecordStoreError();
+
+  HttpResponse response;
+  if (decision.allowed) {
+    Struct state =
+        RegistrationResult(record, decision, credentials.sas_token.empty());
+    auto payload = body.fields().find("payload");
+    if (payload != body.fields().end()) {
+      (*state.mutable_fields())["payload"] = payload->second;
+    }
+    const std::string operation_id =
+        SaveOperation(registration_id, "assigned", state);
+    response = JsonResponse(202,
+                            absl::StrCat("{\"operationId\":\"", operation_id,
+                                         "\",\"status\":\"assigning\"}"),
+                            kRoute);
+    response.headers.emplace_back(
+        "Retry-After", absl::StrCat(options_.operation_retry_after_seconds));
+  } else {
+    const DenyAnswer answer = MapDeny(decision);
+    if (answer.operation_disabled) {
+      // DPS accepts the call and reports the enrollment's status.
+      Struct state;
+      SetString(&state, "registrationId", registration_id);
+      SetString(&state, "status", "disabled");
+      (*state.mutable_fields())["errorCode"].set_number_value(
+          answer.error_code);
+      SetString(&state, "errorMessage", answer.message);
+      SetString(&state, "lastUpdatedDateTimeUtc", FormatUtc(absl::Now()));
+      const std::string operation_id =
+          SaveOperation(registration_id, "disabled", state);
+      response = JsonResponse(202,
+                              absl::StrCat("{\"operationId\":\"", operation_id,
+                                           "\",\"status\":\"assigning\"}"),
+                              kRoute);
+      response.headers.emplace_back(
+          "Retry-After", absl::StrCat(options_.operation_retry_after_seconds));
+    } else {
+      response = DenyResponse(answer, kRoute);
+    }
+  }
+  response.registration_id = decision.registration_id.empty()
+                                 ? registration_id
+                                 : decision.registration_id;
+  response.reason = decision.reason;
+  return response;
+}
+
+HttpResponse DpsService::GetOperation(const std::string& registration_id,
+                                      const std::string& operation_id) {
+  constexpr absl::string_view kRoute = "device_operation";
+  std::string body;
+  {
+    std::lock_guard<std::mutex> lock(operations_mu_);
+    auto it = operations_.find(operation_id);
+    if (it != operations_.end() &&
+        it->second.registration_key == absl::AsciiStrToLower(registration_id) &&
+        it->second.expires > absl::Now()) {
+      body = it->second.body;
+    }
+  }
+  if (body.empty()) {
+    return ErrorResponse(404, 404, absl::StrCat("no operation ", operation_id),
+                         kRoute);
+  }
+  HttpResponse response = JsonResponse(200, std::move(body), kRoute);
+  response.registration_id = registration_id;
+  return response;
+}
+
+HttpResponse DpsService::Lookup(const HttpRequest& request,
+                                const std::string& registration_id) {
+  constexpr absl::string_view kRoute = "device_lookup";
+  DeviceCredentials credentials;
+  if (auto refused = Credentials(request, registration_id, &credentials)) {
+    refused->route = std::string(kRoute);
+    return *refused;
+  }
+  const int worker =
+      std::clamp(request.worker, 0, static_cast<int>(workers_.size()) - 1);
+  DecisionView decision;
+  {
+    std::lock_guard<std::mutex> lock(worker_mu_[worker]);
+    decision = workers_[worker]->Authenticate(credentials, absl::Now());
+    metrics_->SetCacheCounters(worker, workers_[worker]->cache_counters());
+  }
+  HttpResponse response;
+  if (!decision.allowed) {
+    DenyAnswer answer = MapDeny(decision);
+    if (answer.operation_disabled) {
+      answer.http_status = 401;
+    }
+    response = DenyResponse(answer, kRoute);
+  } else {
+    auto record = adapter_->store().Get(decision.registration_id);
+    if (record.ok()) {
+      response =
+          JsonResponse(200,
+                       ToJson(RegistrationResult(
+                           *record, decision, credentials.sas_token.empty())),
+                       kRoute);
+    } else if (absl::IsNotFound(record.status())) {
+      response = ErrorResponse(
+          404, 404201,
+          absl::StrCat("no registration of ", decision.registration_id),
+          kRoute);
+    } else {
+      metrics_->RecordStoreError();
+      response = ErrorResponse(503, 503, record.status().message(), kRoute);
+      response.headers.emplace_back("Retry-After", "5");
+    }
+  }
+  response.registration_id = decision.registration_id.empty()
+                                 ? registration_id
+                                 : decision.registration_id;
+  response.reason = decision.reason;
+  return response;
+}
+
+}  // namespace chaintrust::serve

@@ -1,0 +1,242 @@
+#include "tools/serve/engine_adapter.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "engine/decision.h"
+#include "engine/engine.h"
+#include "engine/policy_loader.h"
+#include "engine/provisioner.h"
+#include "engine/registry/throttle.h"
+
+namespace chaintrust::serve {
+namespace {
+
+DecisionView ViewOf(const Decision& decision, bool store_error) {
+  DecisionView view;
+  view.allowed = decision.allowed();
+  view.reason = std::string(ReasonName(decision.reason()));
+  view.registration_id = decision.registration_id();
+  view.group = decision.enrollment_kind() == EnrollmentKind::kGroup;
+  view.enrollment_id = decision.enrollment_id();
+  view.retry_after = decision.retry_after();
+  view.store_error = store_error;
+  for (const ExplanationStep& step : decision.explanation()) {
+    if (step.outcome == Outcome::kFailed) view.detail = DescribeStep(step);
+  }
+  return view;
+}
+
+Attestation AttestationOf(const DeviceCredentials& credentials, absl::Time at) {
+  Attestation attestation;
+  attestation.at = at;
+  attestation.registration_id = credentials.registration_id;
+  if (!credentials.sas_token.empty()) {
+    attestation.sas_token = credentials.sas_token;
+  } else {
+    for (const std::string& der : credentials.chain_der) {
+      attestation.chain.push_back(der);
+    }
+  }
+  return attestation;
+}
+
+}  // namespace
+
+DenyAnswer MapDeny(const DecisionView& decision) {
+  DenyAnswer answer;
+  answer.message = decision.reason;
+  if (!decision.cause.empty())
+    absl::StrAppend(&answer.message, " (", decision.cause, ")");
+  if (!decision.enrollment_id.empty()) {
+    absl::StrAppend(
+        &answer.message,
+        decision.group ? " enrollment group " : " individual enrollment ",
+        decision.enrollment_id);
+  }
+  if (!decision.detail.empty())
+    absl::StrAppend(&answer.message, ": ", decision.detail);
+  const int retry_after_seconds = static_cast<int>(
+      absl::ToInt64Seconds(absl::Ceil(decision.retry_after, absl::Seconds(1))));
+  if (decision.store_error) {
+    answer.http_status = 503;
+    answer.error_code = 503;
+    answer.retry_after_seconds = std::max(1, retry_after_seconds);
+  } else if (decision.reason == "INDIVIDUAL_ENROLLMENT_DISABLED" ||
+             decision.reason == "ENROLLMENT_GROUP_DISABLED") {
+    answer.operation_disabled = true;
+    answer.http_status = 200;
+    answer.error_code = 401002;
+  } else if (decision.reason == "THROTTLED") {
+    answer.http_status = 429;
+    answer.error_code = 429;
+    answer.retry_after_seconds = std::max(1, retry_after_seconds);
+  } else if (decision.reason == "QUOTA_EXCEEDED") {
+    answer.http_status = 403;
+    answer.error_code = 403;
+  } else if (decision.reason == "INVALID_REGISTRATION_ID") {
+    answer.http_status = 400;
+    answer.error_code = 400;
+  } else {
+    // NO_ENROLLMENT, ATTESTATION_MISMATCH and every chain or certificate
+    // reason: the device could not be authenticated against an enrollment.
+    answer.http_status = 401;
+    answer.error_code = 401002;
+  }
+  return answer;
+}
+
+struct EngineAdapter::State {
+  AdapterOptions options;
+  Engine engine;
+  std::unique_ptr<RegistrationStore> store;
+  std::unique_ptr<Throttle> throttle;
+  std::unique_ptr<Provisioner> provisioner;
+};
+
+namespace {
+
+class WorkerImpl final : public EngineAdapter::Worker {
+ public:
+  WorkerImpl(const Engine& engine, Provisioner* provisioner,
+             RegistrationStore* store)
+      : evaluator_(engine.NewEvaluator()),
+        provisioner_(provisioner),
+        store_(store) {}
+
+  DecisionView Provision(const DeviceCredentials& credentials, absl::Time at,
+                         RegistrationRecord* record) override {
+    evaluator_->Evaluate(AttestationOf(credentials, at), &decision_);
+    const absl::Status status = provisioner_->Apply(at, &decision_);
+    DecisionView view = ViewOf(decision_, !status.ok());
+    if (!status.ok()) view.detail = std::string(status.message());
+    if (view.allowed) {
+      auto stored = store_->Get(decision_.registration_id());
+      if (stored.ok()) {
+        *record = *std::move(stored);
+      } else {
+        view = DecisionView();
+        view.reason = "THROTTLED";
+        view.store_error = true;
+        view.detail = std::string(stored.status().message());
+      }
+    }
+    return view;
+  }
+
+  DecisionView Authenticate(const DeviceCredentials& credentials,
+                            absl::Time at) override {
+    evaluator_->Evaluate(AttestationOf(credentials, at), &decision_);
+    return ViewOf(decision_, false);
+  }
+
+  CacheCounters cache_counters() const override {
+    CacheCounters counters;
+    const CacheStats certificates = evaluator_->certificate_cache_stats();
+    const CacheStats signatures = evaluator_->signature_cache_stats();
+    counters.certificate_hits = certificates.hits;
+    counters.certificate_misses = certificates.misses;
+    counters.signature_hits = signatures.hits;
+    counters.signature_misses = signatures.misses;
+    return counters;
+  }
+
+ private:
+  std::unique_ptr<Evaluator> evaluator_;
+  Provisioner* provisioner_;
+  RegistrationStore* store_;
+  Decision decision_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EngineAdapter>> EngineAdapter::Create(
+    const AdapterOptions& options) {
+  if (!options.crl_files.empty() || !options.certificate_files.empty()) {
+    return absl::UnimplementedError(
+        "--crl and --certificates need an engine with revocation and CA "
+        "certificate support");
+  }
+  auto state = std::make_unique<State>();
+  state->options = options;
+  // The enrollment set is kept in a file beside the store (see the
+  // header), so the store must be a file too.
+  if (absl::StrContains(options.store_path, "://") ||
+      options.store_path == ":memory:") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--store=", options.store_path,
+        ": serve keeps its enrollments beside a SQLite store file; "
+        "give a file path"));
+  }
+  RegistrationStoreOpenOptions store_options;
+  store_options.create_if_missing = true;
+  auto store = OpenRegistrationStore(options.store_path, store_options);
+  if (!store.ok()) return store.status();
+  state->store = *std::move(store);
+  ThrottleOptions throttle_options;
+  throttle_options.per_id_enabled = options.throttle;
+  auto throttle = Throttle::Create(throttle_options);
+  if (!throttle.ok()) return throttle.status();
+  state->throttle = *std::move(throttle);
+  ProvisionerOptions provisioner_options;
+  provisioner_options.max_registrations = options.max_registrations;
+  state->provisioner =
+      std::make_unique<Provisioner>(state->engine, state->store.get(),
+                                    state->throttle.get(), provisioner_options);
+  return std::unique_ptr<EngineAdapter>(new EngineAdapter(std::move(state)));
+}
+
+EngineAdapter::EngineAdapter(std::unique_ptr<State> state)
+    : state_(std::move(state)) {}
+EngineAdapter::~EngineAdapter() = default;
+
+absl::StatusOr<std::string> EngineAdapter::ReadPolicyAsDpsJson(
+    const std::string& path) {
+  auto set = LoadEnrollmentSetFile(path);
+  if (!set.ok()) return set.status();
+  // Validate now, so that a bad policy file stops the server at start.
+  auto snapshot = BuildSnapshot(*set, path);
+  if (!snapshot.ok()) return snapshot.status();
+  // DPS JSON is kept as written: fields the proto does not model (iotHubs,
+  // allocationPolicy, ...) matter to allocation.
+  if (absl::EndsWith(path, ".json")) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in.good() && !in.eof()) {
+      return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+    }
+    return text.str();
+  }
+  return EnrollmentSetToDpsJson(*set);
+}
+
+absl::StatusOr<EngineAdapter::CompiledPolicy> EngineAdapter::Compile(
+    absl::string_view dps_json, absl::string_view source_name) const {
+  auto set = ParseDpsJson(dps_json, source_name);
+  if (!set.ok()) return set.status();
+  auto snapshot = BuildSnapshot(*set, source_name);
+  if (!snapshot.ok()) return snapshot.status();
+  return CompiledPolicy(std::make_shared<SnapshotPtr>(*std::move(snapshot)));
+}
+
+void EngineAdapter::Activate(CompiledPolicy policy) {
+  state_->engine.SetSnapshot(*static_cast<const SnapshotPtr*>(policy.get()));
+}
+
+std::unique_ptr<EngineAdapter::Worker> EngineAdapter::NewWorker() {
+  return std::make_unique<WorkerImpl>(state_->engine, state_->provisioner.get(),
+                                      state_->store.get());
+}
+
+RegistrationStore& EngineAdapter::store() { return *state_->store; }
+
+int64_t EngineAdapter::max_registrations() const {
+  return state_->options.max_registrations;
+}
+
+}  // namespace chaintrust::serve

@@ -1,0 +1,419 @@
+#include "tools/serve/http_server.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "engine/internal/json.h"
+#include "tools/serve/json_util.h"
+
+namespace chaintrust::serve {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+thread_local int tls_worker_index = 0;
+
+std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
+  return std::chrono::microseconds(absl::ToInt64Microseconds(d));
+}
+
+std::string Der(X509* cert) {
+  int length = i2d_X509(cert, nullptr);
+  if (length <= 0) return "";
+  std::string der(static_cast<size_t>(length), '\0');
+  unsigned char* out = reinterpret_cast<unsigned char*>(der.data());
+  i2d_X509(cert, &out);
+  return der;
+}
+
+// The certificates the peer presented, leaf first (on a server, OpenSSL's
+// peer chain leaves the leaf out).
+std::vector<std::string> PeerChain(SSL* ssl) {
+  std::vector<std::string> chain;
+  X509* leaf = SSL_get0_peer_certificate(ssl);
+  if (leaf == nullptr) return chain;
+  chain.push_back(Der(leaf));
+  STACK_OF(X509)* rest = SSL_get_peer_cert_chain(ssl);
+  for (int i = 0; rest != nullptr && i < sk_X509_num(rest); ++i) {
+    std::string der = Der(sk_X509_value(rest, i));
+    if (der != chain.front()) chain.push_back(std::move(der));
+  }
+  return chain;
+}
+
+}  // namespace
+
+class Session;
+
+struct HttpServer::Core {
+  HttpServerOptions options;
+  HttpHandler handler;
+  Metrics* metrics;
+  std::atomic<bool> stopping{false};
+  std::mutex sessions_mu;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::mutex log_mu;
+  // Destroyed before the members above: sessions still queued in the
+  // io_context unregister themselves when it destroys them.
+  ssl::context ssl_ctx{ssl::context::tls_server};
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  net::signal_set signals{ioc};
+
+  explicit Core(int threads) : ioc(threads) {}
+  void Accept();
+  void BeginShutdown();
+  void Log(const HttpRequest& request, const HttpResponse& response,
+           absl::Duration latency);
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpServer::Core* core)
+      : stream_(std::move(socket), core->ssl_ctx), core_(core) {
+    beast::error_code ec;
+    auto endpoint =
+        beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_ =
+          absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+    }
+  }
+  ~Session() {
+    core_->metrics->ConnectionClosed();
+    std::lock_guard<std::mutex> lock(core_->sessions_mu);
+    core_->sessions.erase(this);
+  }
+
+  void Start() {
+    {
+      std::lock_guard<std::mutex> lock(core_->sessions_mu);
+      core_->sessions[this] = weak_from_this();
+    }
+    net::dispatch(stream_.get_executor(),
+                  [self = shared_from_this()] { self->Handshake(); });
+  }
+
+  // Closes the connection if it is waiting for a request (shutdown).
+  void CloseIfIdle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->idle_) beast::get_lowest_layer(self->stream_).cancel();
+    });
+  }
+
+ private:
+  void Handshake() {
+    beast::get_lowest_layer(stream_).expires_after(
+        ToChrono(core_->options.handshake_timeout));
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = shared_from_this()](beast::error_code ec) {
+                              if (ec)
+                                return;  // the socket closes with the session
+                              self->chain_ =
+                                  PeerChain(self->stream_.native_handle());
+                              self->ReadHeader();
+                            });
+  }
+
+  void ReadHeader() {
+    if (core_->stopping.load()) return Close();
+    parser_.emplace();
+    parser_->header_limit(
+        static_cast<std::uint32_t>(core_->options.max_header_bytes));
+    parser_->body_limit(core_->options.max_body_bytes);
+    idle_ = true;
+    beast::get_lowest_layer(stream_).expires_after(
+        ToChrono(core_->options.idle_timeout));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) {
+          self->idle_ = false;
+          if (ec) return self->OnReadError(ec);
+          self->started_ = absl::Now();
+          beast::get_lowest_layer(self->stream_)
+              .expires_after(ToChrono(self->core_->options.request_timeout));
+          http::async_read(self->stream_, self->buffer_, *self->parser_,
+                           [self](beast::error_code ec, size_t) {
+                             if (ec) return self->OnReadError(ec);
+                             self->Handle();
+                           });
+        });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::eof ||
+        ec == ssl::error::stream_truncated ||
+        ec.category() == net::error::get_ssl_category() ||
+        ec.category() == net::error::get_system_category() ||
+        ec.category() == net::error::get_misc_category()) {
+      return Close();
+    }
+    // The bytes are not an HTTP/1.1 request within the limits: answer 400
+    // and close, since the stream position is unknown.
+    HttpRequest request;
+    request.remote = remote_;
+    HttpResponse response;
+    response.status = 400;
+    response.route = "malformed";
+    response.body =
+        ErrorBody(400, absl::StrCat("malformed request: ", ec.message()),
+                  RandomId(), absl::Now());
+    Send(request, std::move(response), /*keep_alive=*/false);
+  }
+
+  void Handle() {
+    const auto& message = parser_->get();
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+      request.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
+          std::string(field.value());
+    }
+    request.body = message.body();
+    request.peer_chain_der = chain_;
+    request.remote = remote_;
+    request.worker = tls_worker_index;
+    HttpResponse response = core_->handler(request);
+    Send(request, std::move(response), message.keep_alive());
+  }
+
+  void Send(const HttpRequest& request, HttpResponse response,
+            bool keep_alive) {
+    const absl::Duration latency = absl::Now() - started_;
+    core_->metrics->RecordRequest(response.route, response.status, latency);
+    if (core_->options.access_log) core_->Log(request, response, latency);
+    keep_alive = keep_alive && !core_->stopping.load();
+    response_.emplace();
+    response_->result(static_cast<unsigned>(response.status));
+    response_->version(11);
+    response_->set(http::field::server, "chaintrust");
+    if (!response.body.empty() || response.status >= 300) {
+      response_->set(http::field::content_type, response.content_type);
+    }
+    for (auto& [name, value] : response.headers) response_->set(name, value);
+    response_->body() = std::move(response.body);
+    response_->keep_alive(keep_alive);
+    response_->prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(
+        ToChrono(core_->options.request_timeout));
+    http::async_write(
+        stream_, *response_,
+        [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+          if (ec) return;
+          if (keep_alive) return self->ReadHeader();
+          self->Close();
+        });
+  }
+
+  void Close() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().close(ignored);
+    });
+  }
+
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  HttpServer::Core* core_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  std::vector<std::string> chain_;
+  std::string remote_;
+  bool idle_ = false;
+  absl::Time started_ = absl::Now();
+};
+
+void HttpServer::Core::Accept() {
+  acceptor.async_accept(
+      net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec || stopping.load()) {
+          if (!stopping.load() && acceptor.is_open()) Accept();
+          return;
+        }
+        if (metrics->open_connections() >= options.max_connections) {
+          metrics->ConnectionRefused();
+          beast::error_code ignored;
+          socket.close(ignored);
+        } else {
+          metrics->ConnectionOpened();
+          std::make_shared<Session>(std::move(socket), this)->Start();
+        }
+        Accept();
+      });
+}
+
+void HttpServer::Core::BeginShutdown() {
+  if (stopping.exchange(true)) return;
+  net::post(ioc, [this] {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    // Collected under the lock, closed outside it: the last reference to a
+    // session may be one of these, and its destructor takes the lock.
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mu);
+      for (auto& [raw, weak] : sessions) {
+        if (auto session = weak.lock()) live.push_back(std::move(session));
+      }
+    }
+    for (auto& session : live) session->CloseIfIdle();
+  });
+}
+
+void HttpServer::Core::Log(const HttpRequest& request,
+                           const HttpResponse& response,
+                           absl::Duration latency) {
+  std::string line = "{\"time\":";
+  internal::AppendJsonString(&line, FormatUtc(absl::Now()));
+  line += ",\"remote\":";
+  internal::AppendJsonString(&line, request.remote);
+  line += ",\"method\":";
+  internal::AppendJsonString(&line, request.method);
+  line += ",\"path\":";
+  internal::AppendJsonString(
+      &line, request.target.substr(0, request.target.find('?')));
+  absl::StrAppend(&line, ",\"status\":", response.status,
+                  ",\"durationMs\":", absl::ToDoubleMilliseconds(latency),
+                  ",\"route\":");
+  internal::AppendJsonString(&line, response.route);
+  if (!response.registration_id.empty()) {
+    line += ",\"registrationId\":";
+    internal::AppendJsonString(&line, response.registration_id);
+  }
+  if (!response.reason.empty()) {
+    line += ",\"reason\":";
+    internal::AppendJsonString(&line, response.reason);
+  }
+  const std::string request_id = request.Header("request-id");
+  if (!request_id.empty()) {
+    line += ",\"requestId\":";
+    internal::AppendJsonString(&line, request_id);
+  }
+  line += "}\n";
+  std::lock_guard<std::mutex> lock(log_mu);
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(
+    const HttpServerOptions& options, HttpHandler handler, Metrics* metrics) {
+  auto core = std::make_unique<Core>(options.threads);
+  core->options = options;
+  core->handler = std::move(handler);
+  core->metrics = metrics;
+  beast::error_code ec;
+  core->ssl_ctx.set_options(ssl::context::default_workarounds |
+                            ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                            ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  SSL_CTX* ctx = core->ssl_ctx.native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // Every connection presents its certificate: no session resumption.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  SSL_CTX_set_num_tickets(ctx, 0);
+  core->ssl_ctx.use_certificate_chain_file(options.tls_cert_file, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls_cert=", options.tls_cert_file, ": ", ec.message()));
+  }
+  core->ssl_ctx.use_private_key_file(options.tls_key_file, ssl::context::pem,
+                                     ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls_key=", options.tls_key_file, ": ", ec.message()));
+  }
+  // Ask for a client certificate, accept any chain: trust is the engine's.
+  core->ssl_ctx.set_verify_mode(ssl::verify_peer);
+  core->ssl_ctx.set_verify_callback(
+      [](bool, ssl::verify_context&) { return true; });
+
+  auto address = net::ip::make_address(options.host, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen: bad address ", options.host));
+  }
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
+  core->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) core->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) core->acceptor.bind(endpoint, ec);
+  if (!ec) core->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ",
+                                               options.host, ":", options.port,
+                                               ": ", ec.message()));
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(core)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Core> core) : core_(std::move(core)) {}
+HttpServer::~HttpServer() = default;
+
+int HttpServer::port() const {
+  beast::error_code ec;
+  return core_->acceptor.local_endpoint(ec).port();
+}
+
+void HttpServer::Shutdown() { core_->BeginShutdown(); }
+
+void HttpServer::Run(bool handle_signals) {
+  Core* core = core_.get();
+  if (handle_signals) {
+    core->signals.add(SIGTERM);
+    core->signals.add(SIGINT);
+    core->signals.async_wait([core](beast::error_code ec, int) {
+      if (!ec) core->BeginShutdown();
+    });
+  }
+  core->Accept();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < core->options.threads; ++i) {
+    threads.emplace_back([core, i] {
+      tls_worker_index = i;
+      core->ioc.run();
+    });
+  }
+  // Wait for shutdown, then for the connections to drain, then stop.
+  while (!core->stopping.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const absl::Time deadline = absl::Now() + core->options.shutdown_grace;
+  while (core->metrics->open_connections() > 0 && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  core->ioc.stop();
+  for (auto& thread : threads) thread.join();
+}
+
+}  // namespace chaintrust::serve

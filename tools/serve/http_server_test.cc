@@ -1,0 +1,254 @@
+// The TLS server with a trivial handler: client certificates reach the
+// handler whatever their chain, keep-alive, limits and timeouts, shutdown.
+#include "tools/serve/http_server.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "engine/x509/test_certs.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace chaintrust::serve {
+namespace {
+
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using ::testing::HasSubstr;
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string TestDir() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return dir != nullptr ? dir : "/tmp";
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void StartServer(HttpServerOptions options) {
+    const internal::TestCert ca = internal::MintRoot("Server Test CA");
+    internal::TestCertOptions server_cert;
+    server_cert.common_name = "localhost";
+    const internal::TestCert cert = internal::MintCertificate(server_cert, &ca);
+    const std::string dir = TestDir();
+    WriteFile(dir + "/server.pem", cert.Pem() + ca.Pem());
+    WriteFile(dir + "/server.key", cert.key.PrivateKeyPem());
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.tls_cert_file = dir + "/server.pem";
+    options.tls_key_file = dir + "/server.key";
+    options.access_log = false;
+    auto server = HttpServer::Create(
+        options,
+        [](const HttpRequest& request) {
+          HttpResponse response;
+          response.body = absl::StrCat("certs=", request.peer_chain_der.size(),
+                                       " body=", request.body.size());
+          return response;
+        },
+        &metrics_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    thread_ = std::thread([this] { server_->Run(/*handle_signals=*/false); });
+  }
+
+  void TearDown() override {
+    if (server_) {
+      server_->Shutdown();
+      thread_.join();
+    }
+  }
+
+  // A TLS client, optionally presenting `chain` (leaf first) with `key`.
+  std::unique_ptr<ssl::stream<tcp::socket>> Connect(
+      const std::vector<internal::TestCert>& chain = {}) {
+    if (!chain.empty()) {
+      X509* leaf = nullptr;
+      const unsigned char* p =
+          reinterpret_cast<const unsigned char*>(chain[0].der.data());
+      leaf = d2i_X509(nullptr, &p, static_cast<long>(chain[0].der.size()));
+      SSL_CTX_use_certificate(client_ctx_.native_handle(), leaf);
+      X509_free(leaf);
+      SSL_CTX_clear_chain_certs(client_ctx_.native_handle());
+      for (size_t i = 1; i < chain.size(); ++i) {
+        p = reinterpret_cast<const unsigned char*>(chain[i].der.data());
+        X509* extra =
+            d2i_X509(nullptr, &p, static_cast<long>(chain[i].der.size()));
+        SSL_CTX_add1_chain_cert(client_ctx_.native_handle(), extra);
+        X509_free(extra);
+      }
+      SSL_CTX_use_PrivateKey(client_ctx_.native_handle(), chain[0].key.get());
+    }
+    auto stream = std::make_unique<ssl::stream<tcp::socket>>(ioc_, client_ctx_);
+    stream->next_layer().connect(
+        tcp::endpoint(net::ip::make_address("127.0.0.1"),
+                      static_cast<unsigned short>(server_->port())));
+    stream->handshake(ssl::stream_base::client);
+    return stream;
+  }
+
+  // Sends `request` and reads one response (headers and a short body).
+  static std::string Exchange(ssl::stream<tcp::socket>& stream,
+                              const std::string& request) {
+    net::write(stream, net::buffer(request));
+    net::streambuf buffer;
+    boost::system::error_code ec;
+    net::read_until(stream, buffer, "\r\n\r\n", ec);
+    std::string text(net::buffers_begin(buffer.data()),
+                     net::buffers_end(buffer.data()));
+    const size_t length_at = text.find("Content-Length: ");
+    if (length_at != std::string::npos) {
+      const size_t length = std::stoul(text.substr(length_at + 16));
+      const size_t have = text.size() - (text.find("\r\n\r\n") + 4);
+      if (have < length) {
+        net::read(stream, buffer, net::transfer_exactly(length - have), ec);
+        text.assign(net::buffers_begin(buffer.data()),
+                    net::buffers_end(buffer.data()));
+      }
+    }
+    return text;
+  }
+
+  static bool ClosedByPeer(ssl::stream<tcp::socket>& stream) {
+    char byte;
+    boost::system::error_code ec;
+    stream.read_some(net::buffer(&byte, 1), ec);
+    return static_cast<bool>(ec);
+  }
+
+  Metrics metrics_{2};
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  net::io_context ioc_;
+  ssl::context client_ctx_{ssl::context::tls_client};
+};
+
+constexpr char kGet[] = "GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+TEST_F(HttpServerTest, AnyClientChainReachesTheHandler) {
+  StartServer({});
+  // A chain no one trusts: the TLS layer accepts it, the handler decides.
+  const internal::TestCert root = internal::MintRoot("Untrusted Root");
+  const internal::TestCert intermediate =
+      internal::MintIntermediate("Untrusted Intermediate", root);
+  const internal::TestCert leaf = internal::MintLeaf("device-1", intermediate);
+  auto stream = Connect({leaf, intermediate});
+  EXPECT_THAT(Exchange(*stream, kGet), HasSubstr("certs=2"));
+  // Keep-alive: a second request on the same connection.
+  EXPECT_THAT(
+      Exchange(*stream,
+               "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"),
+      HasSubstr("certs=2 body=3"));
+}
+
+TEST_F(HttpServerTest, NoClientCertificateIsFine) {
+  StartServer({});
+  auto stream = Connect();
+  EXPECT_THAT(Exchange(*stream, kGet), HasSubstr("certs=0"));
+}
+
+TEST_F(HttpServerTest, OversizedOrMalformedRequestsGet400AndAClose) {
+  HttpServerOptions options;
+  options.max_header_bytes = 1024;
+  options.max_body_bytes = 16;
+  StartServer(options);
+  auto big_header = Connect();
+  const std::string response = Exchange(
+      *big_header, absl::StrCat("GET /x HTTP/1.1\r\nHost: h\r\nX-Big: ",
+                                std::string(4096, 'a'), "\r\n\r\n"));
+  EXPECT_THAT(response, HasSubstr("HTTP/1.1 400"));
+  EXPECT_THAT(response, HasSubstr("\"errorCode\":400"));
+  EXPECT_TRUE(ClosedByPeer(*big_header));
+  auto big_body = Connect();
+  EXPECT_THAT(
+      Exchange(*big_body,
+               "PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 17\r\n\r\n"
+               "aaaaaaaaaaaaaaaaa"),
+      HasSubstr("HTTP/1.1 400"));
+  auto garbage = Connect();
+  EXPECT_THAT(Exchange(*garbage, "\x01\x02 nonsense\r\n\r\n"),
+              HasSubstr("HTTP/1.1 400"));
+}
+
+TEST_F(HttpServerTest, IdleAndSlowClientsAreDropped) {
+  HttpServerOptions options;
+  options.idle_timeout = absl::Milliseconds(300);
+  options.request_timeout = absl::Milliseconds(300);
+  StartServer(options);
+  auto idle = Connect();
+  const absl::Time start = absl::Now();
+  EXPECT_TRUE(ClosedByPeer(*idle));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  // A client that never finishes its headers is dropped just the same.
+  auto slow = Connect();
+  net::write(*slow, net::buffer(std::string("GET /x HTTP/1.1\r\nHost:")));
+  EXPECT_TRUE(ClosedByPeer(*slow));
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
+  HttpServerOptions options;
+  options.max_connections = 1;
+  StartServer(options);
+  auto first = Connect();
+  EXPECT_THAT(Exchange(*first, kGet), HasSubstr("certs=0"));
+  auto second = std::make_unique<ssl::stream<tcp::socket>>(ioc_, client_ctx_);
+  second->next_layer().connect(
+      tcp::endpoint(net::ip::make_address("127.0.0.1"),
+                    static_cast<unsigned short>(server_->port())));
+  boost::system::error_code ec;
+  second->handshake(ssl::stream_base::client, ec);
+  EXPECT_TRUE(ec);
+  EXPECT_THAT(metrics_.Render({}),
+              HasSubstr("chaintrust_refused_connections_total 1"));
+}
+
+TEST_F(HttpServerTest, ShutdownClosesIdleConnectionsAndReturns) {
+  StartServer({});
+  auto stream = Connect();
+  EXPECT_THAT(Exchange(*stream, kGet), HasSubstr("200"));
+  server_->Shutdown();
+  thread_.join();
+  server_.reset();
+  EXPECT_TRUE(ClosedByPeer(*stream));
+}
+
+TEST_F(HttpServerTest, ShutdownWhileManyConnectionsComeAndGo) {
+  HttpServerOptions options;
+  options.threads = 4;
+  StartServer(options);
+  std::vector<std::unique_ptr<ssl::stream<tcp::socket>>> idle;
+  for (int i = 0; i < 24; ++i) idle.push_back(Connect());
+  // Clients drop connections while the server shuts down, so sessions end
+  // on every thread during the shutdown's walk over them.
+  std::thread dropper([&idle] {
+    for (auto& stream : idle) {
+      boost::system::error_code ignored;
+      stream->next_layer().close(ignored);
+    }
+  });
+  server_->Shutdown();
+  thread_.join();
+  dropper.join();
+  server_.reset();
+  EXPECT_THAT(metrics_.Render({}), HasSubstr("chaintrust_open_connections 0"));
+}
+
+}  // namespace
+}  // namespace chaintrust::serve
