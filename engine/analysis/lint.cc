@@ -245,6 +245,24 @@ int LintReport::Count(absl::string_view severity) const {
                     [&](const Finding& f) { return f.severity == severity; }));
 }
 
+void LintIgnoredFields(const PolicyLoadReport& load_report,
+                       LintReport* report) {
+  for (const IgnoredField& field : load_report.ignored_fields) {
+    report->findings.push_back(
+        {"warning", "UNKNOWN_FIELD_IGNORED", field.entry,
+         absl::StrCat("unknown key \"", field.path,
+                      "\" was ignored (--allow_unknown_fields); this "
+                      "version of chaintrust does not apply it")});
+  }
+  if (load_report.ignored_field_count > load_report.ignored_fields.size()) {
+    report->findings.push_back(
+        {"warning", "UNKNOWN_FIELD_IGNORED", "",
+         absl::StrCat(load_report.ignored_field_count -
+                          load_report.ignored_fields.size(),
+                      " more unknown keys were ignored")});
+  }
+}
+
 void LintPolicy(const v1::EnrollmentSet& set,
                 const EnrollmentSnapshot& snapshot, const LintOptions& options,
                 LintReport* report) {

@@ -40,11 +40,12 @@ const CommandSpec kReplayCommand = {
     "  replay   --policy=FILE --store=PATH --attempts=FILE.jsonl\n"
     "           [--max_registrations=N] [--throttle] "
     "[--global_rate_per_minute=N]\n"
+    "           [--allow_unknown_fields]\n"
     "      Provisions attempts in order against a registration store; one "
     "JSON\n"
     "      decision per attempt. Exit status 0 = all decided, 2 = error.\n",
     {"policy", "store", "attempts", "max_registrations", "throttle",
-     "global_rate_per_minute"}};
+     "global_rate_per_minute", "allow_unknown_fields"}};
 
 const CommandSpec kRegistrationsCommand = {
     "registrations",
@@ -238,7 +239,9 @@ int RunReplay(const Args& args) {
   if (!attempts.ok()) {
     return fail(absl::StrCat("--attempts: ", attempts.status().message()));
   }
-  auto snapshot = LoadPolicy(flags->Get("policy"));
+  auto load_options = PolicyLoadFlags(*flags);
+  if (!load_options.ok()) return fail(load_options.status().message());
+  auto snapshot = LoadPolicy(flags->Get("policy"), *load_options);
   if (!snapshot.ok()) return fail(snapshot.status().message());
   auto store = OpenStore(*flags, /*read_only=*/false,
                          /*create_if_missing=*/true);
