@@ -35,7 +35,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -43,19 +43,20 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
-#include "engine/x509/certificate.h"
 #include "engine/decision.h"
 #include "engine/engine.h"
 #include "engine/policy/enrollment_set.h"
+#include "engine/x509/certificate.h"
 #include "engine/x509/test_certs.h"
 #include "openssl/evp.h"
 #include "openssl/x509.h"
 #include "openssl/x509_vfy.h"
+#include "tools/cli/cli.h"
 
 namespace chaintrust {
 namespace {
@@ -560,40 +561,52 @@ int RunResident() {
   return 0;
 }
 
-bool TakeFlag(const char* arg, const char* name, size_t* value) {
-  const std::string prefix = absl::StrCat("--", name, "=");
-  if (!absl::StartsWith(arg, prefix)) return false;
-  if (!absl::SimpleAtoi(absl::string_view(arg).substr(prefix.size()), value)) {
-    Die(absl::StrCat("bad value: ", arg));
+// This benchmark's own flags, parsed by the command line's parser. Google
+// Benchmark reads the rest of argv, so the two are told apart by prefix:
+// every flag here starts with --attest_ and is given as --name=value.
+const cli::CommandSpec kAttestBench = {
+    "attest_bench",
+    "  attest_bench [--attest_individuals=N] [--attest_build_max=N]\n"
+    "               [--attest_pool=N] [--attest_profile=NAME]\n"
+    "               [--attest_profile_n=N] [--benchmark_...]\n",
+    {"attest_individuals", "attest_build_max", "attest_pool", "attest_profile",
+     "attest_profile_n"}};
+
+// Takes the --attest_ flags out of argv (leaving Google Benchmark's) and
+// sets the globals; returns --attest_profile, or exits on a usage error.
+std::string TakeFlags(int* argc, char** argv) {
+  std::vector<std::string> ours;
+  int kept = 1;
+  for (int i = 1; i < *argc; ++i) {
+    if (absl::StartsWith(argv[i], "--attest_") ||
+        absl::string_view(argv[i]) == "--help") {
+      ours.push_back(argv[i]);
+    } else {
+      argv[kept++] = argv[i];
+    }
   }
-  return true;
+  *argc = kept;
+  int exit_status = 0;
+  auto flags = cli::ParseArgs(kAttestBench, ours, &exit_status);
+  if (!flags) std::exit(exit_status);
+  for (auto [name, value] : std::vector<std::pair<const char*, size_t*>>{
+           {"attest_individuals", &g_individuals},
+           {"attest_build_max", &g_build_max},
+           {"attest_pool", &g_pool},
+           {"attest_profile_n", &g_profile_n}}) {
+    auto n = cli::IntFlag(*flags, name, 0, std::numeric_limits<int64_t>::max(),
+                          static_cast<int64_t>(*value));
+    if (!n.ok()) std::exit(cli::Fail(kAttestBench.name, n.status().message()));
+    *value = static_cast<size_t>(*n);
+  }
+  return flags->Get("attest_profile");
 }
 
 }  // namespace
 }  // namespace chaintrust
 
 int main(int argc, char** argv) {
-  int kept = 1;
-  std::string profile;
-  for (int i = 1; i < argc; ++i) {
-    if (absl::StartsWith(argv[i], "--attest_profile=")) {
-      profile = std::string(argv[i] + strlen("--attest_profile="));
-      continue;
-    }
-    if (chaintrust::TakeFlag(argv[i], "attest_profile_n",
-                             &chaintrust::g_profile_n)) {
-      continue;
-    }
-    if (chaintrust::TakeFlag(argv[i], "attest_individuals",
-                             &chaintrust::g_individuals) ||
-        chaintrust::TakeFlag(argv[i], "attest_build_max",
-                             &chaintrust::g_build_max) ||
-        chaintrust::TakeFlag(argv[i], "attest_pool", &chaintrust::g_pool)) {
-      continue;
-    }
-    argv[kept++] = argv[i];
-  }
-  argc = kept;
+  const std::string profile = chaintrust::TakeFlags(&argc, argv);
   if (chaintrust::g_pool < 64) chaintrust::g_pool = 64;
   if (profile == "resident") return chaintrust::RunResident();
   if (!profile.empty()) return chaintrust::RunProfile(profile);

@@ -21,22 +21,24 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "engine/x509/certificate.h"
 #include "engine/decision.h"
 #include "engine/engine.h"
+#include "engine/internal/json.h"
 #include "engine/policy/enrollment_set.h"
 #include "engine/policy_loader.h"
+#include "engine/x509/certificate.h"
+#include "tools/cli/cli.h"
 
 namespace chaintrust {
 namespace {
@@ -72,25 +74,21 @@ Corpus LoadCorpus(const std::string& path, size_t max_devices) {
   Corpus corpus;
   std::map<std::string, uint32_t> ca_index;
   std::string line;
-  std::string pem;
   size_t line_number = 0;
   while (corpus.leaves.size() < max_devices && std::getline(in, line)) {
     ++line_number;
     if (line.empty()) continue;
-    // fleet_gen's own shape: {"id":"...","chain":"<PEM, \n escaped>"}.
-    const size_t at = line.find("\"chain\":\"");
-    if (at == std::string::npos) {
-      Die(absl::StrCat(path, ":", line_number, ": no \"chain\""));
+    // fleet_gen's records: {"id":"...","chain":"<PEM>"}.
+    auto record = internal::ParseJson(line);
+    const internal::JsonValue* chain =
+        record.ok() && record->is_object() ? record->Find("chain") : nullptr;
+    if (chain == nullptr || !chain->is_string()) {
+      Die(absl::StrCat(path, ":", line_number,
+                       ": not an object with a \"chain\" string",
+                       record.ok() ? "" : ": ",
+                       record.ok() ? "" : record.status().message()));
     }
-    pem.clear();
-    for (size_t i = at + 9; i < line.size() && line[i] != '"'; ++i) {
-      if (line[i] == '\\' && i + 1 < line.size()) {
-        ++i;
-        pem.push_back(line[i] == 'n' ? '\n' : line[i]);
-      } else {
-        pem.push_back(line[i]);
-      }
-    }
+    const std::string& pem = chain->string_value();
     auto ders = PemToDer(pem);
     if (!ders.ok() || ders->empty()) {
       Die(absl::StrCat(path, ":", line_number, ": bad chain"));
@@ -145,32 +143,34 @@ void Report(const char* phase, const Tally& tally, double wall, double cpu) {
   std::printf("\n");
 }
 
-bool TakeSize(const char* arg, const char* name, size_t* value) {
-  const std::string prefix = absl::StrCat("--", name, "=");
-  if (!absl::StartsWith(arg, prefix)) return false;
-  if (!absl::SimpleAtoi(absl::string_view(arg).substr(prefix.size()), value)) {
-    Die(absl::StrCat("bad value: ", arg));
-  }
-  return true;
-}
+const cli::CommandSpec kAttestE2e = {
+    "attest_e2e",
+    "  attest_e2e --fleet=DIR [--warm_attestations=N] "
+    "[--cold_attestations=N]\n"
+    "             [--warm_devices=N] [--max_devices=N]\n",
+    {"fleet", "warm_attestations", "cold_attestations", "warm_devices",
+     "max_devices"}};
 
 int Main(int argc, char** argv) {
-  std::string fleet;
+  int exit_status = 0;
+  auto flags = cli::ParseArgs(kAttestE2e,
+                              std::vector<std::string>(argv + 1, argv + argc),
+                              &exit_status);
+  if (!flags) return exit_status;
+  const std::string fleet = flags->Get("fleet");
   size_t warm_attestations = 10000000;
   size_t cold_attestations = 1000000;
   size_t warm_devices = 16384;
-  size_t max_devices = ~size_t{0};
-  for (int i = 1; i < argc; ++i) {
-    if (absl::StartsWith(argv[i], "--fleet=")) {
-      fleet = argv[i] + 8;
-    } else if (!TakeSize(argv[i], "warm_attestations", &warm_attestations) &&
-               !TakeSize(argv[i], "cold_attestations", &cold_attestations) &&
-               !TakeSize(argv[i], "warm_devices", &warm_devices) &&
-               !TakeSize(argv[i], "max_devices", &max_devices)) {
-      Die(absl::StrCat("unknown flag ", argv[i],
-                       "; flags: --fleet=DIR --warm_attestations "
-                       "--cold_attestations --warm_devices --max_devices"));
-    }
+  size_t max_devices = std::numeric_limits<int64_t>::max();
+  for (auto [name, value] : std::vector<std::pair<const char*, size_t*>>{
+           {"warm_attestations", &warm_attestations},
+           {"cold_attestations", &cold_attestations},
+           {"warm_devices", &warm_devices},
+           {"max_devices", &max_devices}}) {
+    auto n = cli::IntFlag(*flags, name, 0, std::numeric_limits<int64_t>::max(),
+                          static_cast<int64_t>(*value));
+    if (!n.ok()) return cli::Fail(kAttestE2e.name, n.status().message());
+    *value = static_cast<size_t>(*n);
   }
   if (fleet.empty()) Die("--fleet=DIR (written by fleet_gen) is required");
 

@@ -206,7 +206,7 @@ Options ParseOptions(int argc, char** argv) {
            {"threads", &o.threads}}) {
     auto n =
         cli::IntFlag(*flags, name, 0, 99999999, static_cast<int64_t>(*value));
-    if (!n.ok()) Die(std::string(n.status().message()));
+    if (!n.ok()) std::exit(cli::Fail(kFleetGen.name, n.status().message()));
     *value = static_cast<size_t>(*n);
   }
   return o;

@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/internal/json.h"
 
 namespace chaintrust {
 namespace testdata {
@@ -164,36 +165,6 @@ std::string UrlEncode(absl::string_view text) {
     }
   }
   return out;
-}
-
-void AppendJsonString(absl::string_view s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppendFormat(out, "\\u%04x", c);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
 }
 
 }  // namespace
@@ -425,7 +396,7 @@ void Json::DumpTo(std::string* out, int indent) const {
   const std::string pad(indent + 2, ' ');
   switch (kind_) {
     case Kind::kString:
-      AppendJsonString(string_, out);
+      internal::AppendJsonString(out, string_);
       return;
     case Kind::kBool:
       out->append(bool_ ? "true" : "false");
@@ -441,7 +412,7 @@ void Json::DumpTo(std::string* out, int indent) const {
       out->append("{\n");
       for (size_t i = 0; i < members_.size(); ++i) {
         out->append(pad);
-        AppendJsonString(members_[i].first, out);
+        internal::AppendJsonString(out, members_[i].first);
         out->append(": ");
         members_[i].second.DumpTo(out, indent + 2);
         out->append(i + 1 < members_.size() ? ",\n" : "\n");

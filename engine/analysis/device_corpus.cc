@@ -17,8 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "engine/engine.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
+#include "engine/internal/json.h"
 
 namespace chaintrust::analysis {
 namespace {
@@ -38,33 +37,8 @@ std::string StripExtension(const std::string& name) {
 }  // namespace
 
 std::string JsonQuote(absl::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += "\"";
+  std::string out;
+  internal::AppendJsonString(&out, s);
   return out;
 }
 
@@ -164,23 +138,24 @@ absl::Status DeviceCorpus::Parse(CorpusDevice* device) const {
         ": not a JSON object (a JSONL corpus holds one {\"id\", \"chain\", "
         "...} object per line)"));
   }
-  google::protobuf::Struct record;
-  const auto status =
-      google::protobuf::util::JsonStringToMessage(device->raw, &record);
-  if (!status.ok()) {
+  auto record = internal::ParseJson(device->raw);
+  if (!record.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path_, ":", device->line,
-                     ": not a JSON object: ", status.message().as_string()));
+                     ": not a JSON object: ", record.status().message()));
   }
-  const auto& fields = record.fields();
+  if (!record->is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ":", device->line, ": not a JSON object"));
+  }
   auto get = [&](const char* name, std::string* out) -> absl::Status {
-    auto it = fields.find(name);
-    if (it == fields.end()) return absl::OkStatus();
-    if (it->second.kind_case() != google::protobuf::Value::kStringValue) {
+    const internal::JsonValue* field = record->Find(name);
+    if (field == nullptr) return absl::OkStatus();
+    if (!field->is_string()) {
       return absl::InvalidArgumentError(absl::StrCat(
           path_, ":", device->line, ": \"", name, "\" must be a string"));
     }
-    *out = it->second.string_value();
+    *out = field->string_value();
     return absl::OkStatus();
   };
   absl::Status s = get("id", &device->id);

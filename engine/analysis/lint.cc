@@ -9,10 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/analysis/device_corpus.h"
+#include "engine/internal/json.h"
 #include "engine/internal/rfc3339.h"
 #include "engine/x509/certificate.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace chaintrust::analysis {
 namespace {
@@ -36,13 +35,13 @@ void CheckCertificate(const Certificate& cert, const std::string& entry,
   const std::string name =
       absl::StrCat(what, " certificate \"", cert.subject_common_name(), "\"");
   if (cert.not_after() < at) {
-    out->push_back(
-        {"error", "CERTIFICATE_EXPIRED", entry,
-         absl::StrCat(name, " expired at ", internal::FormatRfc3339(cert.not_after()))});
+    out->push_back({"error", "CERTIFICATE_EXPIRED", entry,
+                    absl::StrCat(name, " expired at ",
+                                 internal::FormatRfc3339(cert.not_after()))});
   } else if (cert.not_after() < at + options.expiring_within) {
-    out->push_back(
-        {"warning", "CERTIFICATE_EXPIRING", entry,
-         absl::StrCat(name, " expires at ", internal::FormatRfc3339(cert.not_after()))});
+    out->push_back({"warning", "CERTIFICATE_EXPIRING", entry,
+                    absl::StrCat(name, " expires at ",
+                                 internal::FormatRfc3339(cert.not_after()))});
   }
   if (cert.not_before() > at) {
     out->push_back({"warning", "CERTIFICATE_NOT_YET_VALID", entry,
@@ -246,6 +245,24 @@ int LintReport::Count(absl::string_view severity) const {
                     [&](const Finding& f) { return f.severity == severity; }));
 }
 
+void LintIgnoredFields(const PolicyLoadReport& load_report,
+                       LintReport* report) {
+  for (const IgnoredField& field : load_report.ignored_fields) {
+    report->findings.push_back(
+        {"warning", "UNKNOWN_FIELD_IGNORED", field.entry,
+         absl::StrCat("unknown key \"", field.path,
+                      "\" was ignored (--allow_unknown_fields); this "
+                      "version of chaintrust does not apply it")});
+  }
+  if (load_report.ignored_field_count > load_report.ignored_fields.size()) {
+    report->findings.push_back(
+        {"warning", "UNKNOWN_FIELD_IGNORED", "",
+         absl::StrCat(load_report.ignored_field_count -
+                          load_report.ignored_fields.size(),
+                      " more unknown keys were ignored")});
+  }
+}
+
 void LintPolicy(const v1::EnrollmentSet& set,
                 const EnrollmentSnapshot& snapshot, const LintOptions& options,
                 LintReport* report) {
@@ -255,33 +272,28 @@ void LintPolicy(const v1::EnrollmentSet& set,
 
 absl::StatusOr<std::vector<RegistrationRef>> ParseRegistrationExport(
     absl::string_view json, absl::string_view source_name) {
-  google::protobuf::Value root;
-  const auto status =
-      google::protobuf::util::JsonStringToMessage(std::string(json), &root);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source_name, ": not JSON: ", status.message().as_string()));
+  auto root = internal::ParseJson(json);
+  if (!root.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ": not JSON: ", root.status().message()));
   }
-  if (root.kind_case() != google::protobuf::Value::kListValue) {
+  if (!root->is_array()) {
     return absl::InvalidArgumentError(absl::StrCat(
         source_name, ": expected a JSON array of registration records"));
   }
   std::vector<RegistrationRef> records;
-  const auto& values = root.list_value().values();
-  for (int i = 0; i < values.size(); ++i) {
+  for (size_t i = 0; i < root->size(); ++i) {
     const std::string where = absl::StrCat(source_name, ": [", i, "]");
-    if (values[i].kind_case() != google::protobuf::Value::kStructValue) {
+    const internal::JsonValue& record = root->item(i);
+    if (!record.is_object()) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": expected an object"));
     }
-    const auto& fields = values[i].struct_value().fields();
     auto str = [&](const char* name, std::string* out) -> bool {
-      auto it = fields.find(name);
-      if (it == fields.end()) return true;
-      if (it->second.kind_case() != google::protobuf::Value::kStringValue) {
-        return false;
-      }
-      *out = it->second.string_value();
+      const internal::JsonValue* field = record.Find(name);
+      if (field == nullptr) return true;
+      if (!field->is_string()) return false;
+      *out = field->string_value();
       return true;
     };
     RegistrationRef r;

@@ -30,6 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/policy/enrollment_set.h"
+#include "engine/policy/load_options.h"
 #include "proto/enrollment.pb.h"
 
 namespace chaintrust::analysis {
@@ -56,6 +57,11 @@ struct LintOptions {
   // CERTIFICATE_EXPIRING: expiring within this window after `at`.
   absl::Duration expiring_within = absl::Hours(24 * 30);
 };
+
+// UNKNOWN_FIELD_IGNORED (a warning) for each key of the policy file that
+// PolicyLoadOptions::allow_unknown_fields let through, naming the entry and
+// the key; one more when the loader stopped recording them.
+void LintIgnoredFields(const PolicyLoadReport& load_report, LintReport* report);
 
 // Findings about the groups and individual enrollments of `set`, whose
 // snapshot is `snapshot` (built from it).

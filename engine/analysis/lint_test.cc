@@ -101,6 +101,32 @@ TEST(LintTest, RegistrationExportErrorsNameTheRecord) {
   EXPECT_FALSE(ParseRegistrationExport("{}", "r.json").ok());
 }
 
+TEST(LintTest, IgnoredPolicyKeysAreWarnings) {
+  constexpr absl::string_view kPolicy = R"({"individualEnrollments": [
+      {"registrationId": "dev-1", "futureKey": 1,
+       "attestation": {"type": "symmetricKey", "futureAttestation": "x"}}]})";
+  PolicyLoadOptions options;
+  options.allow_unknown_fields = true;
+  PolicyLoadReport load_report;
+  auto set = ParseDpsJson(kPolicy, "p.json", options, &load_report);
+  ASSERT_TRUE(set.ok()) << set.status();
+  LintReport report;
+  LintIgnoredFields(load_report, &report);
+  ASSERT_EQ(report.findings.size(), 2u);
+  EXPECT_EQ(report.warnings(), 2);
+  for (const Finding& f : report.findings) {
+    EXPECT_EQ(f.code, "UNKNOWN_FIELD_IGNORED");
+    EXPECT_TRUE(absl::StrContains(f.entry, "dev-1")) << f.entry;
+  }
+  EXPECT_TRUE(absl::StrContains(report.findings[0].message, "\"futureKey\""))
+      << report.findings[0].message;
+  EXPECT_TRUE(absl::StrContains(report.findings[1].message,
+                                "\"attestation.futureAttestation\""))
+      << report.findings[1].message;
+  // Without the option the same policy does not load.
+  EXPECT_FALSE(ParseDpsJson(kPolicy, "p.json").ok());
+}
+
 TEST(LintTest, ScenarioFleetFindings) {
   const std::string policy = Scenario("fleet") + "/policy.json";
   LintReport report = LintFile(policy, ScenarioTime());

@@ -19,10 +19,11 @@ namespace chaintrust::cli {
 const CommandSpec kAuditCommand = {
     "audit",
     "  audit    --policy=FILE --devices=DIR|FILE.jsonl [--at=RFC3339]\n"
-    "           [--out=FILE.jsonl] [--format=text|json]\n"
+    "           [--out=FILE.jsonl] [--format=text|json] "
+    "[--allow_unknown_fields]\n"
     "      Decides every device of a corpus; one decision per device, a "
     "summary.\n",
-    {"policy", "devices", "at", "out", "format"}};
+    {"policy", "devices", "at", "out", "format", "allow_unknown_fields"}};
 
 int RunAudit(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("audit", m); };
@@ -43,7 +44,9 @@ int RunAudit(const Args& args) {
     auto s = CheckOutputIsNotAnInput(out_path, {policy, devices});
     if (!s.ok()) return fail(s.message());
   }
-  auto snapshot = LoadPolicy(policy);
+  auto load_options = PolicyLoadFlags(*flags);
+  if (!load_options.ok()) return fail(load_options.status().message());
+  auto snapshot = LoadPolicy(policy, *load_options);
   if (!snapshot.ok()) return fail(snapshot.status().message());
 
   std::unique_ptr<AtomicOutput> file;

@@ -174,14 +174,26 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
   return analysis::ReadFileBounded(path, max_bytes);
 }
 
-absl::StatusOr<SnapshotPtr> LoadPolicy(const std::string& path) {
-  if (auto s = analysis::CheckRegularFile(path); !s.ok()) return s;
-  return LoadSnapshotFile(path);
+absl::StatusOr<PolicyLoadOptions> PolicyLoadFlags(const Flags& flags) {
+  auto allow = BoolFlag(flags, std::string(kAllowUnknownFieldsFlag), false);
+  if (!allow.ok()) return allow.status();
+  PolicyLoadOptions options;
+  options.allow_unknown_fields = *allow;
+  return options;
 }
 
-absl::StatusOr<v1::EnrollmentSet> LoadPolicySet(const std::string& path) {
+absl::StatusOr<SnapshotPtr> LoadPolicy(const std::string& path,
+                                       const PolicyLoadOptions& options,
+                                       PolicyLoadReport* report) {
   if (auto s = analysis::CheckRegularFile(path); !s.ok()) return s;
-  return LoadEnrollmentSetFile(path);
+  return LoadSnapshotFile(path, options, report);
+}
+
+absl::StatusOr<v1::EnrollmentSet> LoadPolicySet(
+    const std::string& path, const PolicyLoadOptions& options,
+    PolicyLoadReport* report) {
+  if (auto s = analysis::CheckRegularFile(path); !s.ok()) return s;
+  return LoadEnrollmentSetFile(path, options, report);
 }
 
 absl::Status CheckOutputIsNotAnInput(const std::string& out,

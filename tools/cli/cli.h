@@ -23,6 +23,7 @@
 #include "engine/analysis/bounded_read.h"
 #include "engine/internal/rfc3339.h"
 #include "engine/policy/enrollment_set.h"
+#include "engine/policy_loader.h"  // PolicyLoadOptions, PolicyLoadReport
 #include "proto/enrollment.pb.h"
 
 namespace chaintrust::cli {
@@ -100,11 +101,22 @@ std::optional<std::string> MissingFlag(const Flags& flags,
 // A whole input file, up to `max_bytes` (analysis::ReadFileBounded).
 absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes);
 
+// The flag every command that loads a policy takes: --allow_unknown_fields
+// lets DPS JSON keys of newer service versions through (never near misses of
+// known keys; see PolicyLoadOptions).
+inline constexpr absl::string_view kAllowUnknownFieldsFlag =
+    "allow_unknown_fields";
+absl::StatusOr<PolicyLoadOptions> PolicyLoadFlags(const Flags& flags);
+
 // The policy at `path` (LoadSnapshotFile / LoadEnrollmentSetFile), after
 // refusing a path that is not a regular file (a directory, a FIFO or a
-// device would give a misleading error or block).
-absl::StatusOr<SnapshotPtr> LoadPolicy(const std::string& path);
-absl::StatusOr<v1::EnrollmentSet> LoadPolicySet(const std::string& path);
+// device would give a misleading error or block). `report` may be null.
+absl::StatusOr<SnapshotPtr> LoadPolicy(const std::string& path,
+                                       const PolicyLoadOptions& options,
+                                       PolicyLoadReport* report = nullptr);
+absl::StatusOr<v1::EnrollmentSet> LoadPolicySet(
+    const std::string& path, const PolicyLoadOptions& options,
+    PolicyLoadReport* report = nullptr);
 
 // Refuses an output path (given as --FLAG) that resolves to one of `inputs`
 // (the same file, by device and inode) or lies inside an input directory.

@@ -19,8 +19,10 @@ const CommandSpec kDecideCommand = {
     "decide",
     "  decide   --policy=FILE [--chain=FILE] [--registration_id=ID]\n"
     "           [--sas_token=TOKEN] [--at=RFC3339] [--format=text|json]\n"
+    "           [--allow_unknown_fields]\n"
     "      Decides one device. Exit status 0 = ALLOW, 1 = DENY, 2 = error.\n",
-    {"policy", "chain", "registration_id", "sas_token", "at", "format"}};
+    {"policy", "chain", "registration_id", "sas_token", "at", "format",
+     "allow_unknown_fields"}};
 
 int RunDecide(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("decide", m); };
@@ -57,7 +59,9 @@ int RunDecide(const Args& args) {
   input.registration_id = flags->Get("registration_id");
   input.sas_token = flags->Get("sas_token");
 
-  auto snapshot = LoadPolicy(flags->Get("policy"));
+  auto load_options = PolicyLoadFlags(*flags);
+  if (!load_options.ok()) return fail(load_options.status().message());
+  auto snapshot = LoadPolicy(flags->Get("policy"), *load_options);
   if (!snapshot.ok()) return fail(snapshot.status().message());
   Engine engine;
   engine.SetSnapshot(*std::move(snapshot));

@@ -2,32 +2,35 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
+#include "engine/internal/json.h"
 #include "tools/cli/cli.h"
 
 namespace chaintrust::cli {
 namespace {
 
-using ::google::protobuf::Struct;
-using ::google::protobuf::Value;
+using ::chaintrust::internal::JsonValue;
 
-absl::StatusOr<Value> ReadJson(const std::string& path) {
+absl::StatusOr<JsonValue> ReadJson(const std::string& path) {
   auto text = ReadFile(path, analysis::kMaxGoldenFileBytes);
   if (!text.ok()) return text.status();
-  Value value;
-  const auto status =
-      google::protobuf::util::JsonStringToMessage(*text, &value);
-  if (!status.ok()) {
+  auto value = internal::ParseJson(*text);
+  if (!value.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not JSON: ", status.message().as_string()));
+        absl::StrCat(path, ": not JSON: ", value.status().message()));
   }
   return value;
 }
 
-std::string StringField(const Struct& s, const std::string& name) {
-  auto it = s.fields().find(name);
-  return it == s.fields().end() ? "" : it->second.string_value();
+// The member `name` of `object`; nullptr when `object` is not an object or
+// has no such member.
+const JsonValue* Member(const JsonValue& object, absl::string_view name) {
+  return object.is_object() ? object.Find(name) : nullptr;
+}
+
+// A string member, or "" when absent or not a string.
+std::string StringField(const JsonValue& object, absl::string_view name) {
+  const JsonValue* value = Member(object, name);
+  return value != nullptr && value->is_string() ? value->string_value() : "";
 }
 
 }  // namespace
@@ -36,19 +39,19 @@ absl::StatusOr<GoldenScenario> ReadGoldenScenario(const std::string& dir) {
   const std::string path = absl::StrCat(dir, "/expected.json");
   auto json = ReadJson(path);
   if (!json.ok()) return json.status();
-  const Struct& root = json->struct_value();
+  const JsonValue& root = *json;
   GoldenScenario scenario;
   scenario.dir = dir;
   scenario.name = StringField(root, "scenario");
   scenario.description = StringField(root, "description");
-  auto devices = root.fields().find("devices");
-  if (devices == root.fields().end() || !devices->second.has_list_value()) {
+  const JsonValue* devices = Member(root, "devices");
+  if (devices == nullptr || !devices->is_array()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": \"devices\" must be an array"));
   }
   int n = 0;
-  for (const Value& v : devices->second.list_value().values()) {
-    const Struct& d = v.struct_value();
+  for (size_t i = 0; i < devices->size(); ++i) {
+    const JsonValue& d = devices->item(i);
     GoldenDevice device;
     device.device = StringField(d, "device");
     device.chain_file = StringField(d, "chain");
@@ -63,17 +66,14 @@ absl::StatusOr<GoldenScenario> ReadGoldenScenario(const std::string& dir) {
           absl::StrCat(path, ": devices[", n, "].at: ", at.status().message()));
     }
     device.at = *at;
-    auto enrollment = d.fields().find("enrollment");
-    if (enrollment != d.fields().end() &&
-        enrollment->second.has_struct_value()) {
-      device.enrollment_kind =
-          StringField(enrollment->second.struct_value(), "kind");
-      device.enrollment_id =
-          StringField(enrollment->second.struct_value(), "id");
+    if (const JsonValue* enrollment = Member(d, "enrollment");
+        enrollment != nullptr) {
+      device.enrollment_kind = StringField(*enrollment, "kind");
+      device.enrollment_id = StringField(*enrollment, "id");
     }
-    auto index = d.fields().find("certificateIndex");
-    if (index != d.fields().end()) {
-      device.certificate_index = static_cast<int>(index->second.number_value());
+    if (const JsonValue* index = Member(d, "certificateIndex");
+        index != nullptr && index->is_number()) {
+      device.certificate_index = static_cast<int>(index->number_value());
     }
     if (device.device.empty() || device.verdict.empty() ||
         device.reason.empty()) {
@@ -92,13 +92,13 @@ absl::StatusOr<std::vector<std::string>> ReadScenarioIndex(
   auto json = ReadJson(path);
   if (!json.ok()) return json.status();
   std::vector<std::string> names;
-  auto it = json->struct_value().fields().find("scenarios");
-  if (it == json->struct_value().fields().end()) {
+  const JsonValue* scenarios = Member(*json, "scenarios");
+  if (scenarios == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": \"scenarios\" is missing"));
   }
-  for (const Value& v : it->second.list_value().values()) {
-    names.push_back(StringField(v.struct_value(), "name"));
+  for (size_t i = 0; scenarios->is_array() && i < scenarios->size(); ++i) {
+    names.push_back(StringField(scenarios->item(i), "name"));
   }
   return names;
 }

@@ -26,8 +26,9 @@ const CommandSpec kGraphCommand = {
     "graph",
     "  graph    --policy=FILE [--devices=D] [--at=RFC3339]\n"
     "           [--out=FILE.dot|FILE.svg] [--format=text|json]\n"
+    "           [--allow_unknown_fields]\n"
     "      The trust graph as Graphviz DOT.\n",
-    {"policy", "devices", "at", "out", "format"}};
+    {"policy", "devices", "at", "out", "format", "allow_unknown_fields"}};
 
 namespace {
 
@@ -98,7 +99,9 @@ int RunGraph(const Args& args) {
     auto s = CheckOutputIsNotAnInput(out_path, {policy, options.devices});
     if (!s.ok()) return fail(s.message());
   }
-  auto snapshot = LoadPolicy(policy);
+  auto load_options = PolicyLoadFlags(*flags);
+  if (!load_options.ok()) return fail(load_options.status().message());
+  auto snapshot = LoadPolicy(policy, *load_options);
   if (!snapshot.ok()) return fail(snapshot.status().message());
   auto graph = analysis::BuildGraph(*snapshot, options);
   if (!graph.ok()) return fail(graph.status().message());

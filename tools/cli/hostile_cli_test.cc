@@ -249,5 +249,68 @@ TEST_F(HostileCliTest, LeafSignedByAStrangersKey) {
   EXPECT_THAT(run.out, Not(HasSubstr("ALLOW")));
 }
 
+// A misspelled policy key is a load error naming the key and the known key
+// it is close to, with or without --allow_unknown_fields: a typo must never
+// silently re-enable a disabled enrollment.
+TEST_F(HostileCliTest, MisspelledPolicyKeyIsRefused) {
+  const std::string text = ReadAll(policy_);
+  const std::string disabled = "\"provisioningStatus\": \"disabled\"";
+  ASSERT_NE(text.find(disabled), std::string::npos);
+  const std::string typo = root_ + "/typo.json";
+  Write(typo, absl::StrReplaceAll(
+                  text, {{disabled, "\"provisioningstatus\": \"disabled\""}}));
+  before_[typo] = ReadAll(typo);
+  const std::string decide =
+      absl::StrCat("decide --policy=", typo, kAt, " --chain=", devices_,
+                   "/fleet-dev-001.pem");
+  for (const std::string& args : {decide, decide + " --allow_unknown_fields"}) {
+    CliRun run = Chaintrust(args);
+    EXPECT_EQ(run.status, 2) << args << "\n" << run.output();
+    EXPECT_THAT(run.err, HasSubstr("provisioningstatus: unknown key"));
+    EXPECT_THAT(run.err, HasSubstr("did you mean \"provisioningStatus\""));
+    EXPECT_EQ(run.out, "");
+  }
+}
+
+// A key unknown to the DPS schema and close to no known key loads only with
+// --allow_unknown_fields, on every command that loads a policy, and lint
+// reports it.
+TEST_F(HostileCliTest, UnknownPolicyKeyLoadsOnlyWhenAllowed) {
+  const std::string text = ReadAll(policy_);
+  const std::string anchor = "\"deviceId\": \"fleet-dev-004\"";
+  ASSERT_NE(text.find(anchor), std::string::npos);
+  const std::string future = root_ + "/future.json";
+  Write(future,
+        absl::StrReplaceAll(
+            text, {{anchor, anchor + ", \"futureServiceField\": {\"a\": 1}"}}));
+  before_[future] = ReadAll(future);
+  const std::string allow = " --allow_unknown_fields";
+  const std::vector<std::string> commands = {
+      absl::StrCat("decide --policy=", future, kAt, " --chain=", devices_,
+                   "/fleet-dev-001.pem"),
+      absl::StrCat("audit --policy=", future, kAt, " --devices=", devices_),
+      absl::StrCat("whatif --policy=", future, kAt, " --devices=", devices_,
+                   " --disable=contoso-root"),
+      absl::StrCat("diff --before=", policy_, " --after=", future, kAt,
+                   " --devices=", devices_),
+      absl::StrCat("graph --policy=", future, kAt),
+      absl::StrCat("lint --policy=", future, kAt),
+  };
+  for (const std::string& args : commands) {
+    ExpectError(args, "futureServiceField: unknown key");
+    CliRun run = Chaintrust(args + allow);
+    EXPECT_NE(run.status, 2) << args << allow << "\n" << run.output();
+  }
+  CliRun lint = Chaintrust(
+      absl::StrCat("lint --format=json --policy=", future, kAt, allow));
+  EXPECT_EQ(lint.status, 0) << lint.output();
+  EXPECT_THAT(lint.out, HasSubstr("\"code\":\"UNKNOWN_FIELD_IGNORED\""));
+  EXPECT_THAT(lint.out,
+              HasSubstr("individualEnrollments[0] (\\\"fleet-dev-004"));
+  EXPECT_THAT(lint.out, HasSubstr("unknown key \\\"futureServiceField\\\""));
+  ExpectError(absl::StrCat("lint --policy=", future, allow, "=maybe"),
+              "allow_unknown_fields");
+}
+
 }  // namespace
 }  // namespace chaintrust::cli

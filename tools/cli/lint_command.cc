@@ -20,10 +20,10 @@ const CommandSpec kLintCommand = {
     "lint",
     "  lint     --policy=FILE [--registrations=FILE.json] [--at=RFC3339]\n"
     "           [--expiring_within_days=N] [--max_registrations=N]\n"
-    "           [--format=text|json]\n"
+    "           [--format=text|json] [--allow_unknown_fields]\n"
     "      Findings about a policy. Exit status 1 when there are errors.\n",
     {"policy", "registrations", "at", "expiring_within_days",
-     "max_registrations", "format"}};
+     "max_registrations", "format", "allow_unknown_fields"}};
 
 int RunLint(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("lint", m); };
@@ -44,12 +44,16 @@ int RunLint(const Args& args) {
                        std::numeric_limits<int64_t>::max(), 1000000);
   if (!quota.ok()) return fail(quota.status().message());
   const std::string policy = flags->Get("policy");
-  auto set = LoadPolicySet(policy);
+  auto load_options = PolicyLoadFlags(*flags);
+  if (!load_options.ok()) return fail(load_options.status().message());
+  PolicyLoadReport load_report;
+  auto set = LoadPolicySet(policy, *load_options, &load_report);
   if (!set.ok()) return fail(set.status().message());
   auto snapshot = BuildSnapshot(*set, policy);
   if (!snapshot.ok()) return fail(snapshot.status().message());
 
   analysis::LintReport report;
+  analysis::LintIgnoredFields(load_report, &report);
   analysis::LintPolicy(*set, **snapshot, options, &report);
   if (flags->Has("registrations")) {
     const std::string path = flags->Get("registrations");

@@ -26,12 +26,11 @@
 #include "engine/analysis/bounded_read.h"
 #include "engine/analysis/device_input.h"
 #include "engine/engine.h"
+#include "engine/internal/json.h"
 #include "engine/policy_loader.h"
 #include "engine/provisioner.h"
 #include "engine/registration_store.h"
 #include "engine/registry/throttle.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "tools/cli/commands.h"
 
 namespace chaintrust::cli {
@@ -41,11 +40,12 @@ const CommandSpec kReplayCommand = {
     "  replay   --policy=FILE --store=PATH --attempts=FILE.jsonl\n"
     "           [--max_registrations=N] [--throttle] "
     "[--global_rate_per_minute=N]\n"
+    "           [--allow_unknown_fields]\n"
     "      Provisions attempts in order against a registration store; one "
     "JSON\n"
     "      decision per attempt. Exit status 0 = all decided, 2 = error.\n",
     {"policy", "store", "attempts", "max_registrations", "throttle",
-     "global_rate_per_minute"}};
+     "global_rate_per_minute", "allow_unknown_fields"}};
 
 const CommandSpec kRegistrationsCommand = {
     "registrations",
@@ -61,13 +61,11 @@ namespace {
 
 using analysis::DeviceInput;
 
+using internal::JsonValue;
+
 std::string JsonString(absl::string_view s) {
-  google::protobuf::Value value;
-  value.set_string_value(std::string(s));
   std::string out;
-  if (!google::protobuf::util::MessageToJsonString(value, &out).ok()) {
-    return "\"\"";
-  }
+  internal::AppendJsonString(&out, s);
   return out;
 }
 
@@ -78,27 +76,30 @@ struct Attempt {
 };
 
 // Reads a string field; absent is "", a non-string is an error.
-absl::Status StringField(const google::protobuf::Struct& object,
-                         const std::string& name, std::string* value) {
-  auto it = object.fields().find(name);
-  if (it == object.fields().end()) return absl::OkStatus();
-  if (it->second.kind_case() != google::protobuf::Value::kStringValue) {
+absl::Status StringField(const JsonValue& object, const std::string& name,
+                         std::string* value) {
+  const JsonValue* field = object.Find(name);
+  if (field == nullptr) return absl::OkStatus();
+  if (!field->is_string()) {
     return absl::InvalidArgumentError(
         absl::StrCat("\"", name, "\" must be a string"));
   }
-  *value = it->second.string_value();
+  *value = field->string_value();
   return absl::OkStatus();
 }
 
 absl::StatusOr<Attempt> ParseAttempt(absl::string_view line) {
-  google::protobuf::Struct object;
-  const auto parsed =
-      google::protobuf::util::JsonStringToMessage(std::string(line), &object);
+  auto parsed = internal::ParseJson(line);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("not a JSON object: ", parsed.message().as_string()));
+        absl::StrCat("not a JSON object: ", parsed.status().message()));
   }
-  for (const auto& [name, value] : object.fields()) {
+  if (!parsed->is_object()) {
+    return absl::InvalidArgumentError("not a JSON object");
+  }
+  const JsonValue& object = *parsed;
+  for (size_t i = 0; i < object.member_count(); ++i) {
+    const std::string& name = object.key(i);
     if (name != "id" && name != "at" && name != "chain" &&
         name != "registrationId" && name != "sasToken") {
       return absl::InvalidArgumentError(
@@ -238,7 +239,9 @@ int RunReplay(const Args& args) {
   if (!attempts.ok()) {
     return fail(absl::StrCat("--attempts: ", attempts.status().message()));
   }
-  auto snapshot = LoadPolicy(flags->Get("policy"));
+  auto load_options = PolicyLoadFlags(*flags);
+  if (!load_options.ok()) return fail(load_options.status().message());
+  auto snapshot = LoadPolicy(flags->Get("policy"), *load_options);
   if (!snapshot.ok()) return fail(snapshot.status().message());
   auto store = OpenStore(*flags, /*read_only=*/false,
                          /*create_if_missing=*/true);

@@ -14,10 +14,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "engine/internal/json.h"
 #include "engine/x509/test_certs.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tools/cli/cli.h"
 
@@ -64,10 +63,8 @@ CommandRun Chaintrust(const std::string& args) {
 }
 
 std::string Json(const std::string& s) {
-  google::protobuf::Value value;
-  value.set_string_value(s);
   std::string out;
-  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(value, &out).ok());
+  internal::AppendJsonString(&out, s);
   return out;
 }
 
@@ -75,19 +72,21 @@ std::string Json(const std::string& s) {
 std::vector<std::string> Summaries(const std::string& out) {
   std::vector<std::string> lines;
   for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
-    google::protobuf::Struct json;
-    if (!google::protobuf::util::JsonStringToMessage(std::string(line), &json)
-             .ok()) {
-      ADD_FAILURE() << "not JSON: " << line;
+    auto json = internal::ParseJson(line);
+    if (!json.ok() || !json->is_object()) {
+      ADD_FAILURE() << "not a JSON object: " << line;
       continue;
     }
-    const auto& f = json.fields();
-    std::string summary = absl::StrCat(f.at("attempt").string_value(), " ",
-                                       f.at("verdict").string_value(), " ",
-                                       f.at("reason").string_value());
-    if (f.count("retryAfterSeconds") > 0) {
-      absl::StrAppend(&summary,
-                      " retry=", f.at("retryAfterSeconds").number_value());
+    auto text = [&](const char* key) {
+      const internal::JsonValue* value = json->Find(key);
+      return value != nullptr && value->is_string() ? value->string_value()
+                                                    : std::string("<missing>");
+    };
+    std::string summary = absl::StrCat(text("attempt"), " ", text("verdict"),
+                                       " ", text("reason"));
+    if (const internal::JsonValue* retry = json->Find("retryAfterSeconds");
+        retry != nullptr) {
+      absl::StrAppend(&summary, " retry=", retry->number_value());
     }
     lines.push_back(summary);
   }

@@ -22,17 +22,19 @@ const CommandSpec kWhatIfCommand = {
     "  whatif   --policy=FILE --devices=D [--disable=ID]... [--enable=ID]...\n"
     "           [--delete=ID]... [--at=RFC3339] [--out=FILE.jsonl] "
     "[--sample=N]\n"
-    "           [--format=text|json]\n",
+    "           [--format=text|json] [--allow_unknown_fields]\n",
     {"policy", "devices", "disable", "enable", "delete", "at", "format", "out",
-     "sample"},
+     "sample", "allow_unknown_fields"},
     {"disable", "enable", "delete"}};
 
 const CommandSpec kDiffCommand = {
     "diff",
     "  diff     --before=FILE --after=FILE --devices=D [--at=RFC3339]\n"
     "           [--out=FILE.jsonl] [--sample=N] [--format=text|json]\n"
+    "           [--allow_unknown_fields]\n"
     "      The devices whose decision a policy change changes.\n",
-    {"before", "after", "devices", "at", "format", "out", "sample"}};
+    {"before", "after", "devices", "at", "format", "out", "sample",
+     "allow_unknown_fields"}};
 
 namespace {
 
@@ -120,7 +122,9 @@ int RunWhatIf(const Args& args) {
   if (edits.empty()) {
     return fail("needs at least one --disable=ID, --enable=ID or --delete=ID");
   }
-  auto set = LoadPolicySet(policy);
+  auto load_options = PolicyLoadFlags(*flags);
+  if (!load_options.ok()) return fail(load_options.status().message());
+  auto set = LoadPolicySet(policy, *load_options);
   if (!set.ok()) return fail(set.status().message());
   auto change = analysis::EditPolicy(*set, policy, edits);
   if (!change.ok()) return fail(change.status().message());
@@ -143,9 +147,11 @@ int RunDiff(const Args& args) {
     return fail("needs --before=FILE and --after=FILE");
   }
   if (!flags->Has("devices")) return fail("needs --devices=DIR|FILE.jsonl");
-  auto before = LoadPolicy(before_path);
+  auto load_options = PolicyLoadFlags(*flags);
+  if (!load_options.ok()) return fail(load_options.status().message());
+  auto before = LoadPolicy(before_path, *load_options);
   if (!before.ok()) return fail(before.status().message());
-  auto after = LoadPolicy(after_path);
+  auto after = LoadPolicy(after_path, *load_options);
   if (!after.ok()) return fail(after.status().message());
   return Compare(
       "diff", *flags,

@@ -30,33 +30,31 @@
 #include "engine/decision.h"
 #include "engine/policy/enrollment_set.h"
 #include "engine/x509/certificate.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "tools/cli/cli.h"
 
 namespace chaintrust::cli::conformance {
 
-using google::protobuf::ListValue;
-
 // ---- Reading a case. ----
 
-const Value* Field(const Struct& s, const std::string& name) {
-  auto it = s.fields().find(name);
-  if (it == s.fields().end() || it->second.has_null_value()) return nullptr;
-  return &it->second;
+const JsonValue* Field(const JsonValue& s, const std::string& name) {
+  if (!s.is_object()) return nullptr;
+  const JsonValue* value = s.Find(name);
+  return value == nullptr || value->is_null() ? nullptr : value;
 }
 
-std::string StringField(const Struct& s, const std::string& name) {
-  const Value* v = Field(s, name);
-  return v != nullptr && v->has_string_value() ? v->string_value() : "";
+std::string StringField(const JsonValue& s, const std::string& name) {
+  const JsonValue* v = Field(s, name);
+  return v != nullptr && v->is_string() ? v->string_value() : "";
 }
 
-std::vector<std::string> StringList(const Struct& s, const std::string& name) {
+std::vector<std::string> StringList(const JsonValue& s,
+                                    const std::string& name) {
   std::vector<std::string> out;
-  const Value* v = Field(s, name);
-  if (v == nullptr || !v->has_list_value()) return out;
-  for (const Value& e : v->list_value().values()) {
-    if (e.has_string_value()) out.push_back(e.string_value());
+  const JsonValue* v = Field(s, name);
+  if (v == nullptr || !v->is_array()) return out;
+  for (size_t k = 0; k < v->size(); ++k) {
+    const JsonValue& e = v->item(k);
+    if (e.is_string()) out.push_back(e.string_value());
   }
   return out;
 }
@@ -100,7 +98,7 @@ std::string EkuOid(absl::string_view name) {
 }
 
 // Why a case is not run, or empty.
-std::string SkipReason(const Struct& c, const CaseIndex& index,
+std::string SkipReason(const JsonValue& c, const CaseIndex& index,
                        bool device_relevant_only) {
   const std::string id = StringField(c, "id");
   auto row_it = index.find(id);
@@ -158,19 +156,19 @@ std::string SkipReason(const Struct& c, const CaseIndex& index,
   return "";
 }
 
-absl::StatusOr<absl::Time> CaseTime(const Struct& c) {
+absl::StatusOr<absl::Time> CaseTime(const JsonValue& c) {
   const std::string t = StringField(c, "validation_time");
   if (t.empty()) return absl::Now();
   return ParseRfc3339(t);
 }
 
-int MaxDepth(const Struct& c) {
-  const Value* v = Field(c, "max_chain_depth");
-  if (v == nullptr || !v->has_number_value()) return -1;
+int MaxDepth(const JsonValue& c) {
+  const JsonValue* v = Field(c, "max_chain_depth");
+  if (v == nullptr || !v->is_number()) return -1;
   return static_cast<int>(v->number_value());
 }
 
-ChainCase FromLimbo(const Struct& c, absl::Time at) {
+ChainCase FromLimbo(const JsonValue& c, absl::Time at) {
   ChainCase out;
   out.trusted = StringList(c, "trusted_certs");
   out.leaf = StringField(c, "peer_certificate");
@@ -356,37 +354,23 @@ std::string RunOpenSsl(const ChainCase& c) {
 
 // ---- Output. ----
 
-// A quoted JSON string; bytes outside printable ASCII are escaped (read as
-// Latin-1), so the line is always valid JSON.
-void AppendJsonString(std::string* out, absl::string_view value) {
-  out->push_back('"');
-  for (unsigned char ch : value) {
-    if (ch == '"' || ch == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(ch));
-    } else if (ch < 0x20 || ch >= 0x7f) {
-      absl::StrAppend(out, "\\u00", absl::Hex(ch, absl::kZeroPad2));
-    } else {
-      out->push_back(static_cast<char>(ch));
-    }
-  }
-  out->push_back('"');
-}
-
 std::string JsonLine(const CaseResult& r) {
-  std::string out = "{\"id\":";
-  AppendJsonString(&out, r.id);
-  absl::StrAppend(&out, ",\"expected\":");
-  AppendJsonString(&out, r.expected);
-  absl::StrAppend(&out, ",\"actual\":");
-  AppendJsonString(&out, r.actual);
-  absl::StrAppend(&out, ",\"outcome\":");
-  AppendJsonString(&out, r.outcome);
-  absl::StrAppend(&out, ",\"reason\":");
-  AppendJsonString(&out, r.reason);
-  absl::StrAppend(&out, ",\"openssl\":");
-  AppendJsonString(&out, r.openssl);
-  absl::StrAppend(&out, "}");
+  std::string out;
+  internal::JsonWriter(&out)
+      .BeginObject()
+      .Key("id")
+      .String(r.id)
+      .Key("expected")
+      .String(r.expected)
+      .Key("actual")
+      .String(r.actual)
+      .Key("outcome")
+      .String(r.outcome)
+      .Key("reason")
+      .String(r.reason)
+      .Key("openssl")
+      .String(r.openssl)
+      .EndObject();
   return out;
 }
 
@@ -396,16 +380,15 @@ std::string DirName(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-absl::StatusOr<Struct> ReadJsonFile(const std::string& path) {
+absl::StatusOr<JsonValue> ReadJsonFile(const std::string& path) {
   auto text = ReadFile(path, analysis::kMaxSuiteFileBytes);
   if (!text.ok()) return text.status();
-  Struct root;
-  auto parsed = google::protobuf::util::JsonStringToMessage(*text, &root);
+  auto parsed = internal::ParseJson(*text);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not JSON: ", parsed.ToString()));
+        absl::StrCat(path, ": not JSON: ", parsed.status().message()));
   }
-  return root;
+  return parsed;
 }
 
 void RunCase(const ChainCase& chain_case, CaseResult* r) {

@@ -14,21 +14,21 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "engine/internal/json.h"
 #include "engine/types.h"
-#include "google/protobuf/struct.pb.h"
 
 namespace chaintrust::cli::conformance {
 
-using google::protobuf::Struct;
-using google::protobuf::Value;
+using internal::JsonValue;
 
 inline constexpr absl::string_view kSuccess = "SUCCESS";
 inline constexpr absl::string_view kFailure = "FAILURE";
 
 // ---- Reading a case. ----
-const Value* Field(const Struct& s, const std::string& name);
-std::string StringField(const Struct& s, const std::string& name);
-std::vector<std::string> StringList(const Struct& s, const std::string& name);
+const JsonValue* Field(const JsonValue& s, const std::string& name);
+std::string StringField(const JsonValue& s, const std::string& name);
+std::vector<std::string> StringList(const JsonValue& s,
+                                    const std::string& name);
 
 // case-index.csv rows: column name -> value, by case id.
 using CaseIndex = std::map<std::string, std::map<std::string, std::string>>;
@@ -48,10 +48,10 @@ struct CaseResult {
 };
 
 // Why a case is not run, or empty.
-std::string SkipReason(const Struct& c, const CaseIndex& index,
+std::string SkipReason(const JsonValue& c, const CaseIndex& index,
                        bool device_relevant_only);
-absl::StatusOr<absl::Time> CaseTime(const Struct& c);
-int MaxDepth(const Struct& c);
+absl::StatusOr<absl::Time> CaseTime(const JsonValue& c);
+int MaxDepth(const JsonValue& c);
 
 // One path-validation case, whatever suite it came from. Each PEM text may
 // hold several certificates.
@@ -72,7 +72,7 @@ struct ChainCase {
   bool openssl_aux_trust = false;  // read trusted PEMs as TRUSTED CERTIFICATE
 };
 
-ChainCase FromLimbo(const Struct& c, absl::Time at);
+ChainCase FromLimbo(const JsonValue& c, absl::Time at);
 
 // The engine's answer: "SUCCESS" or "FAILURE", and why.
 std::string RunEngine(const ChainCase& c, std::string* why);
@@ -85,7 +85,7 @@ std::string JsonLine(const CaseResult& r);
 
 // The directory part of `path` ("." when none).
 std::string DirName(const std::string& path);
-absl::StatusOr<Struct> ReadJsonFile(const std::string& path);
+absl::StatusOr<JsonValue> ReadJsonFile(const std::string& path);
 
 // The suites: x509-limbo (limbo.json, with case-index.csv), BoringSSL's
 // verify_certificate_chain corpus (a directory), OpenSSL's verify recipes

@@ -29,8 +29,6 @@
 #include "engine/decision.h"
 #include "engine/policy/enrollment_set.h"
 #include "engine/x509/certificate.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "tools/cli/cli.h"
 #include "tools/conformance/conformance_cases.h"
 

@@ -29,28 +29,18 @@
 #include "engine/decision.h"
 #include "engine/policy/enrollment_set.h"
 #include "engine/x509/certificate.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "tools/cli/cli.h"
 #include "tools/conformance/conformance_cases.h"
 
 namespace chaintrust::cli::conformance {
 
-using google::protobuf::ListValue;
-
 absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
                                                  const std::string& index_path,
                                                  bool device_relevant_only) {
-  auto text = ReadFile(path, analysis::kMaxSuiteFileBytes);
-  if (!text.ok()) return text.status();
-  Struct root;
-  auto parsed = google::protobuf::util::JsonStringToMessage(*text, &root);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not JSON: ", parsed.ToString()));
-  }
-  const Value* cases = Field(root, "testcases");
-  if (cases == nullptr || !cases->has_list_value()) {
+  auto root = ReadJsonFile(path);
+  if (!root.ok()) return root.status();
+  const JsonValue* cases = Field(*root, "testcases");
+  if (cases == nullptr || !cases->is_array()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": no \"testcases\" list"));
   }
@@ -61,9 +51,9 @@ absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
     index = *std::move(read);
   }
   std::vector<CaseResult> results;
-  for (const Value& v : cases->list_value().values()) {
-    if (!v.has_struct_value()) continue;
-    const Struct& c = v.struct_value();
+  for (size_t k = 0; k < cases->size(); ++k) {
+    const JsonValue& c = cases->item(k);
+    if (!c.is_object()) continue;
     CaseResult r;
     r.id = StringField(c, "id");
     r.expected = StringField(c, "expected_result");
@@ -95,15 +85,15 @@ absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
 absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir) {
   auto root = ReadJsonFile(dir + "/index.json");
   if (!root.ok()) return root.status();
-  const Value* cases = Field(*root, "testcases");
-  if (cases == nullptr || !cases->has_list_value()) {
+  const JsonValue* cases = Field(*root, "testcases");
+  if (cases == nullptr || !cases->is_array()) {
     return absl::InvalidArgumentError(
         absl::StrCat(dir, "/index.json: no \"testcases\" list"));
   }
   std::vector<CaseResult> results;
-  for (const Value& v : cases->list_value().values()) {
-    if (!v.has_struct_value()) continue;
-    const Struct& c = v.struct_value();
+  for (size_t k = 0; k < cases->size(); ++k) {
+    const JsonValue& c = cases->item(k);
+    if (!c.is_object()) continue;
     CaseResult r;
     r.id = StringField(c, "id");
     r.expected = StringField(c, "expected_result");
@@ -203,15 +193,15 @@ absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
   auto root = ReadJsonFile(path);
   if (!root.ok()) return root.status();
   const std::string dir = DirName(path);
-  const Value* cases = Field(*root, "cases");
-  if (cases == nullptr || !cases->has_list_value()) {
+  const JsonValue* cases = Field(*root, "cases");
+  if (cases == nullptr || !cases->is_array()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": no \"cases\" list"));
   }
   std::vector<CaseResult> results;
-  for (const Value& v : cases->list_value().values()) {
-    if (!v.has_struct_value()) continue;
-    const Struct& c = v.struct_value();
+  for (size_t k = 0; k < cases->size(); ++k) {
+    const JsonValue& c = cases->item(k);
+    if (!c.is_object()) continue;
     CaseResult r;
     r.id =
         absl::StrCat(StringField(c, "id"), " ", StringField(c, "description"));
@@ -229,8 +219,8 @@ absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
     } else if (!purpose.empty()) {
       skip = absl::StrCat("purpose ", purpose, " has no device counterpart");
     }
-    const Value* aux = Field(c, "requires_openssl_aux_trust");
-    if (skip.empty() && aux != nullptr && aux->bool_value()) {
+    const JsonValue* aux = Field(c, "requires_openssl_aux_trust");
+    if (skip.empty() && aux != nullptr && aux->is_bool() && aux->bool_value()) {
       skip =
           "OpenSSL auxiliary trust settings (TRUSTED CERTIFICATE PEM) are "
           "OpenSSL's trust model";
@@ -265,12 +255,12 @@ absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
                             "SM2 ids, ...) is not implemented");
       }
     }
-    const Value* files = Field(c, "files");
-    if (skip.empty() && (files == nullptr || !files->has_struct_value())) {
+    const JsonValue* files = Field(c, "files");
+    if (skip.empty() && (files == nullptr || !files->is_object())) {
       skip = "no files";
     }
     if (skip.empty()) {
-      const Struct& f = files->struct_value();
+      const JsonValue& f = *files;
       auto read = [&](const std::string& name, std::string* out) {
         auto text = ReadFile(absl::StrCat(dir, "/", name),
                              analysis::kMaxSuiteFileBytes);
