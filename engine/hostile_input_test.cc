@@ -75,6 +75,12 @@ TEST(HostileInputTest, ManyCandidateIssuersWithTheSameName) {
   Decision d = Evaluate(*snapshot, chain, options);
   EXPECT_FALSE(d.allowed());
   EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.cause(), Cause::kTooManyIssuerCandidates);
+  // Refused whatever the order: the real issuer first changes nothing.
+  std::vector<std::string> reordered = {leaf.der, real.der};
+  reordered.insert(reordered.end(), chain.begin() + 1, chain.end() - 1);
+  EXPECT_EQ(Evaluate(*snapshot, reordered, options).cause(),
+            Cause::kTooManyIssuerCandidates);
   // Within the limits, the real issuer is found among the impostors.
   std::vector<std::string> few = {leaf.der, chain[1], chain[2], real.der};
   EXPECT_EQ(Evaluate(*snapshot, few, options).reason(),

@@ -201,11 +201,11 @@ int ReplayCommand(const std::vector<std::string>& args, std::ostream& out,
   Engine engine;
   engine.SetSnapshot(*std::move(snapshot));
   auto evaluator = engine.NewEvaluator();
-  Provisioner provisioner(engine, store->get(), throttle->get(), options);
+  Provisioner provisioner(store->get(), throttle->get(), options);
   Decision decision;
   for (const Attempt& attempt : attempts) {
-    DecideDevice(*evaluator, attempt.input, &decision);
-    const absl::Status status = provisioner.Apply(attempt.input.at, &decision);
+    const absl::Status status = provisioner.Provision(
+        *evaluator, ToAttestation(attempt.input), &decision);
     const std::string json = RenderJson(decision);  // "{...}"
     out << "{\"attempt\":" << JsonString(attempt.id) << ","
         << absl::string_view(json).substr(1) << "\n";
