@@ -79,6 +79,23 @@ class ScenarioTest : public ::testing::TestWithParam<std::string> {
         if (g.certificate_index >= 0) {
           EXPECT_EQ(d.certificate_index(), g.certificate_index);
         }
+        // Every chain or certificate DENY of the corpus names its cause,
+        // and the engine reports that cause on the failed step.
+        Reason reason;
+        ASSERT_TRUE(ParseReason(g.reason, &reason)) << g.reason;
+        if (g.verdict == "DENY" && IsChainReason(reason)) {
+          EXPECT_FALSE(g.cause.empty()) << "the golden names no cause";
+          EXPECT_EQ(CauseName(d.cause()), g.cause);
+          bool on_step = false;
+          for (const ExplanationStep& s : d.explanation()) {
+            if (s.outcome == Outcome::kFailed && s.step != StepId::kDecide) {
+              on_step = on_step || s.cause == d.cause();
+            }
+          }
+          EXPECT_TRUE(on_step) << "no failed step carries the cause";
+        } else {
+          EXPECT_TRUE(g.cause.empty()) << g.cause;
+        }
         EXPECT_FALSE(d.explanation().empty());
       }
     }
@@ -148,6 +165,12 @@ TEST_P(ScenarioTest, CommandLine) {
     const auto& f = json.fields();
     EXPECT_EQ(f.at("verdict").string_value(), g.verdict);
     EXPECT_EQ(f.at("reason").string_value(), g.reason) << out;
+    if (g.cause.empty()) {
+      EXPECT_EQ(f.count("cause"), 0u) << out;
+    } else {
+      ASSERT_EQ(f.count("cause"), 1u) << out;
+      EXPECT_EQ(f.at("cause").string_value(), g.cause) << out;
+    }
     EXPECT_GT(f.at("explanation").list_value().values_size(), 0);
     if (g.enrollment_kind.empty()) {
       EXPECT_EQ(f.count("enrollment"), 0u) << out;
