@@ -329,10 +329,12 @@ class Resolver {
   // snapshot's group certificates, with its issuer's name, key identifiers
   // that agree and not already in the path (at most max_issuer_candidates).
   // Of several, those whose signature verifies (within the budget of
-  // max_candidate_signature_checks) are returned, the ones valid at the
-  // validation time first; when none verifies, only the first. The order
-  // never depends on the order in which certificates were presented:
-  // presented before snapshot, then by SHA-256.
+  // max_candidate_signature_checks) are returned: the presented ones valid
+  // at the validation time, else the snapshot's valid ones; then the
+  // expired ones (the snapshot's only when no presented one is valid).
+  // When none verifies, only the first. The order never depends on the
+  // order in which certificates were presented: presented before snapshot,
+  // then by SHA-256.
   // Returns false when more presented certificates than
   // max_issuer_candidates could be the issuer (`*presented` is set to how
   // many): refused whatever their order.
@@ -376,18 +378,27 @@ class Resolver {
       all.resize(std::max(1, options_.max_issuer_candidates));
     }
     const absl::Time at = absl::FromUnixSeconds(absl::ToUnixSeconds(at_));
-    Candidates expired;
+    // Verifying candidates by source and validity at the validation time.
+    Candidates presented_valid, snapshot_valid, expired;
     for (const Candidate& c : all) {
       if (signature_checks_ >= options_.max_candidate_signature_checks) break;
       ++signature_checks_;
       if (!SignatureVerifies(child, *c.first)) continue;
-      if (at >= c.first->not_before() && at <= c.first->not_after()) {
-        out->push_back(c);
-      } else {
+      if (at < c.first->not_before() || at > c.first->not_after()) {
         expired.push_back(c);
+      } else {
+        (c.second ? snapshot_valid : presented_valid).push_back(c);
       }
     }
-    out->insert(out->end(), expired.begin(), expired.end());
+    // A group certificate the device did not send is followed only when no
+    // presented candidate is valid: the device's own certificates decide
+    // (a renewed CA presented alone is decided by its own enrollment).
+    *out = presented_valid;
+    if (out->empty())
+      out->insert(out->end(), snapshot_valid.begin(), snapshot_valid.end());
+    for (const Candidate& c : expired) {
+      if (!c.second || presented_valid.empty()) out->push_back(c);
+    }
     if (out->empty()) out->push_back(all[0]);
     return true;
   }

@@ -27,13 +27,17 @@
 //      certificates; a path ends at the first group found on it (a deleted
 //      group is absent and the walk goes on upward).
 //      Where several certificates can be a certificate's issuer (e.g. a CA
-//      renewed with the same name and key), every candidate whose signature
-//      verifies is followed, so several candidate paths may be built (when
-//      none verifies, the first candidate alone is followed, for the
-//      failure to be reported). Candidates are ordered by source
-//      (presented, then snapshot), validity at the validation time and
-//      SHA-256, never by the order of presentation: the verdict does not
-//      depend on that order. Bounds: max_issuer_candidates per certificate
+//      renewed with the same name and key), every presented candidate whose
+//      signature verifies is followed, so several candidate paths may be
+//      built; a snapshot certificate the device did not send is followed
+//      only when no presented candidate that verifies is valid at the
+//      validation time (so a renewed CA presented alone is decided by its
+//      own enrollment, as DPS does, and an expired cross-certificate does
+//      not hide a valid anchor). When no candidate verifies, the first
+//      alone is followed, for the failure to be reported. Candidates are
+//      ordered by validity, source (presented, then snapshot) and SHA-256,
+//      never by the order of presentation: the verdict does not depend on
+//      that order. Bounds: max_issuer_candidates per certificate
 //      (more presented candidates than that -> CHAIN_UNVERIFIED
 //      TOO_MANY_ISSUER_CANDIDATES, whatever their order),
 //      max_candidate_signature_checks signature checks spent choosing and
