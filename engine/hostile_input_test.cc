@@ -6,10 +6,10 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "engine/core/resolver.h"
 #include "engine/decision.h"
 #include "engine/policy/enrollment_set.h"
 #include "engine/x509/test_certs.h"
-#include "engine/core/resolver.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -107,6 +107,9 @@ TEST(HostileInputTest, CyclicCrossSignedCas) {
   auto snapshot = Snapshot(root);
   Decision d = Evaluate(*snapshot, {leaf.der, a_by_b.der, b_by_a.der});
   EXPECT_EQ(d.reason(), Reason::kNoEnrollment);
+  // The walk ends where no further issuer exists (B signs A, A signs B).
+  EXPECT_EQ(d.explanation()[d.explanation().size() - 2].cause,
+            Cause::kIssuerNotFound);
 }
 
 TEST(HostileInputTest, OversizedCertificate) {
@@ -118,6 +121,7 @@ TEST(HostileInputTest, OversizedCertificate) {
   Decision d = Evaluate(*snapshot, {leaf.der}, options);
   EXPECT_EQ(d.reason(), Reason::kChainUnverified);
   EXPECT_EQ(d.certificate_index(), 0);
+  EXPECT_EQ(d.cause(), Cause::kCertificateTooLarge);
 }
 
 TEST(HostileInputTest, TotalBytesAndCount) {
@@ -127,11 +131,14 @@ TEST(HostileInputTest, TotalBytesAndCount) {
   auto snapshot = Snapshot(root);
   ResolverOptions options;
   options.max_chain_bytes = leaf.der.size() + int1.der.size() - 1;
-  EXPECT_EQ(Evaluate(*snapshot, {leaf.der, int1.der}, options).reason(),
-            Reason::kChainUnverified);
+  Decision d = Evaluate(*snapshot, {leaf.der, int1.der}, options);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.cause(), Cause::kChainTooLarge);
   std::vector<std::string> many(40, int1.der);
   many[0] = leaf.der;
-  EXPECT_EQ(Evaluate(*snapshot, many).reason(), Reason::kChainUnverified);
+  d = Evaluate(*snapshot, many);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.cause(), Cause::kTooManyCertificates);
 }
 
 }  // namespace
