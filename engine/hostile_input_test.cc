@@ -141,5 +141,17 @@ TEST(HostileInputTest, TotalBytesAndCount) {
   EXPECT_EQ(d.cause(), Cause::kTooManyCertificates);
 }
 
+// Nothing presented: one DECIDE step, which carries the cause.
+TEST(HostileInputTest, NothingPresented) {
+  TestCert root = MintRoot("Root");
+  auto snapshot = Snapshot(root);
+  Decision d = Evaluate(*snapshot, {});
+  EXPECT_EQ(d.reason(), Reason::kAttestationMismatch);
+  EXPECT_EQ(d.cause(), Cause::kNoAttestation);
+  ASSERT_EQ(d.explanation().size(), 1u);
+  EXPECT_EQ(d.explanation()[0].step, StepId::kDecide);
+  EXPECT_EQ(d.explanation()[0].cause, Cause::kNoAttestation);
+}
+
 }  // namespace
 }  // namespace chaintrust

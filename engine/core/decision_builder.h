@@ -60,6 +60,14 @@ class DecisionBuilder {
     d_.Decide(reason, kind, enrollment_id, certificate_index, detail, cause);
   }
 
+  // A DENY for `reason` whose cause no check step reports (e.g. nothing
+  // was presented): the DECIDE step itself carries the cause.
+  void DenyAtDecide(const CheckFailure& failure, Reason reason) {
+    d_.Decide(reason, EnrollmentKind::kNone, {}, failure.certificate_index, {},
+              failure.cause);
+    SetCause(failure, &d_.steps_[d_.num_steps_ - 1]);
+  }
+
   // Fail(failure), then a DENY for `reason` about the failing certificate,
   // carrying the cause.
   void Deny(const CheckFailure& failure, Reason reason,

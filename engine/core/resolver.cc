@@ -103,7 +103,8 @@ class Resolver {
       internal::ResolveSymmetricKey(snapshot_, a_, at_, b_);
     } else {
       b_.set_registration_id(a_.registration_id);
-      b_.Deny(Failure(Cause::kNoAttestation), Reason::kAttestationMismatch);
+      b_.DenyAtDecide(Failure(Cause::kNoAttestation),
+                      Reason::kAttestationMismatch);
     }
   }
 
@@ -321,8 +322,7 @@ class Resolver {
   // expired ones (the snapshot's only when no presented one is valid).
   // When none verifies, only the first. The order never depends on the
   // order in which certificates were presented: presented before snapshot,
-  // then by SHA-256.
-  // Returns false when more presented certificates than
+  // then by SHA-256. Returns false when more presented certificates than
   // max_issuer_candidates could be the issuer (`*presented` is set to how
   // many): refused whatever their order.
   bool IssuerCandidates(const Certificate& child, Candidates* out,
@@ -361,9 +361,6 @@ class Resolver {
                 if (x.second != y.second) return !x.second;
                 return x.first->sha256() < y.first->sha256();
               });
-    if (static_cast<int>(all.size()) > options_.max_issuer_candidates) {
-      all.resize(std::max(1, options_.max_issuer_candidates));
-    }
     const absl::Time at = absl::FromUnixSeconds(absl::ToUnixSeconds(at_));
     // Verifying candidates by source and validity at the validation time.
     Candidates presented_valid, snapshot_valid, expired;
