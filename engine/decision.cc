@@ -236,12 +236,15 @@ ExplanationStep& Decision::AddStep(StepId step, Outcome outcome,
   s.slot = Slot::kPrimary;
   s.has_thumbprint = false;
   s.from_enrollment_set = false;
-  s.cause = Cause::kNone;
-  s.params.value = 0;
-  s.params.limit = 0;
-  s.params.other_index = -1;
-  s.params.name_form = NameForm::kText;
-  s.params.name.clear();
+  if (s.cause != Cause::kNone) {
+    // Parameters are set only with a cause (DecisionBuilder::SetCause).
+    s.cause = Cause::kNone;
+    s.params.value = 0;
+    s.params.limit = 0;
+    s.params.other_index = -1;
+    s.params.name_form = NameForm::kText;
+    s.params.name.clear();
+  }
   s.detail.clear();
   return s;
 }

@@ -100,7 +100,7 @@ StepId StepOfCause(Cause cause);
 bool IsChainReason(Reason reason);
 
 // The typed parameters of a step's cause; which are set depends on the
-// cause (see Cause in engine/types.h).
+// cause (see Cause in engine/types.h). Meaningful only with a cause.
 struct CauseParameters {
   int64_t value = 0;
   int64_t limit = 0;

@@ -43,16 +43,14 @@ class BorrowedCertificate {
 struct Chain {
   absl::InlinedVector<BorrowedCertificate, 8> presented;
   absl::InlinedVector<CertificatePtr, 1> owned;
-  // The path being built, then the chosen one: path[0] is the leaf.
+  // The path being built (by Explore): path[0] is the leaf.
   absl::InlinedVector<const Certificate*, 8> path;
-  absl::InlinedVector<bool, 8> from_snapshot;
 };
 
 // One path from the leaf up to the first group found on it, or to where
 // the walk stopped.
 struct CandidatePath {
   absl::InlinedVector<const Certificate*, 8> certs;
-  absl::InlinedVector<bool, 8> from_snapshot;
   const EnrollmentGroup* group = nullptr;  // null: no group on this path
   Slot slot = Slot::kPrimary;
   // Without a group: kIssuerNotFound, kNoGroupWithinDepth or
@@ -277,6 +275,14 @@ class Resolver {
     return false;
   }
 
+  // Whether `c` is one of the presented certificates (else the snapshot's).
+  bool Presented(const Certificate* c) const {
+    for (const BorrowedCertificate& p : chain_.presented) {
+      if (p.get() == c) return true;
+    }
+    return false;
+  }
+
   static bool KeyIdsAgree(const Certificate& child, const Certificate& issuer) {
     const absl::string_view akid = child.authority_key_identifier();
     const absl::string_view skid = issuer.subject_key_identifier();
@@ -327,7 +333,7 @@ class Resolver {
   // many): refused whatever their order.
   bool IssuerCandidates(const Certificate& child, Candidates* out,
                         int* presented) {
-    Candidates all;
+    Candidates& all = *out;
     const auto matches = [&](const Certificate* c) {
       if (c->subject_der() != child.issuer_der() || InPath(c) ||
           !KeyIdsAgree(child, *c)) {
@@ -352,10 +358,7 @@ class Resolver {
       }
       if (matches(c)) all.emplace_back(c, true);
     }
-    if (all.size() <= 1) {
-      *out = all;
-      return true;
-    }
+    if (all.size() <= 1) return true;
     std::sort(all.begin(), all.end(),
               [](const Candidate& x, const Candidate& y) {
                 if (x.second != y.second) return !x.second;
@@ -377,61 +380,69 @@ class Resolver {
     // A group certificate the device did not send is followed only when no
     // presented candidate is valid: the device's own certificates decide
     // (a renewed CA presented alone is decided by its own enrollment).
+    const Candidate first = all[0];
     *out = presented_valid;
-    if (out->empty())
+    if (out->empty()) {
       out->insert(out->end(), snapshot_valid.begin(), snapshot_valid.end());
+    }
     for (const Candidate& c : expired) {
       if (!c.second || presented_valid.empty()) out->push_back(c);
     }
-    if (out->empty()) out->push_back(all[0]);
+    if (out->empty()) out->push_back(first);
     return true;
   }
 
   // Walks every candidate path from chain_.path upward, depth first, to the
-  // first group found on each (ranking 5), recording each in paths_.
+  // first group found on each (ranking 5), recording each in paths_. A
+  // certificate with one candidate issuer extends the path in place; only
+  // several candidates branch.
   void Explore() {
-    if (static_cast<int>(paths_.size()) >= max_paths_) return;
-    const int top = static_cast<int>(chain_.path.size()) - 1;
-    const Certificate& current = *chain_.path[top];
-    if (top > 0) {
-      if (auto match = snapshot_.FindGroupByCertificate(current.sha256())) {
-        Record(match->group, match->certificate->slot, Cause::kNone);
-        return;
+    const size_t base = chain_.path.size();
+    while (static_cast<int>(paths_.size()) < max_paths_) {
+      const int top = static_cast<int>(chain_.path.size()) - 1;
+      const Certificate& current = *chain_.path[top];
+      if (top > 0) {
+        if (auto match = snapshot_.FindGroupByCertificate(current.sha256())) {
+          Record(match->group, match->certificate->slot, Cause::kNone);
+          break;
+        }
       }
+      // A self-issued certificate is followed too (key rollover, RFC 5280
+      // §6.1): its issuer is another certificate with the same name; a
+      // self-signed root has none (it is already in the path).
+      Candidates candidates;
+      int presented = 0;
+      if (!IssuerCandidates(current, &candidates, &presented)) {
+        Record(nullptr, Slot::kPrimary, Cause::kTooManyIssuerCandidates);
+        paths_.back().presented_candidates = presented;
+        break;
+      }
+      if (candidates.empty()) {
+        Record(nullptr, Slot::kPrimary, Cause::kIssuerNotFound);
+        break;
+      }
+      if (top + 1 >= max_length_) {
+        Record(nullptr, Slot::kPrimary, Cause::kNoGroupWithinDepth);
+        break;
+      }
+      if (candidates.size() == 1) {
+        chain_.path.push_back(candidates[0].first);
+        continue;
+      }
+      for (const Candidate& c : candidates) {
+        if (static_cast<int>(paths_.size()) >= max_paths_) break;
+        chain_.path.push_back(c.first);
+        Explore();
+        chain_.path.pop_back();
+      }
+      break;
     }
-    // A self-issued certificate is followed too (key rollover, RFC 5280
-    // §6.1): its issuer is another certificate with the same name; a
-    // self-signed root has none (it is already in the path).
-    Candidates candidates;
-    int presented = 0;
-    if (!IssuerCandidates(current, &candidates, &presented)) {
-      Record(nullptr, Slot::kPrimary, Cause::kTooManyIssuerCandidates);
-      paths_.back().presented_candidates = presented;
-      return;
-    }
-    if (candidates.empty()) {
-      Record(nullptr, Slot::kPrimary, Cause::kIssuerNotFound);
-      return;
-    }
-    if (top + 1 >= max_length_) {
-      Record(nullptr, Slot::kPrimary, Cause::kNoGroupWithinDepth);
-      return;
-    }
-    for (const Candidate& c : candidates) {
-      if (static_cast<int>(paths_.size()) >= max_paths_) break;
-      chain_.path.push_back(c.first);
-      chain_.from_snapshot.push_back(c.second);
-      Explore();
-      chain_.path.pop_back();
-      chain_.from_snapshot.pop_back();
-    }
+    chain_.path.resize(base);
   }
 
   void Record(const EnrollmentGroup* group, Slot slot, Cause end) {
     CandidatePath& p = paths_.emplace_back();
     p.certs.assign(chain_.path.begin(), chain_.path.end());
-    p.from_snapshot.assign(chain_.from_snapshot.begin(),
-                           chain_.from_snapshot.end());
     p.group = group;
     p.slot = slot;
     p.end = end;
@@ -490,27 +501,24 @@ class Resolver {
 
   void WalkGroups() {
     chain_.path.push_back(chain_.presented[0].get());
-    chain_.from_snapshot.push_back(false);
     // Every presented certificate plus one anchor from the snapshot.
     max_length_ = std::min(options_.max_presented_certificates + 1, kMaxPath);
     max_paths_ = std::max(1, options_.max_candidate_signature_checks);
     Explore();
     const CandidatePath& chosen = ChoosePath();
-    chain_.path.assign(chosen.certs.begin(), chosen.certs.end());
-    chain_.from_snapshot.assign(chosen.from_snapshot.begin(),
-                                chosen.from_snapshot.end());
-    const int top = static_cast<int>(chain_.path.size()) - 1;
+    path_ = absl::MakeConstSpan(chosen.certs);
+    const int top = static_cast<int>(path_.size()) - 1;
     for (int index = 1; index <= top; ++index) {
       b_.AddStep(StepId::kBuildPath, Outcome::kFound, index - 1)
-          .from_enrollment_set = chain_.from_snapshot[index];
+          .from_enrollment_set = !Presented(path_[index]);
       if (index == top && chosen.group != nullptr) break;
       ExplanationStep& s =
           b_.AddStep(StepId::kLookupGroup, Outcome::kNotFound, index);
       s.has_thumbprint = true;
-      s.thumbprint = chain_.path[index]->sha256();
+      s.thumbprint = path_[index]->sha256();
     }
     if (chosen.group == nullptr) {
-      const Certificate& last = *chain_.path[top];
+      const Certificate& last = *path_[top];
       CheckFailure f = Failure(chosen.end, top);
       std::string issuer;
       if (chosen.end == Cause::kTooManyIssuerCandidates) {
@@ -533,7 +541,7 @@ class Resolver {
     const EnrollmentGroup& group = *chosen.group;
     ExplanationStep& s = b_.AddStep(StepId::kLookupGroup, Outcome::kFound, top);
     s.has_thumbprint = true;
-    s.thumbprint = chain_.path[top]->sha256();
+    s.thumbprint = path_[top]->sha256();
     s.enrollment_kind = EnrollmentKind::kGroup;
     s.enrollment_id = group.group_id;
     s.enrollment_enabled = group.enabled;
@@ -550,7 +558,7 @@ class Resolver {
       return;
     }
     // Structure (ranking 5c), then time (5d).
-    const PathVerification v = Verify(absl::MakeConstSpan(chain_.path));
+    const PathVerification v = Verify(path_);
     if (v.signatures_verified) {
       b_.AddStep(StepId::kVerifySignature, Outcome::kOk);
     }
@@ -571,6 +579,8 @@ class Resolver {
   const absl::Time at_;  // the validation time
   Chain chain_;
   absl::InlinedVector<CandidatePath, 1> paths_;
+  // The chosen path (a view of one of paths_): path_[0] is the leaf.
+  absl::Span<const Certificate* const> path_;
   int max_length_ = 0;  // most certificates in a candidate path
   int max_paths_ = 1;   // most candidate paths explored
   int signature_checks_ = 0;
