@@ -72,7 +72,8 @@ struct Opts {
   bool key_usage = true;
   bool key_cert_sign = true;
   CertSpec::Extra extra = CertSpec::Extra::kNone;
-  std::string signer;  // a standalone key that signs instead of the issuer
+  std::string signer;       // a standalone key that signs instead of the issuer
+  std::string same_key_as;  // reuse this identity's key (a renewal)
   std::string organization = "Contoso";
   bool has_common_name = true;
   std::string note;
@@ -120,6 +121,10 @@ struct Opts {
   }
   Opts& Note(std::string n) {
     note = std::move(n);
+    return *this;
+  }
+  Opts& RenewalOf(std::string identity) {
+    same_key_as = std::move(identity);
     return *this;
   }
 };
@@ -189,7 +194,13 @@ class Pki {
     spec.key_cert_sign = opts.key_cert_sign;
     spec.extra_extension = opts.extra;
 
-    keys_[name] = GenerateKey(opts.key, name);
+    if (opts.same_key_as.empty()) {
+      keys_[name] = GenerateKey(opts.key, name);
+    } else {
+      EVP_PKEY* same = keys_.at(opts.same_key_as).get();
+      if (EVP_PKEY_up_ref(same) != 1) Die("EVP_PKEY_up_ref");
+      keys_[name] = KeyPtr(same);
+    }
     const Credential* issuer_cert = root ? nullptr : &Get(issuer);
     EVP_PKEY* issuer_key = root ? nullptr : keys_.at(issuer).get();
     EVP_PKEY* signer = nullptr;
@@ -395,6 +406,15 @@ void DefineIdentities(Pki& p) {
   p.Leaf("fleet-dev-008", "contoso-int-1", ExpiredLeaf());
   p.Leaf("fleet-dev-009", "contoso-int-rsa");
   p.Leaf("fleet-dev-010", "fabrikam-int-ec", fabrikam);
+
+  // An intermediate renewed with the same name and key.
+  p.Ca("contoso-int-4", "Contoso Intermediate CA 4", "contoso-root");
+  p.Ca("contoso-int-4-renewed", "Contoso Intermediate CA 4", "contoso-root",
+       Opts()
+           .RenewalOf("contoso-int-4")
+           .Valid(Utc(2024, 1, 1), Utc(2038, 1, 1))
+           .Note("contoso-int-4 renewed: same name and key"));
+  p.Leaf("contoso-renewal-001", "contoso-int-4");
 }
 
 // ===================================================================
@@ -1355,6 +1375,47 @@ Scenario GroupCertificateRollover(const Pki& pki) {
       }};
 }
 
+Scenario GroupRenewedIntermediate(const Pki& pki) {
+  const std::string leaf = "contoso-renewal-001";
+  const std::string why_disabled =
+      "both contoso-int-4 and its renewal (same name and key) verify the "
+      "leaf; the disabled group's certificate is on a candidate path at the "
+      "level where a group is found, so it wins whatever the order";
+  return {
+      "group-renewed-intermediate",
+      {3},
+      "An intermediate CA renewed with the same name and key (rule 3): both "
+      "certificates verify the leaf. The old certificate's group is "
+      "disabled and the root's enabled. Every candidate that verifies is "
+      "considered, so the verdict does not depend on the order of the "
+      "presented certificates; a device that presents only the renewed "
+      "certificate is decided by the renewed certificate's own enrollment "
+      "(none: the root's group).",
+      Policy(pki)
+          .Group("contoso-int-4-old", false, Body("contoso-int-4"))
+          .Group("contoso-root", true, Body("contoso-root"))
+          .ToJson(),
+      {
+          X509("renewed-first",
+               {leaf, "contoso-int-4-renewed", "contoso-int-4"},
+               DenyGroup("ENROLLMENT_GROUP_DISABLED", "contoso-int-4-old",
+                         why_disabled, 1)),
+          X509("old-first", {leaf, "contoso-int-4", "contoso-int-4-renewed"},
+               DenyGroup("ENROLLMENT_GROUP_DISABLED", "contoso-int-4-old",
+                         why_disabled, 1)),
+          X509("old-only", {leaf, "contoso-int-4"},
+               DenyGroup("ENROLLMENT_GROUP_DISABLED", "contoso-int-4-old",
+                         "the presented contoso-int-4 is the disabled "
+                         "group's certificate",
+                         1)),
+          X509("renewed-only", {leaf, "contoso-int-4-renewed"},
+               AllowGroup("contoso-root",
+                          "only the renewal is presented; it has no group, "
+                          "and the root's enabled group (an anchor from the "
+                          "enrollment set) decides")),
+      }};
+}
+
 Scenario GroupSymmetricKey(const Pki& pki) {
   const std::string fleet = "contoso-sas-fleet";
   const std::string no_group =
@@ -1914,6 +1975,7 @@ constexpr ScenarioFn kScenarios[] = {
     GroupThumbprintOnly,
     GroupUnsentAnchor,
     GroupCertificateRollover,
+    GroupRenewedIntermediate,
     GroupSymmetricKey,
     ChainValidity,
     VerificationScope,
