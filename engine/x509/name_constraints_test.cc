@@ -77,8 +77,11 @@ CertificatePtr Device(const std::string& san, const std::string& org = "",
   return Parse(MintCertificate(o, root));
 }
 
-// The failure for `cert` under `constraints`.
+// The failure for `c` under `constraints`. The failure's name views the
+// certificate, so every certificate checked is kept for the whole test.
 CheckFailure Check(const std::string& constraints, const CertificatePtr& c) {
+  static auto* kept = new std::vector<CertificatePtr>();
+  kept->push_back(c);
   return CheckNameConstraints(constraints, *c);
 }
 
