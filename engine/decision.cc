@@ -478,6 +478,9 @@ std::string RenderJson(const Decision& d) {
 std::string RenderText(const Decision& d) {
   std::string out =
       absl::StrCat(VerdictName(d.verdict()), " ", ReasonName(d.reason()));
+  if (!d.allowed() && d.cause() != Cause::kNone) {
+    absl::StrAppend(&out, " (", CauseName(d.cause()), ")");
+  }
   if (!d.registration_id().empty()) {
     absl::StrAppend(&out, "  registrationId=", d.registration_id());
   }
