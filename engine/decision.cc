@@ -45,8 +45,67 @@ constexpr absl::string_view kStepNames[] = {
     "CHECK_CHAIN_LIMITS",
     "CHECK_QUOTA",
     "CHECK_THROTTLE",
+    "CHECK_KEY_STRENGTH",
+    "CHECK_PROFILE",
+    "CHECK_NAME_CONSTRAINTS",
+    "CHECK_EKU",
     "DECIDE",
 };
+
+// Indexed by Cause; kNone is "".
+constexpr absl::string_view kCauseNames[] = {
+    "",
+    "TOO_MANY_CERTIFICATES",
+    "CERTIFICATE_TOO_LARGE",
+    "CHAIN_TOO_LARGE",
+    "MALFORMED_CERTIFICATE",
+    "MALFORMED_PEM",
+    "ISSUER_NOT_FOUND",
+    "NO_GROUP_WITHIN_DEPTH",
+    "TOO_MANY_ISSUER_CANDIDATES",
+    "CHAIN_TOO_LONG",
+    "SIGNATURE_INVALID",
+    "ISSUER_NOT_CA",
+    "KEY_CERT_SIGN_MISSING",
+    "PATH_LENGTH_EXCEEDED",
+    "WEAK_KEY",
+    "KEY_ALGORITHM_NOT_ACCEPTED",
+    "WEAK_SIGNATURE_ALGORITHM",
+    "SIGNATURE_ALGORITHM_NOT_SUPPORTED",
+    "CERTIFICATE_NOT_V3",
+    "AUTHORITY_KEY_ID_CRITICAL",
+    "AUTHORITY_KEY_ID_WITHOUT_KEY_ID",
+    "AUTHORITY_KEY_ID_MISSING",
+    "SUBJECT_KEY_ID_MISSING",
+    "AUTHORITY_KEY_ID_MISMATCH",
+    "ISSUER_SUBJECT_EMPTY",
+    "KEY_CERT_SIGN_WITHOUT_CA",
+    "NAME_CONSTRAINTS_ON_END_ENTITY",
+    "BASIC_CONSTRAINTS_NOT_CRITICAL",
+    "CA_LEAF",
+    "NAME_CONSTRAINT_VIOLATED",
+    "NAME_CONSTRAINT_UNSUPPORTED",
+    "UNHANDLED_CRITICAL_EXTENSION",
+    "EKU_MISSING",
+    "EKU_FORBIDDEN",
+    "EXPIRED",
+    "NOT_YET_VALID",
+    "REGISTRATION_ID_INVALID",
+    "REGISTRATION_ID_MISMATCH",
+    "NO_ATTESTATION",
+    "ATTESTATION_TYPE_MISMATCH",
+    "CLIENT_CERTIFICATE_MISMATCH",
+    "SAS_TOKEN_MALFORMED",
+    "SAS_TOKEN_WRONG_REGISTRATION",
+    "SAS_TOKEN_EXPIRED",
+    "SAS_SIGNATURE_INVALID",
+    "THROTTLED",
+    "QUOTA_EXCEEDED",
+    "STORE_ERROR",
+};
+static_assert(sizeof(kCauseNames) / sizeof(kCauseNames[0]) ==
+                  static_cast<size_t>(Cause::kStoreError) + 1,
+              "one name per Cause");
 
 constexpr absl::string_view kOutcomeNames[] = {"OK", "FOUND", "NOT_FOUND",
                                                "FAILED"};
@@ -112,6 +171,34 @@ absl::string_view OutcomeName(Outcome outcome) {
   return kOutcomeNames[static_cast<int>(outcome)];
 }
 
+absl::string_view CauseName(Cause cause) {
+  return kCauseNames[static_cast<int>(cause)];
+}
+
+bool ParseCause(absl::string_view name, Cause* cause) {
+  if (name.empty()) return false;
+  for (size_t i = 0; i < sizeof(kCauseNames) / sizeof(kCauseNames[0]); ++i) {
+    if (kCauseNames[i] == name) {
+      *cause = static_cast<Cause>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsChainReason(Reason reason) {
+  switch (reason) {
+    case Reason::kChainUnverified:
+    case Reason::kCertificateExpired:
+    case Reason::kCertificateNotYetValid:
+    case Reason::kCertificateRevoked:
+    case Reason::kMalformedChain:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool IsAllowReason(Reason reason) {
   return reason == Reason::kIndividualEnrollmentEnabled ||
          reason == Reason::kEnrollmentGroupEnabled;
@@ -125,7 +212,14 @@ void Decision::Clear() {
   enrollment_id_.clear();
   certificate_index_ = -1;
   retry_after_ = absl::ZeroDuration();
+  cause_ = Cause::kNone;
   num_steps_ = 0;
+}
+
+void Decision::DropDecideStep() {
+  if (num_steps_ > 0 && steps_[num_steps_ - 1].step == StepId::kDecide) {
+    --num_steps_;
+  }
 }
 
 ExplanationStep& Decision::AddStep(StepId step, Outcome outcome,
@@ -142,14 +236,24 @@ ExplanationStep& Decision::AddStep(StepId step, Outcome outcome,
   s.slot = Slot::kPrimary;
   s.has_thumbprint = false;
   s.from_enrollment_set = false;
+  if (s.cause != Cause::kNone) {
+    // Parameters are set only with a cause (DecisionBuilder::SetCause).
+    s.cause = Cause::kNone;
+    s.params.value = 0;
+    s.params.limit = 0;
+    s.params.other_index = -1;
+    s.params.name_form = NameForm::kText;
+    s.params.name.clear();
+  }
   s.detail.clear();
   return s;
 }
 
 void Decision::Decide(Reason reason, EnrollmentKind kind,
                       absl::string_view enrollment_id, int certificate_index,
-                      absl::string_view detail) {
+                      absl::string_view detail, Cause cause) {
   reason_ = reason;
+  cause_ = cause;
   verdict_ = IsAllowReason(reason) ? Verdict::kAllow : Verdict::kDeny;
   enrollment_kind_ = kind;
   enrollment_id_.assign(enrollment_id.data(), enrollment_id.size());
@@ -259,6 +363,25 @@ std::string DescribeStep(const ExplanationStep& s) {
                  ? "no unhandled critical extensions"
                  : cert + " has an unhandled critical extension";
       break;
+    case StepId::kCheckKeyStrength:
+      text = s.outcome == Outcome::kOk
+                 ? "keys and signature algorithms are strong enough"
+                 : cert + " has a weak key or signature algorithm";
+      break;
+    case StepId::kCheckProfile:
+      text = s.outcome == Outcome::kOk
+                 ? "every certificate fits the profile"
+                 : cert + " does not fit the certificate profile";
+      break;
+    case StepId::kCheckNameConstraints:
+      text = s.outcome == Outcome::kOk ? "name constraints hold"
+                                       : cert + " violates a name constraint";
+      break;
+    case StepId::kCheckEku:
+      text = s.outcome == Outcome::kOk
+                 ? "extended key usages allow the purpose"
+                 : cert + " lacks the required extended key usage";
+      break;
     case StepId::kCheckChainLimits:
       text = s.outcome == Outcome::kOk ? "the chain is within limits"
                                        : "the chain exceeds a limit";
@@ -289,8 +412,11 @@ std::string RenderJson(const Decision& d) {
   std::string out;
   out.reserve(256 + 160 * d.explanation().size());
   absl::StrAppend(&out, "{\"verdict\":\"", VerdictName(d.verdict()),
-                  "\",\"reason\":\"", ReasonName(d.reason()),
-                  "\",\"registrationId\":");
+                  "\",\"reason\":\"", ReasonName(d.reason()), "\"");
+  if (!d.allowed() && d.cause() != Cause::kNone && IsChainReason(d.reason())) {
+    absl::StrAppend(&out, ",\"cause\":\"", CauseName(d.cause()), "\"");
+  }
+  out.append(",\"registrationId\":");
   internal::AppendJsonString(&out, d.registration_id());
   if (d.enrollment_kind() != EnrollmentKind::kNone) {
     out.append(",\"enrollment\":");
@@ -334,6 +460,9 @@ std::string RenderJson(const Decision& d) {
                       s.from_enrollment_set ? "enrollmentSet" : "presented",
                       "\"");
     }
+    if (s.cause != Cause::kNone) {
+      absl::StrAppend(&out, ",\"cause\":\"", CauseName(s.cause), "\"");
+    }
     if (!s.detail.empty()) {
       out.append(",\"detail\":");
       internal::AppendJsonString(&out, s.detail);
@@ -349,6 +478,9 @@ std::string RenderJson(const Decision& d) {
 std::string RenderText(const Decision& d) {
   std::string out =
       absl::StrCat(VerdictName(d.verdict()), " ", ReasonName(d.reason()));
+  if (!d.allowed() && d.cause() != Cause::kNone) {
+    absl::StrAppend(&out, " (", CauseName(d.cause()), ")");
+  }
   if (!d.registration_id().empty()) {
     absl::StrAppend(&out, "  registrationId=", d.registration_id());
   }

@@ -7,9 +7,15 @@
 // and programs read those. The text rendering (RenderText) is for people and
 // may change; the JSON rendering (RenderJson) is CONTRACT.md's.
 //
-// A Decision is reusable: Clear() keeps the capacity of its steps, so an
-// evaluation loop that passes the same Decision again allocates nothing once
+// A Decision is read-only outside the engine: only the engine's
+// DecisionBuilder (engine/core/decision_builder.h) writes one. It is
+// reusable: an evaluation into the same Decision keeps the capacity of its
+// steps, so an evaluation loop that passes it again allocates nothing once
 // warm.
+//
+// Every failed check step carries a Cause (engine/types.h; the enum lives
+// there so that the x509/ layer can return it) with typed parameters; the
+// step's text `detail` is rendered from them.
 #ifndef CHAINTRUST_ENGINE_DECISION_H_
 #define CHAINTRUST_ENGINE_DECISION_H_
 
@@ -72,12 +78,40 @@ enum class StepId : uint8_t {
   kCheckChainLimits,        // depth and size limits
   kCheckQuota,              // registration quota
   kCheckThrottle,           // retry throttling
+  kCheckKeyStrength,        // key size and signature algorithm
+  kCheckProfile,            // the certificate profile (v3, key ids, ...)
+  kCheckNameConstraints,    // nameConstraints of the CAs above
+  kCheckEku,                // extendedKeyUsage (ResolverOptions::required_eku)
   kDecide,                  // the final decision
 };
 absl::string_view StepName(StepId step);  // "LOOKUP_GROUP", ...
 
 enum class Outcome : uint8_t { kOk, kFound, kNotFound, kFailed };
 absl::string_view OutcomeName(Outcome outcome);  // "OK", "FOUND", ...
+
+// "SIGNATURE_INVALID", ...; "" for Cause::kNone.
+absl::string_view CauseName(Cause cause);
+// Parses a cause name; false when unknown.
+bool ParseCause(absl::string_view name, Cause* cause);
+// The step that reports `cause` (e.g. kCheckProfile for kNotV3).
+StepId StepOfCause(Cause cause);
+// Whether `reason` is a DENY about the presented chain or one of its
+// certificates (CHAIN_UNVERIFIED, CERTIFICATE_*, MALFORMED_CHAIN).
+bool IsChainReason(Reason reason);
+
+// The typed parameters of a step's cause; which are set depends on the
+// cause (see Cause in engine/types.h). Meaningful only with a cause.
+struct CauseParameters {
+  int64_t value = 0;
+  int64_t limit = 0;
+  int other_index = -1;
+  NameForm name_form = NameForm::kText;
+  std::string name;  // a copy of CheckFailure::name
+};
+
+// `cause` with its parameters as a phrase, e.g. "its RSA key has 1024
+// bits; at least 2048 are required". Unstable.
+std::string DescribeCause(Cause cause, const CauseParameters& params);
 
 struct ExplanationStep {
   StepId step = StepId::kDecide;
@@ -95,9 +129,18 @@ struct ExplanationStep {
   // Where an issuer came from (kBuildPath): true when it is a group
   // certificate the device did not send.
   bool from_enrollment_set = false;
-  // The exact cause of a failure, for people and logs; empty on success.
+  // Why the step failed; kNone on success and for failures that have no
+  // check behind them.
+  Cause cause = Cause::kNone;
+  CauseParameters params;
+  // The failure in words, for people and logs (rendered from `cause` when
+  // there is one); empty on success.
   std::string detail;
 };
+
+namespace internal {
+class DecisionBuilder;  // engine/core/decision_builder.h
+}  // namespace internal
 
 class Decision {
  public:
@@ -116,8 +159,14 @@ class Decision {
   }
   // A retry hint for THROTTLED; zero otherwise.
   absl::Duration retry_after() const { return retry_after_; }
+  // The cause of the failed check that decided a DENY, or kNone (e.g. for
+  // an ALLOW or ENROLLMENT_GROUP_DISABLED).
+  Cause cause() const { return cause_; }
 
-  // ---- Building (for the evaluator). ----
+ private:
+  friend class internal::DecisionBuilder;
+
+  // ---- Building (for the engine, through DecisionBuilder). ----
   void Clear();
   void set_registration_id(absl::string_view id) {
     registration_id_.assign(id.data(), id.size());
@@ -129,10 +178,12 @@ class Decision {
   // certificate concerned, and appends the kDecide step.
   void Decide(Reason reason, EnrollmentKind kind = EnrollmentKind::kNone,
               absl::string_view enrollment_id = {}, int certificate_index = -1,
-              absl::string_view detail = {});
+              absl::string_view detail = {}, Cause cause = Cause::kNone);
+  // Drops the last step when it is the kDecide step (so that a verdict
+  // replaced later has a single decide step).
+  void DropDecideStep();
   void set_retry_after(absl::Duration d) { retry_after_ = d; }
 
- private:
   Verdict verdict_ = Verdict::kDeny;
   Reason reason_ = Reason::kNoEnrollment;
   std::string registration_id_;
@@ -140,6 +191,7 @@ class Decision {
   std::string enrollment_id_;
   int certificate_index_ = -1;
   absl::Duration retry_after_ = absl::ZeroDuration();
+  Cause cause_ = Cause::kNone;
   // Steps [0, num_steps_) are live; the rest keep their capacity for reuse.
   std::vector<ExplanationStep> steps_;
   size_t num_steps_ = 0;
@@ -147,8 +199,10 @@ class Decision {
 
 bool IsAllowReason(Reason reason);
 
-// CONTRACT.md's JSON object, on one line:
-// {"verdict", "reason", "registrationId", "enrollment"?, "explanation"}.
+// CONTRACT.md's JSON object, on one line: {"verdict", "reason", "cause"?,
+// "registrationId", "enrollment"?, "explanation"}. "cause" is printed on
+// every step that has one, and at the top level for a DENY with a chain
+// reason (IsChainReason).
 std::string RenderJson(const Decision& decision);
 // Several lines for a person; unstable.
 std::string RenderText(const Decision& decision);

@@ -3,7 +3,9 @@
 #include "engine/decision.h"
 
 #include <string>
+#include <type_traits>
 
+#include "engine/core/decision_builder.h"
 #include "engine/internal/json.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -13,8 +15,85 @@
 namespace chaintrust {
 namespace {
 
+using internal::DecisionBuilder;
 using ::testing::HasSubstr;
 
+// Outside the engine a Decision can only be read: its building methods are
+// private (DecisionBuilder is the engine's one writer).
+template <typename T, typename = void>
+struct CanDecide : std::false_type {};
+template <typename T>
+struct CanDecide<
+    T, std::void_t<decltype(std::declval<T&>().Decide(Reason::kNoEnrollment))>>
+    : std::true_type {};
+template <typename T, typename = void>
+struct CanAddStep : std::false_type {};
+template <typename T>
+struct CanAddStep<T, std::void_t<decltype(std::declval<T&>().AddStep(
+                         StepId::kDecide, Outcome::kOk))>> : std::true_type {};
+static_assert(!CanDecide<Decision>::value, "Decision::Decide is public");
+static_assert(!CanAddStep<Decision>::value, "Decision::AddStep is public");
+static_assert(CanDecide<DecisionBuilder>::value, "the builder can decide");
+
+TEST(DecisionTest, CauseNamesAreStableAndRoundTrip) {
+  EXPECT_EQ(CauseName(Cause::kNone), "");
+  EXPECT_EQ(CauseName(Cause::kSignatureInvalid), "SIGNATURE_INVALID");
+  EXPECT_EQ(CauseName(Cause::kIssuerNotCa), "ISSUER_NOT_CA");
+  EXPECT_EQ(CauseName(Cause::kPathLengthExceeded), "PATH_LENGTH_EXCEEDED");
+  EXPECT_EQ(CauseName(Cause::kNameConstraintViolated),
+            "NAME_CONSTRAINT_VIOLATED");
+  EXPECT_EQ(CauseName(Cause::kStoreError), "STORE_ERROR");
+  for (int i = 1; i <= static_cast<int>(Cause::kStoreError); ++i) {
+    const Cause cause = static_cast<Cause>(i);
+    Cause parsed;
+    ASSERT_TRUE(ParseCause(CauseName(cause), &parsed)) << i;
+    EXPECT_EQ(parsed, cause);
+    CauseParameters params;
+    params.name = "x";
+    EXPECT_FALSE(DescribeCause(cause, params).empty()) << i;
+  }
+  Cause unused;
+  EXPECT_FALSE(ParseCause("", &unused));
+  EXPECT_FALSE(ParseCause("CHAIN_UNVERIFIED", &unused));
+}
+
+TEST(DecisionTest, CauseIsPrintedOnTheStepAndForChainDenies) {
+  Decision d;
+  DecisionBuilder b(&d);
+  CheckFailure f;
+  f.cause = Cause::kWeakKey;
+  f.certificate_index = 1;
+  f.value = 1024;
+  f.limit = 2048;
+  b.Deny(f, Reason::kChainUnverified, EnrollmentKind::kGroup, "g");
+  ASSERT_EQ(d.explanation().size(), 2u);
+  EXPECT_EQ(d.explanation()[0].step, StepId::kCheckKeyStrength);
+  EXPECT_EQ(d.explanation()[0].cause, Cause::kWeakKey);
+  EXPECT_EQ(d.explanation()[0].params.value, 1024);
+  EXPECT_EQ(d.cause(), Cause::kWeakKey);
+  EXPECT_EQ(d.certificate_index(), 1);
+  google::protobuf::Struct parsed;
+  const std::string json = RenderJson(d);
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok());
+  EXPECT_EQ(parsed.fields().at("cause").string_value(), "WEAK_KEY") << json;
+  EXPECT_EQ(parsed.fields()
+                .at("explanation")
+                .list_value()
+                .values(0)
+                .struct_value()
+                .fields()
+                .at("cause")
+                .string_value(),
+            "WEAK_KEY");
+
+  // A DENY that is no chain reason has no top-level cause.
+  f.cause = Cause::kQuotaExceeded;
+  b.Clear();
+  b.Deny(f, Reason::kQuotaExceeded);
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(RenderJson(d), &parsed).ok());
+  EXPECT_EQ(parsed.fields().count("cause"), 0u);
+}
 TEST(DecisionTest, ReasonNamesAreTheContractsAndRoundTrip) {
   const char* names[] = {"INDIVIDUAL_ENROLLMENT_ENABLED",
                          "ENROLLMENT_GROUP_ENABLED",
@@ -44,11 +123,12 @@ TEST(DecisionTest, ReasonNamesAreTheContractsAndRoundTrip) {
 
 TEST(DecisionTest, DecideSetsVerdictFromReason) {
   Decision d;
-  d.Decide(Reason::kEnrollmentGroupEnabled, EnrollmentKind::kGroup, "g");
+  DecisionBuilder b(&d);
+  b.Decide(Reason::kEnrollmentGroupEnabled, EnrollmentKind::kGroup, "g");
   EXPECT_TRUE(d.allowed());
-  d.Clear();
+  b.Clear();
   EXPECT_TRUE(d.explanation().empty());
-  d.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, "g", 1);
+  b.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, "g", 1);
   EXPECT_FALSE(d.allowed());
   EXPECT_EQ(d.certificate_index(), 1);
   ASSERT_EQ(d.explanation().size(), 1u);
@@ -57,23 +137,25 @@ TEST(DecisionTest, DecideSetsVerdictFromReason) {
 
 TEST(DecisionTest, ReuseKeepsStepStorage) {
   Decision d;
+  DecisionBuilder b(&d);
   for (int i = 0; i < 8; ++i) {
-    d.AddStep(StepId::kLookupGroup, Outcome::kNotFound, i).detail =
+    b.AddStep(StepId::kLookupGroup, Outcome::kNotFound, i).detail =
         "some detail long enough to need the heap";
   }
   const ExplanationStep* first = d.explanation().data();
-  d.Clear();
-  d.AddStep(StepId::kParseChain, Outcome::kOk);
+  b.Clear();
+  b.AddStep(StepId::kParseChain, Outcome::kOk);
   EXPECT_EQ(d.explanation().data(), first);
   EXPECT_TRUE(d.explanation()[0].detail.empty());
 }
 
 TEST(DecisionTest, JsonIsValidWithHostileText) {
   Decision d;
-  d.set_registration_id(std::string("dev\"\\\n\x01\xff\xc3\xa9", 10));
-  d.AddStep(StepId::kParseChain, Outcome::kFailed, 0).detail =
+  DecisionBuilder b(&d);
+  b.set_registration_id(std::string("dev\"\\\n\x01\xff\xc3\xa9", 10));
+  b.AddStep(StepId::kParseChain, Outcome::kFailed, 0).detail =
       std::string("bad \x80 byte\t", 12);
-  d.Decide(Reason::kMalformedChain, EnrollmentKind::kNone, {}, 0);
+  b.Decide(Reason::kMalformedChain, EnrollmentKind::kNone, {}, 0);
   const std::string json = RenderJson(d);
   google::protobuf::Struct parsed;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok())

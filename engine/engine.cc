@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <cassert>
 #include <utility>
 
 #include "engine/core/proof_caches.h"
@@ -20,7 +21,11 @@ Engine::Engine(EngineOptions options)
       empty_(EmptySnapshot()),
       snapshot_(empty_) {}
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  // An Evaluator still alive would read freed options and snapshots.
+  assert(live_evaluators_.load(std::memory_order_relaxed) == 0 &&
+         "an Engine must outlive its Evaluators");
+}
 
 void Engine::SetSnapshot(SnapshotPtr snapshot) {
   if (snapshot == nullptr) snapshot = empty_;
@@ -54,9 +59,13 @@ Evaluator::Evaluator(const Engine* engine)
     : engine_(engine),
       caches_(std::make_unique<ResolverCaches>(
           engine->options_.certificate_cache_capacity,
-          engine->options_.signature_cache_capacity)) {}
+          engine->options_.signature_cache_capacity)) {
+  engine_->live_evaluators_.fetch_add(1, std::memory_order_relaxed);
+}
 
-Evaluator::~Evaluator() = default;
+Evaluator::~Evaluator() {
+  engine_->live_evaluators_.fetch_sub(1, std::memory_order_relaxed);
+}
 
 void Evaluator::Evaluate(const Attestation& attestation, Decision* decision) {
   // The version is a read-mostly atomic: reading it costs no contention.

@@ -14,6 +14,10 @@
 // and verified signatures it has seen (proofs, never verdicts: the policy is
 // resolved against the current snapshot on every call) and reads the active
 // snapshot without a lock or a shared reference count.
+//
+// Lifetime: an Engine must outlive every Evaluator it made (an Evaluator
+// reads its engine's options and snapshot through a plain pointer). Debug
+// builds check this when the Engine is destroyed.
 #ifndef CHAINTRUST_ENGINE_ENGINE_H_
 #define CHAINTRUST_ENGINE_ENGINE_H_
 
@@ -64,7 +68,7 @@ class Engine {
   // Thread-safe evaluation against the active snapshot, without caches.
   Decision Evaluate(const Attestation& attestation) const;
 
-  // A per-thread evaluator with its own caches.
+  // A per-thread evaluator with its own caches. The Engine must outlive it.
   std::unique_ptr<Evaluator> NewEvaluator() const;
 
   const EngineOptions& options() const { return options_; }
@@ -78,11 +82,14 @@ class Engine {
   mutable std::mutex mu_;
   SnapshotPtr snapshot_;  // guarded by mu_
   std::atomic<uint64_t> version_{0};
+  // Evaluators alive (for the lifetime check of ~Engine).
+  mutable std::atomic<int> live_evaluators_{0};
 };
 
 // Evaluates attestations for one thread at a time. Not thread-safe; cheap
-// to create. Holds the snapshot it last saw until the engine's version
-// changes, so it keeps an old snapshot alive until its next evaluation.
+// to create. Must not outlive the Engine that made it. Holds the snapshot it
+// last saw until the engine's version changes, so it keeps an old snapshot
+// alive until its next evaluation.
 class Evaluator {
  public:
   ~Evaluator();

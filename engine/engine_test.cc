@@ -2,6 +2,7 @@
 // test names the rule and the step of the ranking in engine/resolver.h.
 #include "engine/engine.h"
 
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -238,6 +239,7 @@ TEST_F(EngineTest, Rule4_ForgedLeafSignatureIsUnverified) {
   Decision d = Attest({&forged, &int1_, &root_});
   EXPECT_THAT(d, HasReason(Reason::kChainUnverified));
   EXPECT_EQ(d.certificate_index(), 0);
+  EXPECT_EQ(d.cause(), Cause::kSignatureInvalid);
 }
 
 TEST_F(EngineTest, Rule4_ExpiredIntermediate) {
@@ -252,6 +254,7 @@ TEST_F(EngineTest, Rule4_ExpiredIntermediate) {
   Decision d = Attest({&leaf, &expired, &root_});
   EXPECT_THAT(d, HasReason(Reason::kCertificateExpired));
   EXPECT_EQ(d.certificate_index(), 1);
+  EXPECT_EQ(d.cause(), Cause::kExpired);
   EXPECT_THAT(Attest({&leaf, &expired, &root_}, kNow - absl::Minutes(20)),
               HasReason(Reason::kEnrollmentGroupEnabled));
 }
@@ -265,6 +268,7 @@ TEST_F(EngineTest, Rule4_NotYetValidLeaf) {
   Decision d = Attest({&future, &int1_, &root_});
   EXPECT_THAT(d, HasReason(Reason::kCertificateNotYetValid));
   EXPECT_EQ(d.certificate_index(), 0);
+  EXPECT_EQ(d.cause(), Cause::kNotYetValid);
 }
 
 TEST_F(EngineTest, Rule4_NonCaIssuerIsUnverified) {
@@ -278,6 +282,7 @@ TEST_F(EngineTest, Rule4_NonCaIssuerIsUnverified) {
   Decision d = Attest({&leaf, &not_ca, &root_});
   EXPECT_THAT(d, HasReason(Reason::kChainUnverified));
   EXPECT_EQ(d.certificate_index(), 1);
+  EXPECT_EQ(d.cause(), Cause::kIssuerNotCa);
 }
 
 TEST_F(EngineTest, Rule4_IssuerWithoutKeyCertSignIsUnverified) {
@@ -288,8 +293,9 @@ TEST_F(EngineTest, Rule4_IssuerWithoutKeyCertSignIsUnverified) {
   TestCert ca = MintCertificate(o, &root_);
   TestCert leaf = MintLeaf("device-8", ca);
   Use({Group("root", root_)});
-  EXPECT_THAT(Attest({&leaf, &ca, &root_}),
-              HasReason(Reason::kChainUnverified));
+  const Decision d = Attest({&leaf, &ca, &root_});
+  EXPECT_THAT(d, HasReason(Reason::kChainUnverified));
+  EXPECT_EQ(d.cause(), Cause::kKeyCertSignMissing);
 }
 
 TEST_F(EngineTest, Rule4_PathLenViolation) {
@@ -305,6 +311,11 @@ TEST_F(EngineTest, Rule4_PathLenViolation) {
   Decision d = Attest({&leaf, &mid, &strict});
   EXPECT_THAT(d, HasReason(Reason::kChainUnverified));
   EXPECT_EQ(d.certificate_index(), 2);
+  EXPECT_EQ(d.cause(), Cause::kPathLengthExceeded);
+  const ExplanationStep& failed = d.explanation()[d.explanation().size() - 2];
+  EXPECT_EQ(failed.step, StepId::kCheckPathLength);
+  EXPECT_EQ(failed.params.value, 1);  // intermediates below
+  EXPECT_EQ(failed.params.limit, 0);  // pathLenConstraint
   EXPECT_THAT(Attest({&direct, &strict}),
               HasReason(Reason::kEnrollmentGroupEnabled));
 }
@@ -318,6 +329,9 @@ TEST_F(EngineTest, Rule4_UnknownCriticalExtensionIsUnverified) {
   Decision d = Attest({&leaf, &int1_, &root_});
   EXPECT_THAT(d, HasReason(Reason::kChainUnverified));
   EXPECT_EQ(d.certificate_index(), 0);
+  EXPECT_EQ(d.cause(), Cause::kUnhandledCriticalExtension);
+  EXPECT_EQ(d.explanation()[d.explanation().size() - 2].params.name,
+            "1.3.6.1.4.1.99999.1");
 }
 
 // Rule 4: presented certificates may come in any order after the leaf.
@@ -518,6 +532,19 @@ TEST_F(EngineTest, JsonRenderingFollowsTheContract) {
                         "\"device-1\",\"enrollment\":{\"kind\":\"GROUP\","
                         "\"id\":\"root\"},\"explanation\":[{"));
 }
+
+#ifndef NDEBUG
+// Debug builds check that an Engine outlives the Evaluators it made.
+TEST(EngineDeathTest, EngineMustOutliveItsEvaluators) {
+  EXPECT_DEATH(
+      {
+        auto engine = std::make_unique<Engine>();
+        auto evaluator = engine->NewEvaluator();
+        engine.reset();
+      },
+      "outlive");
+}
+#endif
 
 }  // namespace
 }  // namespace chaintrust

@@ -75,6 +75,12 @@ TEST(HostileInputTest, ManyCandidateIssuersWithTheSameName) {
   Decision d = Evaluate(*snapshot, chain, options);
   EXPECT_FALSE(d.allowed());
   EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.cause(), Cause::kTooManyIssuerCandidates);
+  // Refused whatever the order: the real issuer first changes nothing.
+  std::vector<std::string> reordered = {leaf.der, real.der};
+  reordered.insert(reordered.end(), chain.begin() + 1, chain.end() - 1);
+  EXPECT_EQ(Evaluate(*snapshot, reordered, options).cause(),
+            Cause::kTooManyIssuerCandidates);
   // Within the limits, the real issuer is found among the impostors.
   std::vector<std::string> few = {leaf.der, chain[1], chain[2], real.der};
   EXPECT_EQ(Evaluate(*snapshot, few, options).reason(),
@@ -101,6 +107,9 @@ TEST(HostileInputTest, CyclicCrossSignedCas) {
   auto snapshot = Snapshot(root);
   Decision d = Evaluate(*snapshot, {leaf.der, a_by_b.der, b_by_a.der});
   EXPECT_EQ(d.reason(), Reason::kNoEnrollment);
+  // The walk ends where no further issuer exists (B signs A, A signs B).
+  EXPECT_EQ(d.explanation()[d.explanation().size() - 2].cause,
+            Cause::kIssuerNotFound);
 }
 
 TEST(HostileInputTest, OversizedCertificate) {
@@ -112,6 +121,7 @@ TEST(HostileInputTest, OversizedCertificate) {
   Decision d = Evaluate(*snapshot, {leaf.der}, options);
   EXPECT_EQ(d.reason(), Reason::kChainUnverified);
   EXPECT_EQ(d.certificate_index(), 0);
+  EXPECT_EQ(d.cause(), Cause::kCertificateTooLarge);
 }
 
 TEST(HostileInputTest, TotalBytesAndCount) {
@@ -121,11 +131,26 @@ TEST(HostileInputTest, TotalBytesAndCount) {
   auto snapshot = Snapshot(root);
   ResolverOptions options;
   options.max_chain_bytes = leaf.der.size() + int1.der.size() - 1;
-  EXPECT_EQ(Evaluate(*snapshot, {leaf.der, int1.der}, options).reason(),
-            Reason::kChainUnverified);
+  Decision d = Evaluate(*snapshot, {leaf.der, int1.der}, options);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.cause(), Cause::kChainTooLarge);
   std::vector<std::string> many(40, int1.der);
   many[0] = leaf.der;
-  EXPECT_EQ(Evaluate(*snapshot, many).reason(), Reason::kChainUnverified);
+  d = Evaluate(*snapshot, many);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.cause(), Cause::kTooManyCertificates);
+}
+
+// Nothing presented: one DECIDE step, which carries the cause.
+TEST(HostileInputTest, NothingPresented) {
+  TestCert root = MintRoot("Root");
+  auto snapshot = Snapshot(root);
+  Decision d = Evaluate(*snapshot, {});
+  EXPECT_EQ(d.reason(), Reason::kAttestationMismatch);
+  EXPECT_EQ(d.cause(), Cause::kNoAttestation);
+  ASSERT_EQ(d.explanation().size(), 1u);
+  EXPECT_EQ(d.explanation()[0].step, StepId::kDecide);
+  EXPECT_EQ(d.explanation()[0].cause, Cause::kNoAttestation);
 }
 
 }  // namespace

@@ -5,36 +5,47 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "engine/core/decision_builder.h"
 
 namespace chaintrust {
 namespace {
 
-// Replaces the verdict of `decision` with a DENY for `reason`, keeping its
-// registration ID, deciding enrollment and steps, and appending the DECIDE
-// step of the new verdict.
-void Redecide(Reason reason, absl::string_view detail, Decision* decision) {
+using internal::DecisionBuilder;
+
+// Replaces the verdict of `decision` with a DENY for `reason` because of
+// `failure`: keeps its registration ID, deciding enrollment and steps but
+// its DECIDE step, and appends the failed check step (with `step_detail`
+// instead of the cause's text when given) and the new DECIDE step.
+void Redecide(Reason reason, const CheckFailure& failure,
+              absl::string_view step_detail, absl::string_view decide_detail,
+              Decision* decision) {
+  DecisionBuilder b(decision);
   const EnrollmentKind kind = decision->enrollment_kind();
   const std::string enrollment_id = decision->enrollment_id();
-  decision->Decide(reason, kind, enrollment_id, /*certificate_index=*/-1,
-                   detail);
+  b.DropDecideStep();
+  ExplanationStep& step = b.Fail(failure);
+  if (!step_detail.empty()) {
+    step.detail.assign(step_detail.data(), step_detail.size());
+  }
+  b.Decide(reason, kind, enrollment_id, /*certificate_index=*/-1, decide_detail,
+           failure.cause);
 }
 
 }  // namespace
 
-Provisioner::Provisioner(const Engine& engine, RegistrationStore* store,
-                         Throttle* throttle, ProvisionerOptions options)
-    : engine_(engine),
-      store_(store),
-      throttle_(throttle),
-      options_(std::move(options)) {}
+Provisioner::Provisioner(RegistrationStore* store, Throttle* throttle,
+                         ProvisionerOptions options)
+    : store_(store), throttle_(throttle), options_(std::move(options)) {}
 
-absl::Status Provisioner::Provision(const Attestation& attestation,
-                                    Decision* decision) {
-  *decision = engine_.Evaluate(attestation);
-  return Apply(attestation.at, decision);
+absl::Status Provisioner::Provision(Evaluator& evaluator,
+                                    const Attestation& attestation,
+                                    Decision* decision) const {
+  const absl::Time at = ValidationTime(attestation);
+  evaluator.Evaluate(attestation, decision);
+  return Apply(at, decision);
 }
 
-absl::Status Provisioner::Apply(absl::Time at, Decision* decision) {
+absl::Status Provisioner::Apply(absl::Time at, Decision* decision) const {
   // Copied: the decision's own string changes below only through Decide,
   // which keeps it, but a copy keeps the throttle calls obviously safe.
   const std::string id = decision->registration_id();
@@ -44,17 +55,18 @@ absl::Status Provisioner::Apply(absl::Time at, Decision* decision) {
   if (throttled_ids) {
     const ThrottleDecision t = throttle_->Check(id, at);
     if (!t.allowed) {
-      ExplanationStep& step =
-          decision->AddStep(StepId::kCheckThrottle, Outcome::kFailed);
-      step.detail =
-          absl::StrCat(ThrottleScopeName(t.scope), " limit; retry after ",
-                       absl::FormatDuration(t.retry_after), "; ",
-                       t.consecutive_denies, " denies in a row");
       const std::string detail =
           absl::StrCat("throttled (was ", VerdictName(decision->verdict()), " ",
                        ReasonName(decision->reason()), ")");
-      Redecide(Reason::kThrottled, detail, decision);
-      decision->set_retry_after(t.retry_after);
+      CheckFailure f;
+      f.cause = Cause::kThrottled;
+      f.value = absl::ToInt64Seconds(t.retry_after);
+      Redecide(Reason::kThrottled, f,
+               absl::StrCat(ThrottleScopeName(t.scope), " limit; retry after ",
+                            absl::FormatDuration(t.retry_after), "; ",
+                            t.consecutive_denies, " denies in a row"),
+               detail, decision);
+      DecisionBuilder(decision).set_retry_after(t.retry_after);
       return absl::OkStatus();
     }
   }
@@ -75,18 +87,21 @@ absl::Status Provisioner::Apply(absl::Time at, Decision* decision) {
         store_->Register(record, options_.max_registrations);
     if (!result.ok()) {
       status = result.status();
-      decision->AddStep(StepId::kCheckQuota, Outcome::kFailed).detail =
-          absl::StrCat("registration store error: ", status.ToString());
-      Redecide(Reason::kThrottled,
+      const std::string error = status.ToString();
+      CheckFailure f;
+      f.cause = Cause::kStoreError;
+      f.name = error;
+      Redecide(Reason::kThrottled, f, {},
                "the registration could not be stored; failing closed",
                decision);
-      decision->set_retry_after(options_.store_error_retry_after);
+      DecisionBuilder(decision).set_retry_after(
+          options_.store_error_retry_after);
     } else if (result->outcome == RegisterOutcome::kQuotaExceeded) {
-      decision->AddStep(StepId::kCheckQuota, Outcome::kFailed).detail =
-          absl::StrCat("registration quota full: ", result->registration_count,
-                       " of ", options_.max_registrations,
-                       " registrations used");
-      Redecide(Reason::kQuotaExceeded, "", decision);
+      CheckFailure f;
+      f.cause = Cause::kQuotaExceeded;
+      f.value = result->registration_count;
+      f.limit = options_.max_registrations;
+      Redecide(Reason::kQuotaExceeded, f, {}, {}, decision);
     }
   }
 

@@ -1,9 +1,10 @@
-// Provisioning on top of the decision engine (issue 7): retry throttling,
-// registration records and the registration quota around Engine::Evaluate.
+// Provisioning on top of the decision engine: retry throttling,
+// registration records and the registration quota around an Evaluator.
 //
-//   chaintrust::Provisioner provisioner(engine, store.get(), throttle.get());
+//   chaintrust::Provisioner provisioner(store.get(), throttle.get());
+//   auto evaluator = engine.NewEvaluator();  // one per thread
 //   chaintrust::Decision d;
-//   absl::Status s = provisioner.Provision(attestation, &d);
+//   absl::Status s = provisioner.Provision(*evaluator, attestation, &d);
 //   // d is the final decision whatever s says; s is not OK only when the
 //   // registration store failed (d is then a DENY: fail closed).
 //
@@ -15,21 +16,24 @@
 //   2. Throttle (when a Throttle is given and the decision has a registration
 //      ID): Throttle::Check(decision.registration_id(), attestation.at).
 //      When refused, the decision becomes DENY THROTTLED with retry_after;
-//      the evaluation's steps are kept and a failed CHECK_THROTTLE step and a
-//      new DECIDE step are appended. The store is not touched, and the deny
-//      is not recorded (a refused attempt must not lengthen its backoff, see
-//      engine/throttle.h). A decision without a registration ID (e.g. a
-//      chain that does not parse) is not throttled: there is nothing to
-//      attribute it to, and it costs no store work.
+//      the evaluation's steps are kept but its DECIDE step, which a failed
+//      CHECK_THROTTLE step (cause THROTTLED) and the new DECIDE step
+//      replace: a decision always ends with a single DECIDE step. The store is
+//      not touched, and the deny is not recorded (a refused attempt must not
+//      lengthen its backoff, see engine/throttle.h). A decision without a
+//      registration ID (e.g. a chain that does not parse) is not throttled:
+//      there is nothing to attribute it to, and it costs no store work.
 //   3. On ALLOW with a store: Register() the record (registration ID, device
 //      ID = registration ID, the deciding enrollment, status assigned,
 //      last_updated = attestation.at) against max_registrations.
 //       - kQuotaExceeded: DENY QUOTA_EXCEEDED, with a failed CHECK_QUOTA step
-//         whose detail gives the count and the quota. The deciding
+//         (cause QUOTA_EXCEEDED) whose parameters give the count and the
+//         quota. The deciding
 //         enrollment is kept in the decision, for the operator.
 //       - A store error: fail closed. The decision becomes DENY THROTTLED
 //         with retry_after = options.store_error_retry_after and a failed
-//         CHECK_QUOTA step whose detail carries the error, and Provision
+//         CHECK_QUOTA step (cause STORE_ERROR) whose detail carries the
+//         error, and Provision
 //         returns the error. THROTTLED because it is the only reason code
 //         that tells a device the right thing ("not now, retry later"); no
 //         reason code of CONTRACT.md means "service error", and QUOTA_EXCEEDED
@@ -50,7 +54,6 @@
 #include "engine/decision.h"
 #include "engine/engine.h"
 #include "engine/registration_store.h"
-#include "engine/core/resolver.h"
 #include "engine/registry/throttle.h"
 
 namespace chaintrust {
@@ -64,24 +67,26 @@ struct ProvisionerOptions {
 
 class Provisioner {
  public:
-  // `store` and `throttle` may be null (no records / no throttling). All
-  // three must outlive the Provisioner.
-  Provisioner(const Engine& engine, RegistrationStore* store,
-              Throttle* throttle, ProvisionerOptions options = {});
+  // `store` and `throttle` may be null (no records / no throttling). Both
+  // must outlive the Provisioner.
+  Provisioner(RegistrationStore* store, Throttle* throttle,
+              ProvisionerOptions options = {});
 
-  // Evaluates `attestation` with the engine and applies steps 2-4 above.
-  // `decision` is always the final decision; the status is not OK only
-  // for a store error (the decision is then a DENY).
-  absl::Status Provision(const Attestation& attestation, Decision* decision);
-
-  // Steps 2-4 for a decision the caller evaluated itself (e.g. with its own
-  // Evaluator, or a DENY MALFORMED_CHAIN from PEM decoding), at time `at`.
-  absl::Status Apply(absl::Time at, Decision* decision);
+  // Evaluates `attestation` with `evaluator` (the calling thread's, so its
+  // proof caches serve) and applies steps 2-4 above. A chain given as PEM
+  // (Attestation::chain_pem) is decoded by the evaluation. `decision` is
+  // always the final decision; the status is not OK only for a store error
+  // (the decision is then a DENY). The validation time (Attestation::at,
+  // unset = now) is also the time of the throttle and of the record.
+  absl::Status Provision(Evaluator& evaluator, const Attestation& attestation,
+                         Decision* decision) const;
 
   const ProvisionerOptions& options() const { return options_; }
 
  private:
-  const Engine& engine_;
+  // Steps 2-4 for the evaluated `decision`, at time `at`.
+  absl::Status Apply(absl::Time at, Decision* decision) const;
+
   RegistrationStore* const store_;
   Throttle* const throttle_;
   const ProvisionerOptions options_;

@@ -60,11 +60,17 @@ bool HasStep(const Decision& d, StepId id, Outcome outcome) {
   return false;
 }
 
-std::string StepDetail(const Decision& d, StepId id) {
+const ExplanationStep* FindStep(const Decision& d, StepId id) {
   for (const ExplanationStep& s : d.explanation()) {
-    if (s.step == id) return s.detail;
+    if (s.step == id) return &s;
   }
-  return "";
+  return nullptr;
+}
+
+int CountSteps(const Decision& d, StepId id) {
+  int n = 0;
+  for (const ExplanationStep& s : d.explanation()) n += s.step == id;
+  return n;
 }
 
 // Two X.509 groups, g1 (root1) and g2 (root2); devices are leaves by CN.
@@ -103,7 +109,7 @@ class ProvisionerTest : public ::testing::Test {
     a.chain = {Device(cn, root).der};
     a.at = at;
     Decision d;
-    absl::Status s = p.Provision(a, &d);
+    absl::Status s = p.Provision(*evaluator_, a, &d);
     if (status != nullptr) {
       *status = s;
     } else {
@@ -116,11 +122,12 @@ class ProvisionerTest : public ::testing::Test {
   TestCert root2_;
   std::map<std::string, TestCert> leaves_;
   Engine engine_;
+  std::unique_ptr<Evaluator> evaluator_ = engine_.NewEvaluator();
   MemoryRegistrationStore store_;
 };
 
 TEST_F(ProvisionerTest, AllowCreatesTheRecord) {
-  Provisioner p(engine_, &store_, nullptr);
+  Provisioner p(&store_, nullptr);
   Decision d = Provision(p, "dev-1", root1_);
   ASSERT_TRUE(d.allowed()) << RenderText(d);
   auto record = store_.Get("dev-1");
@@ -134,7 +141,7 @@ TEST_F(ProvisionerTest, AllowCreatesTheRecord) {
 TEST_F(ProvisionerTest, QuotaReachedDeniesNewDevicesOnly) {
   ProvisionerOptions options;
   options.max_registrations = 2;
-  Provisioner p(engine_, &store_, nullptr, options);
+  Provisioner p(&store_, nullptr, options);
   EXPECT_TRUE(Provision(p, "dev-1", root1_).allowed());
   EXPECT_TRUE(Provision(p, "dev-2", root2_).allowed());
 
@@ -143,8 +150,15 @@ TEST_F(ProvisionerTest, QuotaReachedDeniesNewDevicesOnly) {
   EXPECT_EQ(d.reason(), Reason::kQuotaExceeded) << RenderText(d);
   EXPECT_EQ(d.enrollment_id(), "g1");  // who would have allowed it
   EXPECT_TRUE(HasStep(d, StepId::kCheckQuota, Outcome::kFailed));
-  EXPECT_THAT(StepDetail(d, StepId::kCheckQuota), HasSubstr("2 of 2"));
+  const ExplanationStep* quota = FindStep(d, StepId::kCheckQuota);
+  ASSERT_NE(quota, nullptr);
+  EXPECT_EQ(quota->cause, Cause::kQuotaExceeded);
+  EXPECT_EQ(quota->params.value, 2);
+  EXPECT_EQ(quota->params.limit, 2);
+  EXPECT_EQ(d.cause(), Cause::kQuotaExceeded);
+  // The overridden verdict leaves a single, final decide step.
   EXPECT_EQ(d.explanation().back().step, StepId::kDecide);
+  EXPECT_EQ(CountSteps(d, StepId::kDecide), 1) << RenderText(d);
   EXPECT_FALSE(store_.Get("dev-3").ok());
 
   // A known device re-registers, however full the quota.
@@ -157,7 +171,7 @@ TEST_F(ProvisionerTest, QuotaReachedDeniesNewDevicesOnly) {
 TEST_F(ProvisionerTest, OrphanedRecordsStillCount) {
   ProvisionerOptions options;
   options.max_registrations = 2;
-  Provisioner p(engine_, &store_, nullptr, options);
+  Provisioner p(&store_, nullptr, options);
   EXPECT_TRUE(Provision(p, "dev-1", root1_).allowed());
   EXPECT_TRUE(Provision(p, "dev-2", root1_).allowed());
 
@@ -181,7 +195,7 @@ TEST_F(ProvisionerTest, ThrottledDeviceGetsRetryAfter) {
   ASSERT_TRUE(throttle.ok()) << throttle.status();
   ProvisionerOptions options;
   options.max_registrations = 1;
-  Provisioner p(engine_, &store_, throttle->get(), options);
+  Provisioner p(&store_, throttle->get(), options);
   EXPECT_TRUE(Provision(p, "dev-1", root1_).allowed());
 
   // dev-2 is denied for quota; it retries at once and is throttled.
@@ -190,6 +204,9 @@ TEST_F(ProvisionerTest, ThrottledDeviceGetsRetryAfter) {
   EXPECT_EQ(d.reason(), Reason::kThrottled) << RenderText(d);
   EXPECT_EQ(d.retry_after(), absl::Seconds(6));
   EXPECT_TRUE(HasStep(d, StepId::kCheckThrottle, Outcome::kFailed));
+  EXPECT_EQ(FindStep(d, StepId::kCheckThrottle)->cause, Cause::kThrottled);
+  EXPECT_EQ(CountSteps(d, StepId::kDecide), 1) << RenderText(d);
+  EXPECT_EQ(d.explanation().back().step, StepId::kDecide);
   EXPECT_EQ(d.registration_id(), "dev-2");
   EXPECT_THAT(RenderJson(d), HasSubstr("\"retryAfterSeconds\":6"));
   // The refused attempt did not lengthen the backoff: at its end, dev-2 is
@@ -202,23 +219,60 @@ TEST_F(ProvisionerTest, ThrottledDeviceGetsRetryAfter) {
 
 TEST_F(ProvisionerTest, StoreErrorFailsClosed) {
   FailingStore failing;
-  Provisioner p(engine_, &failing, nullptr);
+  Provisioner p(&failing, nullptr);
   absl::Status status;
   Decision d = Provision(p, "dev-1", root1_, kT0, &status);
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(d.allowed());
   EXPECT_EQ(d.reason(), Reason::kThrottled) << RenderText(d);
   EXPECT_EQ(d.retry_after(), absl::Seconds(5));
-  EXPECT_THAT(StepDetail(d, StepId::kCheckQuota), HasSubstr("disk I/O error"));
+  const ExplanationStep* quota = FindStep(d, StepId::kCheckQuota);
+  ASSERT_NE(quota, nullptr);
+  EXPECT_EQ(quota->cause, Cause::kStoreError);
+  // The typed parameter is the store's own error.
+  EXPECT_THAT(quota->params.name, HasSubstr("disk I/O error"));
+  EXPECT_EQ(CountSteps(d, StepId::kDecide), 1) << RenderText(d);
 }
 
 TEST_F(ProvisionerTest, WithoutStoreOrThrottleTheDecisionIsTheEngines) {
-  Provisioner p(engine_, nullptr, nullptr);
+  Provisioner p(nullptr, nullptr);
   Decision d = Provision(p, "dev-1", root1_);
   Attestation a;
   a.chain = {Device("dev-1", root1_).der};
   a.at = kT0;
   EXPECT_EQ(RenderJson(d), RenderJson(engine_.Evaluate(a)));
+}
+
+// A PEM chain that does not decode is the engine's DENY MALFORMED_CHAIN;
+// the provisioner records nothing.
+TEST_F(ProvisionerTest, UndecodablePemIsMalformedChain) {
+  Provisioner p(&store_, nullptr);
+  Attestation a;
+  a.chain_pem = "-----BEGIN CERTIFICATE-----\nnot base64!\n";
+  a.at = kT0;
+  Decision d;
+  ASSERT_TRUE(p.Provision(*evaluator_, a, &d).ok());
+  EXPECT_EQ(d.reason(), Reason::kMalformedChain) << RenderText(d);
+  EXPECT_EQ(d.cause(), Cause::kMalformedPem);
+  EXPECT_EQ(d.certificate_index(), 0);
+  EXPECT_EQ(*store_.Count(), 0);
+}
+
+// An unset validation time is now: a certificate valid now is allowed and
+// its record is stamped with the current time.
+TEST_F(ProvisionerTest, UnsetTimeMeansNow) {
+  Provisioner p(&store_, nullptr);
+  Attestation a;
+  a.chain = {Device("dev-now", root1_).der};
+  const absl::Time before = absl::Now();
+  Decision d;
+  ASSERT_TRUE(p.Provision(*evaluator_, a, &d).ok());
+  ASSERT_TRUE(d.allowed()) << RenderText(d);
+  auto record = store_.Get("dev-now");
+  ASSERT_TRUE(record.ok());
+  // The store keeps microseconds.
+  EXPECT_GE(record->last_updated, before - absl::Milliseconds(1));
+  EXPECT_LE(record->last_updated, absl::Now());
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace chaintrust {
@@ -31,8 +32,115 @@ struct Attestation {
   // match the leaf's CN).
   absl::string_view registration_id;
   absl::string_view sas_token;
-  // The validation time.
-  absl::Time at = absl::UnixEpoch();
+  // Alternatively, the chain as PEM text (CERTIFICATE blocks, leaf
+  // first), used only when `chain` is empty. Text that does not decode is a
+  // DENY MALFORMED_CHAIN at the index of the bad block, like a certificate
+  // that does not parse: the device sent it.
+  absl::string_view chain_pem;
+  // The validation time. Unset (absl::InfinitePast(), the default) means
+  // now: the engine reads the clock once per evaluation, as
+  // attestation.proto's unset `at` does.
+  absl::Time at = absl::InfinitePast();
+};
+
+// The validation time of `attestation`: its `at`, or now when unset.
+inline absl::Time ValidationTime(const Attestation& attestation) {
+  return attestation.at == absl::InfinitePast() ? absl::Now() : attestation.at;
+}
+
+// Why a check failed: one value per check the engine makes. Each has a
+// stable upper-case name (CauseName in decision.h), printed as "cause" in
+// the JSON decision. The typed parameters that go with each are listed
+// beside it (see CheckFailure); the text of a step's `detail` is rendered
+// from the cause and its parameters.
+enum class Cause : uint8_t {
+  kNone = 0,
+  // The presented chain, before path building (CHECK_CHAIN_LIMITS,
+  // PARSE_CHAIN).
+  kTooManyCertificates,   // value: presented, limit: most accepted
+  kCertificateTooLarge,   // value: bytes, limit: most accepted
+  kChainTooLarge,         // limit: most bytes accepted
+  kMalformedCertificate,  // name: the parser's message
+  kMalformedPem,          // name: what is wrong with the PEM text
+  // Path building (BUILD_PATH).
+  kIssuerNotFound,           // name: the issuer's name; value: 1 if self-issued
+  kNoGroupWithinDepth,       // limit: certificates walked
+  kTooManyIssuerCandidates,  // value: presented candidates, limit: most
+  kChainTooLong,             // value: path length, limit: max_chain_length
+  // Verification (VERIFY_SIGNATURE, CHECK_ISSUER, CHECK_PATH_LENGTH).
+  kSignatureInvalid,  // other_index: the issuer
+  kIssuerNotCa,       // value: 1 when basicConstraints are absent
+  kKeyCertSignMissing,
+  kPathLengthExceeded,  // value: intermediates below, limit: pathLen
+  // Key and signature strength (CHECK_KEY_STRENGTH).
+  kWeakKey,                         // value: RSA bits, limit: 2048
+  kKeyAlgorithmNotAccepted,         // value: 1 for an EC key off the curves
+  kWeakSignatureAlgorithm,          // name: the algorithm (SHA-1 based)
+  kSignatureAlgorithmNotSupported,  // an unknown algorithm (MD5, ...)
+  // The certificate profile (CHECK_PROFILE).
+  kNotV3,  // value: the X.509 version
+  kAuthorityKeyIdCritical,
+  kAuthorityKeyIdWithoutKeyId,
+  kAuthorityKeyIdMissing,
+  kSubjectKeyIdMissing,
+  kAuthorityKeyIdMismatch,  // a self-signed anchor's AKI != its SKI
+  kIssuerSubjectEmpty,
+  kKeyCertSignWithoutCa,
+  kNameConstraintsOnEndEntity,
+  kBasicConstraintsNotCritical,  // the group's CA certificate
+  kCaLeaf,
+  // Extensions (CHECK_NAME_CONSTRAINTS, CHECK_EXTENSIONS, CHECK_EKU).
+  kNameConstraintViolated,      // name, name_form; value: 1 = excluded,
+                                // 0 = outside permitted; other_index: the CA
+  kNameConstraintUnsupported,   // name: why; other_index: the CA
+  kUnhandledCriticalExtension,  // name: the extension's OID
+  kEkuMissing,                  // name: the required purpose; value: 1 when
+                                // the extension is absent
+  kEkuForbidden,                // name: the forbidden purpose
+  // Time (CHECK_VALIDITY): value: the bound, limit: the validation time,
+  // both in Unix seconds.
+  kExpired,
+  kNotYetValid,
+  // Registration ID and attestation.
+  kRegistrationIdInvalid,   // name: the validator's message
+  kRegistrationIdMismatch,  // name: the claimed ID
+  kNoAttestation,
+  kAttestationTypeMismatch,  // name: the enrollment's attestation type
+  kClientCertificateMismatch,
+  kSasTokenMalformed,          // name: the parser's message
+  kSasTokenWrongRegistration,  // name: the token's registration
+  kSasTokenExpired,            // value: expiry, limit: validation time
+  kSasSignatureInvalid,
+  // Provisioning (CHECK_THROTTLE, CHECK_QUOTA).
+  kThrottled,      // value: retry after (seconds)
+  kQuotaExceeded,  // value: registrations, limit: quota
+  kStoreError,     // name: the store's error
+};
+
+// The form of CheckFailure::name.
+enum class NameForm : uint8_t {
+  kText = 0,   // text (a message, an OID, an ID)
+  kDns,        // dNSName
+  kEmail,      // rfc822Name
+  kIp,         // iPAddress, as its 4 or 16 bytes
+  kDirectory,  // directoryName, as the DER of the Name
+  kOther,      // a GeneralName form the engine does not check; value: tag
+};
+
+// What a failed check returns: its cause and typed parameters (see Cause
+// for which parameters each cause sets). Plain values: a check returns one
+// without allocating. `name` views the checked certificate's data or a
+// static string; it is valid while the certificates checked are.
+struct CheckFailure {
+  Cause cause = Cause::kNone;
+  int certificate_index = -1;  // the failing certificate; -1: the path
+  int64_t value = 0;
+  int64_t limit = 0;
+  int other_index = -1;  // a second certificate the cause is about
+  NameForm name_form = NameForm::kText;
+  absl::string_view name;
+
+  bool failed() const { return cause != Cause::kNone; }
 };
 
 struct ResolverOptions {

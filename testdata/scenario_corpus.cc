@@ -72,7 +72,8 @@ struct Opts {
   bool key_usage = true;
   bool key_cert_sign = true;
   CertSpec::Extra extra = CertSpec::Extra::kNone;
-  std::string signer;  // a standalone key that signs instead of the issuer
+  std::string signer;       // a standalone key that signs instead of the issuer
+  std::string same_key_as;  // reuse this identity's key (a renewal)
   std::string organization = "Contoso";
   bool has_common_name = true;
   std::string note;
@@ -120,6 +121,10 @@ struct Opts {
   }
   Opts& Note(std::string n) {
     note = std::move(n);
+    return *this;
+  }
+  Opts& RenewalOf(std::string identity) {
+    same_key_as = std::move(identity);
     return *this;
   }
 };
@@ -189,7 +194,13 @@ class Pki {
     spec.key_cert_sign = opts.key_cert_sign;
     spec.extra_extension = opts.extra;
 
-    keys_[name] = GenerateKey(opts.key, name);
+    if (opts.same_key_as.empty()) {
+      keys_[name] = GenerateKey(opts.key, name);
+    } else {
+      EVP_PKEY* same = keys_.at(opts.same_key_as).get();
+      if (EVP_PKEY_up_ref(same) != 1) Die("EVP_PKEY_up_ref");
+      keys_[name] = KeyPtr(same);
+    }
     const Credential* issuer_cert = root ? nullptr : &Get(issuer);
     EVP_PKEY* issuer_key = root ? nullptr : keys_.at(issuer).get();
     EVP_PKEY* signer = nullptr;
@@ -395,6 +406,15 @@ void DefineIdentities(Pki& p) {
   p.Leaf("fleet-dev-008", "contoso-int-1", ExpiredLeaf());
   p.Leaf("fleet-dev-009", "contoso-int-rsa");
   p.Leaf("fleet-dev-010", "fabrikam-int-ec", fabrikam);
+
+  // An intermediate renewed with the same name and key.
+  p.Ca("contoso-int-4", "Contoso Intermediate CA 4", "contoso-root");
+  p.Ca("contoso-int-4-renewed", "Contoso Intermediate CA 4", "contoso-root",
+       Opts()
+           .RenewalOf("contoso-int-4")
+           .Valid(Utc(2024, 1, 1), Utc(2038, 1, 1))
+           .Note("contoso-int-4 renewed: same name and key"));
+  p.Leaf("contoso-renewal-001", "contoso-int-4");
 }
 
 // ===================================================================
@@ -581,7 +601,23 @@ struct Expectation {
   std::string enrollment_id;
   int certificate_index = -1;  // -1: not about one certificate
   std::string why;
+  // The cause (CauseName) of a DENY about the chain or a certificate: the
+  // failed check, as the JSON decision prints it.
+  std::string cause;
 };
+
+// `e`, failing with `cause`.
+Expectation WithCause(std::string cause, Expectation e) {
+  e.cause = std::move(cause);
+  return e;
+}
+
+// The reasons whose expectations must name a cause.
+bool IsChainReason(const std::string& reason) {
+  return reason == "CHAIN_UNVERIFIED" || reason == "CERTIFICATE_EXPIRED" ||
+         reason == "CERTIFICATE_NOT_YET_VALID" ||
+         reason == "CERTIFICATE_REVOKED" || reason == "MALFORMED_CHAIN";
+}
 
 Expectation AllowIndividual(std::string id, std::string why) {
   return {"INDIVIDUAL_ENROLLMENT_ENABLED", "INDIVIDUAL", std::move(id), -1,
@@ -857,18 +893,21 @@ Scenario IndividualX509(const Pki& pki) {
                                "info.sha256Thumbprint, which matches the "
                                "leaf")),
           X509("ind-expired-01", UnderInt1("ind-expired-01"),
-               DenyIndividual("CERTIFICATE_EXPIRED", "ind-expired-01",
-                              "the leaf is the enrolled certificate but "
-                              "expired on 2025-01-01; rule 2 requires the "
-                              "leaf to be valid, reported with rule 4's "
-                              "validity code at index 0",
-                              0)),
+               WithCause(
+                   "EXPIRED",
+                   DenyIndividual("CERTIFICATE_EXPIRED", "ind-expired-01",
+                                  "the leaf is the enrolled certificate but "
+                                  "expired on 2025-01-01; rule 2 requires the "
+                                  "leaf to be valid, reported with rule 4's "
+                                  "validity code at index 0",
+                                  0))),
           X509("ind-not-yet-valid-01", UnderInt1("ind-not-yet-valid-01"),
-               DenyIndividual("CERTIFICATE_NOT_YET_VALID",
-                              "ind-not-yet-valid-01",
-                              "the enrolled leaf is valid only from "
-                              "2025-09-01",
-                              0)),
+               WithCause("NOT_YET_VALID",
+                         DenyIndividual("CERTIFICATE_NOT_YET_VALID",
+                                        "ind-not-yet-valid-01",
+                                        "the enrolled leaf is valid only from "
+                                        "2025-09-01",
+                                        0))),
           X509("ind-self-signed-01", {"ind-self-signed-01"},
                AllowIndividual("ind-self-signed-01",
                                "a self-signed leaf, individually enrolled: "
@@ -997,10 +1036,12 @@ Scenario IndividualDeleted(const Pki& pki) {
           X509("dis-x509-other-01", UnderInt1("dis-x509-other-01"),
                AllowGroup("contoso-int-1", "falls to the nearest group")),
           X509("dis-expired-01", UnderInt1("dis-expired-01"),
-               DenyGroup("CERTIFICATE_EXPIRED", "contoso-int-1",
-                         "falls to contoso-int-1, whose chain check finds "
-                         "the leaf expired (2025-01-01)",
-                         0)),
+               WithCause(
+                   "EXPIRED",
+                   DenyGroup("CERTIFICATE_EXPIRED", "contoso-int-1",
+                             "falls to contoso-int-1, whose chain check finds "
+                             "the leaf expired (2025-01-01)",
+                             0))),
           Sas("dis-sas-01", "dis-sas-01",
               Token("dis-sas-01",
                     DerivedKey("contoso-sas-fleet", "dis-sas-01")),
@@ -1334,6 +1375,47 @@ Scenario GroupCertificateRollover(const Pki& pki) {
       }};
 }
 
+Scenario GroupRenewedIntermediate(const Pki& pki) {
+  const std::string leaf = "contoso-renewal-001";
+  const std::string why_disabled =
+      "both contoso-int-4 and its renewal (same name and key) verify the "
+      "leaf; the disabled group's certificate is on a candidate path at the "
+      "level where a group is found, so it wins whatever the order";
+  return {
+      "group-renewed-intermediate",
+      {3},
+      "An intermediate CA renewed with the same name and key (rule 3): both "
+      "certificates verify the leaf. The old certificate's group is "
+      "disabled and the root's enabled. Every candidate that verifies is "
+      "considered, so the verdict does not depend on the order of the "
+      "presented certificates; a device that presents only the renewed "
+      "certificate is decided by the renewed certificate's own enrollment "
+      "(none: the root's group).",
+      Policy(pki)
+          .Group("contoso-int-4-old", false, Body("contoso-int-4"))
+          .Group("contoso-root", true, Body("contoso-root"))
+          .ToJson(),
+      {
+          X509("renewed-first",
+               {leaf, "contoso-int-4-renewed", "contoso-int-4"},
+               DenyGroup("ENROLLMENT_GROUP_DISABLED", "contoso-int-4-old",
+                         why_disabled, 1)),
+          X509("old-first", {leaf, "contoso-int-4", "contoso-int-4-renewed"},
+               DenyGroup("ENROLLMENT_GROUP_DISABLED", "contoso-int-4-old",
+                         why_disabled, 1)),
+          X509("old-only", {leaf, "contoso-int-4"},
+               DenyGroup("ENROLLMENT_GROUP_DISABLED", "contoso-int-4-old",
+                         "the presented contoso-int-4 is the disabled "
+                         "group's certificate",
+                         1)),
+          X509("renewed-only", {leaf, "contoso-int-4-renewed"},
+               AllowGroup("contoso-root",
+                          "only the renewal is presented; it has no group, "
+                          "and the root's enabled group (an anchor from the "
+                          "enrollment set) decides")),
+      }};
+}
+
 Scenario GroupSymmetricKey(const Pki& pki) {
   const std::string fleet = "contoso-sas-fleet";
   const std::string no_group =
@@ -1411,31 +1493,41 @@ Scenario ChainValidity(const Pki& pki) {
           .ToJson(),
       {
           X509("expired-leaf", UnderInt1("contoso-a-expired-001"),
-               DenyGroup("CERTIFICATE_EXPIRED", "contoso-root",
-                         "the leaf expired on 2025-01-01", 0)),
+               WithCause("EXPIRED",
+                         DenyGroup("CERTIFICATE_EXPIRED", "contoso-root",
+                                   "the leaf expired on 2025-01-01", 0))),
           X509("not-yet-valid-leaf", UnderInt1("contoso-a-future-001"),
-               DenyGroup("CERTIFICATE_NOT_YET_VALID", "contoso-root",
-                         "the leaf is valid from 2025-09-01", 0)),
+               WithCause("NOT_YET_VALID",
+                         DenyGroup("CERTIFICATE_NOT_YET_VALID", "contoso-root",
+                                   "the leaf is valid from 2025-09-01", 0))),
           X509("expired-intermediate",
                {"contoso-legacy-001", "contoso-int-expired", "contoso-root"},
-               DenyGroup("CERTIFICATE_EXPIRED", "contoso-root",
-                         "the enabled root group decides and the chain up to "
-                         "it fails: contoso-int-expired expired on "
-                         "2025-01-01; rule 4 names the validity codes, so "
-                         "CERTIFICATE_EXPIRED rather than CHAIN_UNVERIFIED",
-                         1)),
-          X509("not-yet-valid-intermediate",
-               {"contoso-future-int-001", "contoso-int-future", "contoso-root"},
-               DenyGroup("CERTIFICATE_NOT_YET_VALID", "contoso-root",
-                         "contoso-int-future is valid from 2026-01-01", 1)),
+               WithCause(
+                   "EXPIRED",
+                   DenyGroup(
+                       "CERTIFICATE_EXPIRED", "contoso-root",
+                       "the enabled root group decides and the chain up to "
+                       "it fails: contoso-int-expired expired on "
+                       "2025-01-01; rule 4 names the validity codes, so "
+                       "CERTIFICATE_EXPIRED rather than CHAIN_UNVERIFIED",
+                       1))),
+          X509(
+              "not-yet-valid-intermediate",
+              {"contoso-future-int-001", "contoso-int-future", "contoso-root"},
+              WithCause(
+                  "NOT_YET_VALID",
+                  DenyGroup("CERTIFICATE_NOT_YET_VALID", "contoso-root",
+                            "contoso-int-future is valid from 2026-01-01", 1))),
           X509("expired-root",
                {"northwind-001", "northwind-issuing", "northwind-root"},
-               DenyGroup("CERTIFICATE_EXPIRED", "northwind-root",
-                         "the deciding group's own certificate, the root, "
-                         "expired on 2025-01-01; rule 4 checks every "
-                         "certificate up to and including the deciding one "
-                         "(compare verification-scope)",
-                         2)),
+               WithCause(
+                   "EXPIRED",
+                   DenyGroup("CERTIFICATE_EXPIRED", "northwind-root",
+                             "the deciding group's own certificate, the root, "
+                             "expired on 2025-01-01; rule 4 checks every "
+                             "certificate up to and including the deciding one "
+                             "(compare verification-scope)",
+                             2))),
           X509("leaf-expires-at-validation-time",
                UnderInt1("contoso-a-edge-expiry-001"),
                AllowGroup("contoso-root",
@@ -1487,18 +1579,23 @@ Scenario ChainSignature(const Pki& pki) {
       Policy(pki).Group("contoso-root", true, Body("contoso-root")).ToJson(),
       {
           X509("forged-leaf", UnderInt1("contoso-a-forged-001"),
-               DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
-                         "the leaf names contoso-int-1 as issuer but its "
-                         "signature does not verify with contoso-int-1's "
-                         "key",
-                         0)),
+               WithCause(
+                   "SIGNATURE_INVALID",
+                   DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
+                             "the leaf names contoso-int-1 as issuer but its "
+                             "signature does not verify with contoso-int-1's "
+                             "key",
+                             0))),
           X509("forged-intermediate",
                {"contoso-c-001", "contoso-int-3-forged", "contoso-root"},
-               DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
-                         "the leaf verifies with contoso-int-3-forged's key, "
-                         "but that intermediate's signature does not verify "
-                         "with contoso-root's key",
-                         1)),
+               WithCause(
+                   "SIGNATURE_INVALID",
+                   DenyGroup(
+                       "CHAIN_UNVERIFIED", "contoso-root",
+                       "the leaf verifies with contoso-int-3-forged's key, "
+                       "but that intermediate's signature does not verify "
+                       "with contoso-root's key",
+                       1))),
           X509("contoso-a-001", A1(),
                AllowGroup("contoso-root", "control: genuine chain")),
       }};
@@ -1522,24 +1619,32 @@ Scenario ChainCaConstraints(const Pki& pki) {
           X509("issuer-not-ca",
                {"contoso-gw-child-001", "contoso-gateway-01", "contoso-int-1",
                 "contoso-root"},
-               DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
-                         "the leaf's issuer contoso-gateway-01 is an "
-                         "end-entity certificate (basicConstraints CA:FALSE)",
-                         1)),
+               WithCause(
+                   "ISSUER_NOT_CA",
+                   DenyGroup(
+                       "CHAIN_UNVERIFIED", "contoso-root",
+                       "the leaf's issuer contoso-gateway-01 is an "
+                       "end-entity certificate (basicConstraints CA:FALSE)",
+                       1))),
           X509("issuer-without-basic-constraints",
                {"contoso-nobc-001", "contoso-int-no-basic-constraints",
                 "contoso-root"},
-               DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
-                         "the issuer has keyCertSign but no basicConstraints, "
-                         "so it is not a CA",
-                         1)),
+               WithCause(
+                   "ISSUER_NOT_CA",
+                   DenyGroup(
+                       "CHAIN_UNVERIFIED", "contoso-root",
+                       "the issuer has keyCertSign but no basicConstraints, "
+                       "so it is not a CA",
+                       1))),
           X509("issuer-without-keycertsign",
                {"contoso-noks-001", "contoso-int-no-keycertsign",
                 "contoso-root"},
-               DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
-                         "the issuer is CA:TRUE but its keyUsage lacks "
-                         "keyCertSign",
-                         1)),
+               WithCause(
+                   "KEY_CERT_SIGN_MISSING",
+                   DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
+                             "the issuer is CA:TRUE but its keyUsage lacks "
+                             "keyCertSign",
+                             1))),
           X509("issuer-without-key-usage",
                {"contoso-noku-001", "contoso-int-no-key-usage", "contoso-root"},
                AllowGroup("contoso-root",
@@ -1548,19 +1653,23 @@ Scenario ChainCaConstraints(const Pki& pki) {
                           "keyUsage is present")),
           X509("root-pathlen-0-with-intermediate",
                {"constrained-001", "constrained-int", "constrained-root"},
-               DenyGroup("CHAIN_UNVERIFIED", "constrained-root",
-                         "constrained-root has pathLenConstraint 0 and one "
-                         "intermediate CA below it; reported at the root, "
-                         "the certificate whose constraint is exceeded",
-                         2)),
+               WithCause(
+                   "PATH_LENGTH_EXCEEDED",
+                   DenyGroup("CHAIN_UNVERIFIED", "constrained-root",
+                             "constrained-root has pathLenConstraint 0 and one "
+                             "intermediate CA below it; reported at the root, "
+                             "the certificate whose constraint is exceeded",
+                             2))),
           X509("intermediate-pathlen-0-with-sub-ca",
                {"contoso-b-sub-001", "contoso-int-2-sub", "contoso-int-2",
                 "contoso-root"},
-               DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
-                         "contoso-int-2 has pathLenConstraint 0 and issued "
-                         "the CA contoso-int-2-sub; reported at "
-                         "contoso-int-2",
-                         2)),
+               WithCause(
+                   "PATH_LENGTH_EXCEEDED",
+                   DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
+                             "contoso-int-2 has pathLenConstraint 0 and issued "
+                             "the CA contoso-int-2-sub; reported at "
+                             "contoso-int-2",
+                             2))),
           X509("intermediate-pathlen-0-issues-leaf", B1(),
                AllowGroup("contoso-root",
                           "pathLenConstraint 0 still lets contoso-int-2 "
@@ -1579,15 +1688,20 @@ Scenario ChainCriticalExtensions(const Pki& pki) {
       {
           X509("unknown-critical-extension-leaf",
                UnderInt1("contoso-crit-ext-001"),
-               DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
-                         "the leaf carries an unknown critical extension", 0)),
+               WithCause(
+                   "UNHANDLED_CRITICAL_EXTENSION",
+                   DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
+                             "the leaf carries an unknown critical extension",
+                             0))),
           X509("unknown-critical-extension-intermediate",
                {"contoso-crit-int-001", "contoso-int-critical-ext",
                 "contoso-root"},
-               DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
-                         "the intermediate carries an unknown critical "
-                         "extension",
-                         1)),
+               WithCause(
+                   "UNHANDLED_CRITICAL_EXTENSION",
+                   DenyGroup("CHAIN_UNVERIFIED", "contoso-root",
+                             "the intermediate carries an unknown critical "
+                             "extension",
+                             1))),
           X509("unknown-noncritical-extension-leaf",
                UnderInt1("contoso-noncrit-ext-001"),
                AllowGroup("contoso-root",
@@ -1639,12 +1753,15 @@ Scenario ChainPathBuilding(const Pki& pki) {
                AllowGroup("tailspin-root",
                           "10 certificates (8 intermediates): within the "
                           "default limit of 10")),
-          X509("depth-13", depth13,
-               DenyGroup("CHAIN_UNVERIFIED", "tailspin-root",
-                         "the enabled root group decides but the path to it "
-                         "has 13 certificates (11 intermediates), over the "
-                         "default depth limit of 10; the limit is about the "
-                         "whole path, so no certificate index")),
+          X509(
+              "depth-13", depth13,
+              WithCause(
+                  "CHAIN_TOO_LONG",
+                  DenyGroup("CHAIN_UNVERIFIED", "tailspin-root",
+                            "the enabled root group decides but the path to it "
+                            "has 13 certificates (11 intermediates), over the "
+                            "default depth limit of 10; the limit is about the "
+                            "whole path, so no certificate index"))),
       }};
 }
 
@@ -1703,24 +1820,32 @@ Scenario ChainMalformed(const Pki& pki) {
       "allow these devices).",
       Policy(pki).Group("contoso-root", true, Body("contoso-root")).ToJson(),
       {
-          RawChain("leaf-not-der", not_der + int1 + root,
-                   Deny("MALFORMED_CHAIN",
-                        "the first PEM block decodes to ASCII text, not a "
-                        "DER certificate",
-                        0)),
+          RawChain(
+              "leaf-not-der", not_der + int1 + root,
+              WithCause("MALFORMED_CERTIFICATE",
+                        Deny("MALFORMED_CHAIN",
+                             "the first PEM block decodes to ASCII text, not a "
+                             "DER certificate",
+                             0))),
           RawChain(
               "leaf-truncated-der", truncated_leaf + int1 + root,
-              Deny("MALFORMED_CHAIN",
-                   "the leaf is contoso-a-001's DER cut after 120 bytes", 0)),
-          RawChain("leaf-bad-base64", bad_base64 + int1 + root,
-                   Deny("MALFORMED_CHAIN",
-                        "the first PEM block's body is not base64", 0)),
-          RawChain("intermediate-truncated-der",
-                   leaf.pem + truncated_int + root,
-                   Deny("MALFORMED_CHAIN",
-                        "the leaf is fine but the second certificate is "
-                        "contoso-int-1's DER cut in half",
-                        1)),
+              WithCause(
+                  "MALFORMED_CERTIFICATE",
+                  Deny("MALFORMED_CHAIN",
+                       "the leaf is contoso-a-001's DER cut after 120 bytes",
+                       0))),
+          RawChain(
+              "leaf-bad-base64", bad_base64 + int1 + root,
+              WithCause("MALFORMED_PEM",
+                        Deny("MALFORMED_CHAIN",
+                             "the first PEM block's body is not base64", 0))),
+          RawChain(
+              "intermediate-truncated-der", leaf.pem + truncated_int + root,
+              WithCause("MALFORMED_CERTIFICATE",
+                        Deny("MALFORMED_CHAIN",
+                             "the leaf is fine but the second certificate is "
+                             "contoso-int-1's DER cut in half",
+                             1))),
       }};
 }
 
@@ -1797,10 +1922,12 @@ Scenario Fleet(const Pki& pki) {
                                "the individual enrollment decides before "
                                "factory B's disabled group")),
           X509("fleet-dev-008", under("fleet-dev-008", "contoso-int-1"),
-               DenyGroup("CERTIFICATE_EXPIRED", "contoso-factory-a",
-                         "factory A's group decides, but the leaf expired "
-                         "on 2025-01-01",
-                         0)),
+               WithCause(
+                   "EXPIRED",
+                   DenyGroup("CERTIFICATE_EXPIRED", "contoso-factory-a",
+                             "factory A's group decides, but the leaf expired "
+                             "on 2025-01-01",
+                             0))),
           X509("fleet-dev-009", under("fleet-dev-009", "contoso-int-rsa"),
                AllowGroup("contoso-root",
                           "the RSA issuing CA has no group; the root's "
@@ -1848,6 +1975,7 @@ constexpr ScenarioFn kScenarios[] = {
     GroupThumbprintOnly,
     GroupUnsentAnchor,
     GroupCertificateRollover,
+    GroupRenewedIntermediate,
     GroupSymmetricKey,
     ChainValidity,
     VerificationScope,
@@ -1888,6 +2016,7 @@ Json ExpectedDevice(const DeviceCase& d) {
   if (d.expect.certificate_index >= 0) {
     j.Set("certificateIndex", Json::Int(d.expect.certificate_index));
   }
+  if (!d.expect.cause.empty()) j.Set("cause", Json::Str(d.expect.cause));
   j.Set("why", Json::Str(d.expect.why));
   return j;
 }
@@ -1919,6 +2048,11 @@ std::map<std::string, std::string> GenerateScenarioCorpus() {
     for (const DeviceCase& d : s.devices) {
       if (!device_names.insert(d.name).second) {
         Die(absl::StrCat("duplicate device ", d.name, " in ", s.name));
+      }
+      if (IsChainReason(d.expect.reason) != !d.expect.cause.empty()) {
+        Die(absl::StrCat(s.name, "/", d.name,
+                         ": a chain or certificate DENY names its cause, "
+                         "and nothing else does"));
       }
       if (d.sas_token.empty()) {
         std::string pem = d.raw_chain;

@@ -1,29 +1,26 @@
-// DESIGN.md §1, in the order of the ranking in resolver.h.
+// DESIGN.md §1, in the order of the ranking in resolver.h: path building
+// and precedence. Chain verification is engine/x509/path_verification.h.
 #include "engine/core/resolver.h"
 
 #include <algorithm>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/inlined_vector.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "engine/x509/chain_checks.h"
+#include "engine/core/decision_builder.h"
+#include "engine/core/pem_chain.h"
 #include "engine/core/proof_caches.h"
+#include "engine/core/symmetric_key.h"
 #include "engine/policy/registration_id.h"
-#include "engine/policy/sas_token.h"
+#include "engine/x509/path_verification.h"
 
 namespace chaintrust {
 namespace {
 
 constexpr int kMaxPath = 64;  // hard bound, whatever the options say
-// Key purposes BoringSSL's strict modes refuse on the leaf (and, but for
-// OCSPSigning, on its issuer): ResolverOptions::EkuPolicy::kStrict.
-constexpr absl::string_view kEkuCodeSigning = "1.3.6.1.5.5.7.3.3";
-constexpr absl::string_view kEkuTimeStamping = "1.3.6.1.5.5.7.3.8";
-constexpr absl::string_view kEkuOcspSigning = "1.3.6.1.5.5.7.3.9";
 
 // A certificate borrowed for one evaluation, used like a CertificatePtr.
 class BorrowedCertificate {
@@ -39,20 +36,49 @@ class BorrowedCertificate {
 
 // The certificates of one evaluation. Presented certificates are borrowed
 // from the Evaluator's certificate cache, which drops entries only between
-// evaluations (engine/internal/caches.h), or from `owned` when no cache
+// evaluations (engine/core/proof_caches.h), or from `owned` when no cache
 // keeps them: no reference count is touched for a cached certificate.
 // Snapshot certificates are borrowed from the snapshot, which outlives the
 // evaluation.
 struct Chain {
   absl::InlinedVector<BorrowedCertificate, 8> presented;
   absl::InlinedVector<CertificatePtr, 1> owned;
-  // The built path: path[0] is the leaf.
+  // The path being built (by Explore): path[0] is the leaf.
   absl::InlinedVector<const Certificate*, 8> path;
-  absl::InlinedVector<bool, 8> from_snapshot;
 };
 
-std::string Rfc3339(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+// One path from the leaf up to the first group found on it, or to where
+// the walk stopped.
+struct CandidatePath {
+  absl::InlinedVector<const Certificate*, 8> certs;
+  const EnrollmentGroup* group = nullptr;  // null: no group on this path
+  Slot slot = Slot::kPrimary;
+  // Without a group: kIssuerNotFound, kNoGroupWithinDepth or
+  // kTooManyIssuerCandidates (with how many were presented).
+  Cause end = Cause::kNone;
+  int presented_candidates = 0;
+};
+
+// An issuer candidate: the certificate and whether it is a snapshot's.
+using Candidate = std::pair<const Certificate*, bool>;
+using Candidates = absl::InlinedVector<Candidate, 4>;
+
+Reason ReasonOfPathFailure(Cause cause) {
+  switch (cause) {
+    case Cause::kExpired:
+      return Reason::kCertificateExpired;
+    case Cause::kNotYetValid:
+      return Reason::kCertificateNotYetValid;
+    default:
+      return Reason::kChainUnverified;
+  }
+}
+
+CheckFailure Failure(Cause cause, int index = -1) {
+  CheckFailure f;
+  f.cause = cause;
+  f.certificate_index = index;
+  return f;
 }
 
 class Resolver {
@@ -64,18 +90,19 @@ class Resolver {
         a_(attestation),
         options_(options),
         caches_(caches),
-        d_(*decision) {}
+        b_(decision),
+        at_(ValidationTime(attestation)) {}
 
   void Run() {
-    d_.Clear();
+    b_.Clear();
     if (!a_.chain.empty()) {
       RunX509();
     } else if (!a_.sas_token.empty()) {
-      RunSymmetricKey();
+      internal::ResolveSymmetricKey(snapshot_, a_, at_, b_);
     } else {
-      d_.set_registration_id(a_.registration_id);
-      d_.Decide(Reason::kAttestationMismatch, EnrollmentKind::kNone, {}, -1,
-                "neither a certificate chain nor a SAS token was presented");
+      b_.set_registration_id(a_.registration_id);
+      b_.DenyAtDecide(Failure(Cause::kNoAttestation),
+                      Reason::kAttestationMismatch);
     }
   }
 
@@ -86,7 +113,7 @@ class Resolver {
     if (!CheckLimits() || !ParseChain()) return;
     const Certificate& leaf = *chain_.presented[0];
     const std::string& cn = leaf.subject_common_name();
-    d_.set_registration_id(cn);
+    b_.set_registration_id(cn);
     if (!options_.check_registration_id) {
       // Path validation only (conformance runs): no ID, no individual
       // enrollment lookup, straight to the groups.
@@ -99,46 +126,41 @@ class Resolver {
     }
     if (!a_.registration_id.empty() &&
         !absl::EqualsIgnoreCase(a_.registration_id, cn)) {
-      d_.AddStep(StepId::kRegistrationId, Outcome::kFailed, 0).detail =
-          absl::StrCat("the registration ID \"", a_.registration_id,
-                       "\" does not match the leaf's CN \"", cn, "\"");
-      d_.Decide(Reason::kInvalidRegistrationId, EnrollmentKind::kNone, {}, 0);
+      CheckFailure f = Failure(Cause::kRegistrationIdMismatch, 0);
+      f.name = a_.registration_id;
+      b_.Deny(f, Reason::kInvalidRegistrationId);
       return;
     }
     if (const IndividualEnrollment* e = snapshot_.FindIndividual(cn)) {
       DecideIndividualX509(*e, leaf);
       return;
     }
-    d_.AddStep(StepId::kLookupIndividual, Outcome::kNotFound);
+    b_.AddStep(StepId::kLookupIndividual, Outcome::kNotFound);
     WalkGroups();
   }
 
   bool CheckLimits() {
     const int n = static_cast<int>(a_.chain.size());
-    std::string problem;
+    CheckFailure f;
     size_t total = 0;
-    int index = -1;
     if (n > options_.max_presented_certificates || n > kMaxPath) {
-      problem =
-          absl::StrCat(n, " certificates presented; at most ",
-                       options_.max_presented_certificates, " are accepted");
+      f = Failure(Cause::kTooManyCertificates);
+      f.value = n;
+      f.limit = std::min(options_.max_presented_certificates, kMaxPath);
     }
-    for (int i = 0; i < n && problem.empty(); ++i) {
+    for (int i = 0; i < n && !f.failed(); ++i) {
       total += a_.chain[i].size();
       if (a_.chain[i].size() > options_.max_certificate_bytes) {
-        index = i;
-        problem = absl::StrCat("certificate ", i, " is ", a_.chain[i].size(),
-                               " bytes; at most ",
-                               options_.max_certificate_bytes, " are accepted");
+        f = Failure(Cause::kCertificateTooLarge, i);
+        f.value = static_cast<int64_t>(a_.chain[i].size());
+        f.limit = static_cast<int64_t>(options_.max_certificate_bytes);
       } else if (total > options_.max_chain_bytes) {
-        problem = absl::StrCat("the chain is over ", options_.max_chain_bytes,
-                               " bytes");
+        f = Failure(Cause::kChainTooLarge);
+        f.limit = static_cast<int64_t>(options_.max_chain_bytes);
       }
     }
-    if (problem.empty()) return true;
-    d_.AddStep(StepId::kCheckChainLimits, Outcome::kFailed, index).detail =
-        problem;
-    d_.Decide(Reason::kChainUnverified, EnrollmentKind::kNone, {}, index);
+    if (!f.failed()) return true;
+    b_.Deny(f, Reason::kChainUnverified);
     return false;
   }
 
@@ -165,9 +187,11 @@ class Resolver {
       auto cert = Certificate::Create(der);
       if (!cert.ok()) {
         const int index = static_cast<int>(i);
-        d_.AddStep(StepId::kParseChain, Outcome::kFailed, index).detail =
-            std::string(cert.status().message());
-        d_.Decide(Reason::kMalformedChain, EnrollmentKind::kNone, {}, index);
+        CheckFailure f;
+        f.cause = Cause::kMalformedCertificate;
+        f.certificate_index = index;
+        f.name = cert.status().message();
+        b_.Deny(f, Reason::kMalformedChain);
         return false;
       }
       if (caches_ != nullptr) {
@@ -185,102 +209,76 @@ class Resolver {
       chain_.presented.emplace_back(cert->get());
       chain_.owned.push_back(*std::move(cert));
     }
-    d_.AddStep(StepId::kParseChain, Outcome::kOk);
+    b_.AddStep(StepId::kParseChain, Outcome::kOk);
     return true;
   }
 
   bool CheckRegistrationId(absl::string_view id, size_t max_length,
                            bool known_valid = false) {
-    const absl::Status status =
-        known_valid ? absl::OkStatus() : ValidateRegistrationId(id, max_length);
-    if (status.ok()) {
-      d_.AddStep(StepId::kRegistrationId, Outcome::kOk,
-                 a_.chain.empty() ? -1 : 0);
-      return true;
-    }
-    d_.AddStep(StepId::kRegistrationId, Outcome::kFailed,
-               a_.chain.empty() ? -1 : 0)
-        .detail = std::string(status.message());
-    d_.Decide(Reason::kInvalidRegistrationId, EnrollmentKind::kNone, {},
-              a_.chain.empty() ? -1 : 0);
-    return false;
+    return internal::CheckRegistrationIdStep(id, max_length, known_valid,
+                                             a_.chain.empty() ? -1 : 0, b_);
   }
 
-  ExplanationStep& IndividualStep(const IndividualEnrollment& e) {
-    ExplanationStep& s = d_.AddStep(StepId::kLookupIndividual, Outcome::kFound);
-    s.enrollment_kind = EnrollmentKind::kIndividual;
-    s.enrollment_id = e.registration_id;
-    s.enrollment_enabled = e.enabled;
-    return s;
+  void IndividualStep(const IndividualEnrollment& e) {
+    internal::AddIndividualStep(e, b_);
   }
 
   void DecideIndividualX509(const IndividualEnrollment& e,
                             const Certificate& leaf) {
     IndividualStep(e);
+    const absl::string_view id = e.registration_id;
     if (!e.enabled) {
-      d_.Decide(Reason::kIndividualEnrollmentDisabled,
-                EnrollmentKind::kIndividual, e.registration_id);
+      b_.Decide(Reason::kIndividualEnrollmentDisabled,
+                EnrollmentKind::kIndividual, id);
       return;
     }
-    ExplanationStep* match =
-        &d_.AddStep(StepId::kMatchClientCertificate, Outcome::kFailed, 0);
-    match->has_thumbprint = true;
-    match->thumbprint = leaf.sha256();
+    CheckFailure mismatch;
+    Slot slot = Slot::kPrimary;
     if (e.kind != AttestationKind::kX509) {
-      match->detail = absl::StrCat("the enrollment's attestation is ",
-                                   AttestationKindName(e.kind), ", not x509");
-      d_.Decide(Reason::kAttestationMismatch, EnrollmentKind::kIndividual,
-                e.registration_id, 0);
-      return;
-    }
-    if (e.primary_thumbprint && *e.primary_thumbprint == leaf.sha256()) {
-      match->slot = Slot::kPrimary;
+      mismatch = Failure(Cause::kAttestationTypeMismatch, 0);
+      mismatch.name = AttestationKindName(e.kind);
+    } else if (e.primary_thumbprint && *e.primary_thumbprint == leaf.sha256()) {
+      slot = Slot::kPrimary;
     } else if (e.secondary_thumbprint &&
                *e.secondary_thumbprint == leaf.sha256()) {
-      match->slot = Slot::kSecondary;
+      slot = Slot::kSecondary;
     } else {
-      d_.Decide(Reason::kAttestationMismatch, EnrollmentKind::kIndividual,
-                e.registration_id, 0);
+      mismatch = Failure(Cause::kClientCertificateMismatch, 0);
+    }
+    ExplanationStep& match =
+        b_.AddStep(StepId::kMatchClientCertificate, Outcome::kOk, 0);
+    match.has_thumbprint = true;
+    match.thumbprint = leaf.sha256();
+    if (mismatch.failed()) {
+      match.outcome = Outcome::kFailed;
+      internal::DecisionBuilder::SetCause(mismatch, &match);
+      b_.Decide(Reason::kAttestationMismatch, EnrollmentKind::kIndividual, id,
+                0, {}, mismatch.cause);
       return;
     }
-    match->outcome = Outcome::kOk;
-    match->has_slot = true;
-    if (!CheckValidity(0, EnrollmentKind::kIndividual, e.registration_id)) {
+    match.has_slot = true;
+    match.slot = slot;
+    CheckFailure f = CheckValidity(leaf, at_);
+    if (f.failed()) {
+      f.certificate_index = 0;
+      b_.Deny(f, ReasonOfPathFailure(f.cause), EnrollmentKind::kIndividual, id);
       return;
     }
-    d_.Decide(Reason::kIndividualEnrollmentEnabled, EnrollmentKind::kIndividual,
-              e.registration_id);
-  }
-
-  // Decides CERTIFICATE_EXPIRED / NOT_YET_VALID for path[index] (or the
-  // leaf when the path is not built) and returns false, or returns true.
-  bool CheckValidity(int index, EnrollmentKind kind, absl::string_view id) {
-    const Certificate& cert = index < static_cast<int>(chain_.path.size())
-                                  ? *chain_.path[index]
-                                  : *chain_.presented[index];
-    // Validity is encoded to the second: compare at that granularity, so
-    // a time within notAfter's second is still valid (RFC 5280 §4.1.2.5).
-    const absl::Time at = absl::FromUnixSeconds(absl::ToUnixSeconds(a_.at));
-    if (at < cert.not_before()) {
-      d_.AddStep(StepId::kCheckValidity, Outcome::kFailed, index).detail =
-          absl::StrCat("not valid before ", Rfc3339(cert.not_before()),
-                       "; validation time ", Rfc3339(a_.at));
-      d_.Decide(Reason::kCertificateNotYetValid, kind, id, index);
-      return false;
-    }
-    if (at > cert.not_after()) {
-      d_.AddStep(StepId::kCheckValidity, Outcome::kFailed, index).detail =
-          absl::StrCat("expired at ", Rfc3339(cert.not_after()),
-                       "; validation time ", Rfc3339(a_.at));
-      d_.Decide(Reason::kCertificateExpired, kind, id, index);
-      return false;
-    }
-    return true;
+    b_.Decide(Reason::kIndividualEnrollmentEnabled, EnrollmentKind::kIndividual,
+              id);
   }
 
   bool InPath(const Certificate* c) const {
     for (const Certificate* p : chain_.path) {
       if (p == c || p->sha256() == c->sha256()) return true;
+    }
+    return false;
+  }
+
+  // Whether `c` is one of the presented certificates (else the snapshot's).
+  bool Presented(const Certificate* c) const {
+    for (const BorrowedCertificate& p : chain_.presented) {
+      if (p.get() == c) return true;
     }
     return false;
   }
@@ -321,447 +319,270 @@ class Resolver {
     return VerifySignedBy(child, issuer);
   }
 
-  // The issuer of `child` among the presented certificates, then among the
-  // snapshot's group certificates. Among several candidates the one whose
-  // signature verifies is preferred, within a budget; else the first.
-  const Certificate* FindIssuer(const Certificate& child, bool* from_snapshot) {
-    absl::InlinedVector<std::pair<const Certificate*, bool>, 4> candidates;
-    const auto consider = [&](const Certificate* c, bool snapshot) {
-      if (static_cast<int>(candidates.size()) >=
-          options_.max_issuer_candidates) {
-        return;
-      }
+  // The issuer candidates of `child`: presented certificates, then the
+  // snapshot's group certificates, with its issuer's name, key identifiers
+  // that agree and not already in the path (at most max_issuer_candidates).
+  // Of several, those whose signature verifies (within the budget of
+  // max_candidate_signature_checks) are returned: the presented ones valid
+  // at the validation time, else the snapshot's valid ones; then the
+  // expired ones (the snapshot's only when no presented one is valid).
+  // When none verifies, only the first. The order never depends on the
+  // order in which certificates were presented: presented before snapshot,
+  // then by SHA-256. Returns false when more presented certificates than
+  // max_issuer_candidates could be the issuer (`*presented` is set to how
+  // many): refused whatever their order.
+  bool IssuerCandidates(const Certificate& child, Candidates* out,
+                        int* presented) {
+    Candidates& all = *out;
+    const auto matches = [&](const Certificate* c) {
       if (c->subject_der() != child.issuer_der() || InPath(c) ||
           !KeyIdsAgree(child, *c)) {
-        return;
+        return false;
       }
-      for (const auto& have : candidates) {
-        if (have.first->sha256() == c->sha256()) return;
+      for (const auto& have : all) {
+        if (have.first->sha256() == c->sha256()) return false;
       }
-      candidates.emplace_back(c, snapshot);
+      return true;
     };
     for (size_t i = 1; i < chain_.presented.size(); ++i) {
-      consider(chain_.presented[i].get(), false);
+      if (matches(chain_.presented[i].get())) {
+        all.emplace_back(chain_.presented[i].get(), false);
+      }
     }
+    *presented = static_cast<int>(all.size());
+    if (*presented > options_.max_issuer_candidates) return false;
     for (const Certificate* c :
          snapshot_.FindCertificatesBySubject(child.issuer_der())) {
-      consider(c, true);
+      if (static_cast<int>(all.size()) >= options_.max_issuer_candidates) {
+        break;
+      }
+      if (matches(c)) all.emplace_back(c, true);
     }
-    if (candidates.empty()) return nullptr;
-    if (candidates.size() > 1) {
-      // Prefer a candidate whose signature verifies and that is valid at
-      // the validation time; else one that verifies; else the first. This
-      // steps past an expired cross-certificate when the same CA is also
-      // an anchor ("chain of pain").
-      const std::pair<const Certificate*, bool>* verifying = nullptr;
-      const absl::Time at = absl::FromUnixSeconds(absl::ToUnixSeconds(a_.at));
-      for (const auto& c : candidates) {
-        if (signature_checks_ >= options_.max_candidate_signature_checks) {
+    if (all.size() <= 1) return true;
+    std::sort(all.begin(), all.end(),
+              [](const Candidate& x, const Candidate& y) {
+                if (x.second != y.second) return !x.second;
+                return x.first->sha256() < y.first->sha256();
+              });
+    const absl::Time at = absl::FromUnixSeconds(absl::ToUnixSeconds(at_));
+    // Verifying candidates by source and validity at the validation time.
+    Candidates presented_valid, snapshot_valid, expired;
+    for (const Candidate& c : all) {
+      if (signature_checks_ >= options_.max_candidate_signature_checks) break;
+      ++signature_checks_;
+      if (!SignatureVerifies(child, *c.first)) continue;
+      if (at < c.first->not_before() || at > c.first->not_after()) {
+        expired.push_back(c);
+      } else {
+        (c.second ? snapshot_valid : presented_valid).push_back(c);
+      }
+    }
+    // A group certificate the device did not send is followed only when no
+    // presented candidate is valid: the device's own certificates decide
+    // (a renewed CA presented alone is decided by its own enrollment).
+    const Candidate first = all[0];
+    *out = presented_valid;
+    if (out->empty()) {
+      out->insert(out->end(), snapshot_valid.begin(), snapshot_valid.end());
+    }
+    for (const Candidate& c : expired) {
+      if (!c.second || presented_valid.empty()) out->push_back(c);
+    }
+    if (out->empty()) out->push_back(first);
+    return true;
+  }
+
+  // Walks every candidate path from chain_.path upward, depth first, to the
+  // first group found on each (ranking 5), recording each in paths_. A
+  // certificate with one candidate issuer extends the path in place; only
+  // several candidates branch.
+  void Explore() {
+    const size_t base = chain_.path.size();
+    while (static_cast<int>(paths_.size()) < max_paths_) {
+      const int top = static_cast<int>(chain_.path.size()) - 1;
+      const Certificate& current = *chain_.path[top];
+      if (top > 0) {
+        if (auto match = snapshot_.FindGroupByCertificate(current.sha256())) {
+          Record(match->group, match->certificate->slot, Cause::kNone);
           break;
         }
-        ++signature_checks_;
-        if (!SignatureVerifies(child, *c.first)) continue;
-        if (at >= c.first->not_before() && at <= c.first->not_after()) {
-          *from_snapshot = c.second;
-          return c.first;
-        }
-        if (verifying == nullptr) verifying = &c;
       }
-      if (verifying != nullptr) {
-        *from_snapshot = verifying->second;
-        return verifying->first;
+      // A self-issued certificate is followed too (key rollover, RFC 5280
+      // §6.1): its issuer is another certificate with the same name; a
+      // self-signed root has none (it is already in the path).
+      Candidates candidates;
+      int presented = 0;
+      if (!IssuerCandidates(current, &candidates, &presented)) {
+        Record(nullptr, Slot::kPrimary, Cause::kTooManyIssuerCandidates);
+        paths_.back().presented_candidates = presented;
+        break;
+      }
+      if (candidates.empty()) {
+        Record(nullptr, Slot::kPrimary, Cause::kIssuerNotFound);
+        break;
+      }
+      if (top + 1 >= max_length_) {
+        Record(nullptr, Slot::kPrimary, Cause::kNoGroupWithinDepth);
+        break;
+      }
+      if (candidates.size() == 1) {
+        chain_.path.push_back(candidates[0].first);
+        continue;
+      }
+      for (const Candidate& c : candidates) {
+        if (static_cast<int>(paths_.size()) >= max_paths_) break;
+        chain_.path.push_back(c.first);
+        Explore();
+        chain_.path.pop_back();
+      }
+      break;
+    }
+    chain_.path.resize(base);
+  }
+
+  void Record(const EnrollmentGroup* group, Slot slot, Cause end) {
+    CandidatePath& p = paths_.emplace_back();
+    p.certs.assign(chain_.path.begin(), chain_.path.end());
+    p.group = group;
+    p.slot = slot;
+    p.end = end;
+  }
+
+  // The candidate path that decides (ranking 5): a path whose first group
+  // is disabled, the one nearest the leaf; else, among paths with an
+  // enabled group, the first that verifies, then the first that fails only
+  // on time, then the first, nearest the leaf first; else (no group on any
+  // path) the first path. Paths are in the order Explore found them, which
+  // does not depend on the order of presentation.
+  const CandidatePath& ChoosePath() {
+    const CandidatePath* disabled = nullptr;
+    absl::InlinedVector<const CandidatePath*, 2> enabled;
+    for (const CandidatePath& p : paths_) {
+      if (p.group == nullptr) continue;
+      if (!p.group->enabled) {
+        if (disabled == nullptr || p.certs.size() < disabled->certs.size()) {
+          disabled = &p;
+        }
+      } else {
+        enabled.push_back(&p);
       }
     }
-    *from_snapshot = candidates[0].second;
-    return candidates[0].first;
+    if (disabled != nullptr) return *disabled;
+    for (const CandidatePath& p : paths_) {
+      if (p.end == Cause::kTooManyIssuerCandidates) return p;
+    }
+    if (enabled.empty()) return paths_[0];
+    if (enabled.size() == 1) return *enabled[0];
+    const CandidatePath* best = nullptr;
+    int best_rank = 0;
+    for (const CandidatePath* p : enabled) {
+      const PathVerification v = Verify(absl::MakeConstSpan(p->certs));
+      const int rank = !v.failure.failed() ? 0
+                       : v.failure.cause == Cause::kExpired ||
+                               v.failure.cause == Cause::kNotYetValid
+                           ? 1
+                           : 2;
+      if (best == nullptr || rank < best_rank ||
+          (rank == best_rank && p->certs.size() < best->certs.size())) {
+        best = p;
+        best_rank = rank;
+      }
+    }
+    return *best;
+  }
+
+  PathVerification Verify(absl::Span<const Certificate* const> path) {
+    return VerifyPath(
+        path, options_, at_,
+        [this](const Certificate& child, const Certificate& issuer) {
+          return SignatureVerifies(child, issuer);
+        });
   }
 
   void WalkGroups() {
     chain_.path.push_back(chain_.presented[0].get());
-    chain_.from_snapshot.push_back(false);
     // Every presented certificate plus one anchor from the snapshot.
-    const int max_length =
-        std::min(options_.max_presented_certificates + 1, kMaxPath);
-    while (true) {
-      const int child = static_cast<int>(chain_.path.size()) - 1;
-      const Certificate& current = *chain_.path[child];
-      bool from_snapshot = false;
-      // A self-issued certificate is followed too (key rollover, RFC 5280
-      // §6.1): its issuer is another certificate with the same name; a
-      // self-signed root has none (it is already in the path).
-      const Certificate* issuer = FindIssuer(current, &from_snapshot);
-      if (issuer == nullptr) {
-        d_.AddStep(StepId::kBuildPath, Outcome::kNotFound, child).detail =
-            current.self_issued()
-                ? "it is self-issued (a root)"
-                : absl::StrCat("no certificate named \"",
-                               current.IssuerString(),
-                               "\" was presented or is in the enrollment set");
-        d_.Decide(Reason::kNoEnrollment);
-        return;
-      }
-      if (static_cast<int>(chain_.path.size()) >= max_length) {
-        d_.AddStep(StepId::kBuildPath, Outcome::kNotFound, child).detail =
-            absl::StrCat("no enrollment group within ", max_length,
-                         " certificates of the leaf");
-        d_.Decide(Reason::kNoEnrollment);
-        return;
-      }
-      const int index = child + 1;
-      chain_.path.push_back(issuer);
-      chain_.from_snapshot.push_back(from_snapshot);
-      d_.AddStep(StepId::kBuildPath, Outcome::kFound, child)
-          .from_enrollment_set = from_snapshot;
-      auto match = snapshot_.FindGroupByCertificate(issuer->sha256());
-      if (!match) {
-        ExplanationStep& s =
-            d_.AddStep(StepId::kLookupGroup, Outcome::kNotFound, index);
-        s.has_thumbprint = true;
-        s.thumbprint = issuer->sha256();
-        continue;
-      }
-      const EnrollmentGroup& group = *match->group;
+    max_length_ = std::min(options_.max_presented_certificates + 1, kMaxPath);
+    max_paths_ = std::max(1, options_.max_candidate_signature_checks);
+    Explore();
+    const CandidatePath& chosen = ChoosePath();
+    path_ = absl::MakeConstSpan(chosen.certs);
+    const int top = static_cast<int>(path_.size()) - 1;
+    for (int index = 1; index <= top; ++index) {
+      b_.AddStep(StepId::kBuildPath, Outcome::kFound, index - 1)
+          .from_enrollment_set = !Presented(path_[index]);
+      if (index == top && chosen.group != nullptr) break;
       ExplanationStep& s =
-          d_.AddStep(StepId::kLookupGroup, Outcome::kFound, index);
+          b_.AddStep(StepId::kLookupGroup, Outcome::kNotFound, index);
       s.has_thumbprint = true;
-      s.thumbprint = issuer->sha256();
-      s.enrollment_kind = EnrollmentKind::kGroup;
-      s.enrollment_id = group.group_id;
-      s.enrollment_enabled = group.enabled;
-      s.has_slot = true;
-      s.slot = match->certificate->slot;
-      DecideGroup(group, index);
+      s.thumbprint = path_[index]->sha256();
+    }
+    if (chosen.group == nullptr) {
+      const Certificate& last = *path_[top];
+      CheckFailure f = Failure(chosen.end, top);
+      std::string issuer;
+      if (chosen.end == Cause::kTooManyIssuerCandidates) {
+        f.value = chosen.presented_candidates;
+        f.limit = options_.max_issuer_candidates;
+        b_.Deny(f, Reason::kChainUnverified);
+        return;
+      }
+      if (chosen.end == Cause::kIssuerNotFound) {
+        f.value = last.self_issued() ? 1 : 0;
+        issuer = last.IssuerString();
+        f.name = issuer;
+      } else {
+        f.limit = max_length_;
+      }
+      b_.Fail(f).outcome = Outcome::kNotFound;
+      b_.Decide(Reason::kNoEnrollment);
       return;
     }
+    const EnrollmentGroup& group = *chosen.group;
+    ExplanationStep& s = b_.AddStep(StepId::kLookupGroup, Outcome::kFound, top);
+    s.has_thumbprint = true;
+    s.thumbprint = path_[top]->sha256();
+    s.enrollment_kind = EnrollmentKind::kGroup;
+    s.enrollment_id = group.group_id;
+    s.enrollment_enabled = group.enabled;
+    s.has_slot = true;
+    s.slot = chosen.slot;
+    DecideGroup(group, top);
   }
 
   void DecideGroup(const EnrollmentGroup& group, int top) {
     const absl::string_view id = group.group_id;
     if (!group.enabled) {
-      d_.Decide(Reason::kEnrollmentGroupDisabled, EnrollmentKind::kGroup, id,
+      b_.Decide(Reason::kEnrollmentGroupDisabled, EnrollmentKind::kGroup, id,
                 top);
       return;
     }
-    // Structural checks, from the leaf up (ranking 5c).
-    // Self-issued intermediates do not count toward the depth (RFC 5280
-    // §6.1.4 (l)); the walk itself is bounded by the presented certificates.
-    int length = top + 1;
-    for (int k = 1; k < top; ++k) {
-      if (chain_.path[k]->self_issued()) --length;
+    // Structure (ranking 5c), then time (5d).
+    const PathVerification v = Verify(path_);
+    if (v.signatures_verified) {
+      b_.AddStep(StepId::kVerifySignature, Outcome::kOk);
     }
-    if (length > options_.max_chain_length) {
-      d_.AddStep(StepId::kCheckChainLimits, Outcome::kFailed).detail =
-          absl::StrCat("the path to the group's certificate has ", length,
-                       " certificates (self-issued intermediates not "
-                       "counted); at most ",
-                       options_.max_chain_length, " are accepted");
-      d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id);
+    if (v.failure.failed()) {
+      b_.Deny(v.failure, ReasonOfPathFailure(v.failure.cause),
+              EnrollmentKind::kGroup, id);
       return;
     }
-    for (int i = 0; i < top; ++i) {
-      const Certificate& child = *chain_.path[i];
-      const Certificate& issuer = *chain_.path[i + 1];
-      if (!SignatureVerifies(child, issuer)) {
-        d_.AddStep(StepId::kVerifySignature, Outcome::kFailed, i).detail =
-            absl::StrCat("not signed by the key of certificate ", i + 1, " (",
-                         issuer.SubjectString(), ")");
-        d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, i);
-        return;
-      }
-      if (!CheckCertificate(i, top, id)) return;
-      if (!CheckIssuer(issuer, i + 1, id)) return;
-      if (const auto path_len = issuer.path_len_constraint()) {
-        // Intermediates between this issuer and the leaf. A self-issued
-        // intermediate does not count (RFC 5280 §6.1.4 (l)).
-        int below = 0;
-        for (int k = 1; k <= i; ++k) {
-          if (!chain_.path[k]->self_issued()) ++below;
-        }
-        if (below > *path_len) {
-          d_.AddStep(StepId::kCheckPathLength, Outcome::kFailed, i + 1).detail =
-              absl::StrCat("pathLenConstraint ", *path_len, " allows ",
-                           *path_len, " intermediates below it; the path has ",
-                           below);
-          d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id,
-                    i + 1);
-          return;
-        }
-      }
-    }
-    if (!CheckCertificate(top, top, id)) return;
-    d_.AddStep(StepId::kVerifySignature, Outcome::kOk);
-    if (!CheckNameConstraints(top, id)) return;
-    for (int i = 0; i <= top; ++i) {
-      const auto& unhandled = chain_.path[i]->unhandled_critical_extensions();
-      if (!unhandled.empty()) {
-        d_.AddStep(StepId::kCheckExtensions, Outcome::kFailed, i).detail =
-            absl::StrCat("critical extension ", unhandled[0],
-                         " is not supported");
-        d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, i);
-        return;
-      }
-    }
-    if (!options_.required_eku.empty()) {
-      const int last = options_.check_group_certificate_eku ? top : top - 1;
-      for (int i = 0; i <= last; ++i) {
-        const std::string problem = EkuProblem(*chain_.path[i], i);
-        if (!problem.empty()) {
-          d_.AddStep(StepId::kCheckExtensions, Outcome::kFailed, i).detail =
-              problem;
-          d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, i);
-          return;
-        }
-      }
-    }
-    // Time (ranking 5d).
-    for (int i = 0; i <= top; ++i) {
-      if (!CheckValidity(i, EnrollmentKind::kGroup, id)) return;
-    }
-    d_.AddStep(StepId::kCheckValidity, Outcome::kOk);
-    d_.Decide(Reason::kEnrollmentGroupEnabled, EnrollmentKind::kGroup, id);
-  }
-
-  // Why certificate `index` of the path (0 = the leaf) fails
-  // ResolverOptions::required_eku under eku_policy; empty when it passes.
-  std::string EkuProblem(const Certificate& c, int index) const {
-    using EkuPolicy = ResolverOptions::EkuPolicy;
-    const std::string& want = options_.required_eku;
-    const bool strict =
-        options_.eku_policy == EkuPolicy::kStrict ||
-        (options_.eku_policy == EkuPolicy::kStrictLeaf && index == 0);
-    bool has_wanted = false;
-    bool has_any = false;
-    std::string prohibited;
-    for (const std::string& eku : c.extended_key_usages()) {
-      if (eku == want) has_wanted = true;
-      if (eku == kEkuAnyExtendedKeyUsage) has_any = true;
-      // BoringSSL: codeSigning and timeStamping are refused on the leaf and
-      // its issuer, OCSPSigning on the leaf.
-      if (prohibited.empty() && index <= 1 &&
-          (eku == kEkuCodeSigning || eku == kEkuTimeStamping ||
-           (index == 0 && eku == kEkuOcspSigning))) {
-        prohibited = eku;
-      }
-    }
-    const std::string lacks =
-        absl::StrCat("its extendedKeyUsage does not include ", want);
-    if (!strict) {
-      if (!c.has_extended_key_usage() || has_wanted || has_any) return "";
-      return lacks;
-    }
-    if (!c.has_extended_key_usage()) {
-      if (index == 1 && want == kEkuServerAuth) return "";
-      return absl::StrCat("it has no extendedKeyUsage; ", want, " is required");
-    }
-    if (!prohibited.empty()) {
-      return absl::StrCat("its extendedKeyUsage includes ", prohibited,
-                          ", which is not permitted with ", want);
-    }
-    if (has_wanted || (index >= 2 && has_any)) return "";
-    return has_any ? absl::StrCat(lacks,
-                                  " (anyExtendedKeyUsage does not "
-                                  "stand for it here)")
-                   : lacks;
-  }
-
-  // Per-certificate checks of rule 4 (engine/chain_checks.h): profile, key
-  // strength and, below the anchor, the signature algorithm.
-  bool CheckCertificate(int index, int top, absl::string_view id) {
-    const Certificate& cert = *chain_.path[index];
-    PathPosition position;
-    position.leaf = index == 0;
-    position.issuer = index > 0;
-    position.top = index == top;
-    ProfileOptions profile;
-    profile.require_key_identifiers = options_.require_key_identifiers;
-    profile.allow_ca_leaf = options_.allow_ca_leaf;
-    std::string problem = ProfileProblem(cert, position, profile, [&]() {
-      return SignatureVerifies(cert, cert);
-    });
-    if (problem.empty()) problem = KeyStrengthProblem(cert);
-    if (problem.empty() && index < top) {
-      problem = SignatureAlgorithmProblem(cert);
-    }
-    if (problem.empty()) return true;
-    d_.AddStep(index == 0 ? StepId::kCheckExtensions : StepId::kCheckIssuer,
-               Outcome::kFailed, index)
-        .detail = std::move(problem);
-    d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, index);
-    return false;
-  }
-
-  // nameConstraints of each CA in the path apply to every certificate
-  // below it, except self-issued intermediates (RFC 5280 §6.1.3 (b)).
-  bool CheckNameConstraints(int top, absl::string_view id) {
-    for (int k = 1; k <= top; ++k) {
-      const absl::string_view nc = chain_.path[k]->name_constraints_der();
-      if (nc.empty()) continue;
-      for (int i = 0; i < k; ++i) {
-        const Certificate& cert = *chain_.path[i];
-        if (i > 0 && cert.self_issued()) continue;
-        std::string problem = NameConstraintsProblem(nc, cert);
-        if (problem.empty()) continue;
-        d_.AddStep(StepId::kCheckExtensions, Outcome::kFailed, i).detail =
-            absl::StrCat(problem, " (nameConstraints of certificate ", k, ")");
-        d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, i);
-        return false;
-      }
-    }
-    return true;
-  }
-
-  bool CheckIssuer(const Certificate& issuer, int index, absl::string_view id) {
-    std::string problem;
-    if (!issuer.has_basic_constraints()) {
-      problem = "it has no basicConstraints extension";
-    } else if (!issuer.is_ca()) {
-      problem = "its basicConstraints say it is not a CA";
-    } else if (issuer.has_key_usage() &&
-               (issuer.key_usage() & kKeyCertSign) == 0) {
-      problem = "its keyUsage lacks keyCertSign";
-    }
-    if (problem.empty()) return true;
-    d_.AddStep(StepId::kCheckIssuer, Outcome::kFailed, index).detail =
-        std::move(problem);
-    d_.Decide(Reason::kChainUnverified, EnrollmentKind::kGroup, id, index);
-    return false;
-  }
-
-  // ---------------------------------------------------------- Symmetric key
-
-  void RunSymmetricKey() {
-    const absl::string_view id = a_.registration_id;
-    d_.set_registration_id(id);
-    auto token = ParseSasToken(a_.sas_token);
-    absl::string_view claimed = id;
-    if (claimed.empty() && token.ok()) {
-      claimed = token->registration_id;
-      d_.set_registration_id(claimed);
-    }
-    if (!CheckRegistrationId(claimed, kMaxRegistrationIdLength)) return;
-    const IndividualEnrollment* e = snapshot_.FindIndividual(claimed);
-    if (e != nullptr) {
-      IndividualStep(*e);
-      if (!e->enabled) {
-        d_.Decide(Reason::kIndividualEnrollmentDisabled,
-                  EnrollmentKind::kIndividual, e->registration_id);
-        return;
-      }
-    } else {
-      d_.AddStep(StepId::kLookupIndividual, Outcome::kNotFound);
-    }
-    if (!token.ok()) {
-      d_.AddStep(StepId::kParseSasToken, Outcome::kFailed).detail =
-          std::string(token.status().message());
-      if (e != nullptr) {
-        d_.Decide(Reason::kAttestationMismatch, EnrollmentKind::kIndividual,
-                  e->registration_id);
-      } else {
-        d_.Decide(Reason::kNoEnrollment);
-      }
-      return;
-    }
-    d_.AddStep(StepId::kParseSasToken, Outcome::kOk);
-    if (e != nullptr) {
-      DecideIndividualSas(*e, *token, claimed);
-    } else {
-      DecideGroupSas(*token, claimed);
-    }
-  }
-
-  // Token checks that do not depend on the key: resource and expiry.
-  bool TokenUsable(const SasToken& token, absl::string_view id,
-                   EnrollmentKind kind, absl::string_view enrollment) {
-    std::string problem;
-    if (!absl::EqualsIgnoreCase(token.registration_id, id)) {
-      problem = absl::StrCat("the token is for registration \"",
-                             token.registration_id, "\", not \"", id, "\"");
-    } else if (token.expiry < a_.at) {
-      problem = absl::StrCat("the token expired at ", Rfc3339(token.expiry),
-                             "; validation time ", Rfc3339(a_.at));
-    }
-    if (problem.empty()) return true;
-    d_.AddStep(StepId::kVerifySasToken, Outcome::kFailed).detail =
-        std::move(problem);
-    d_.Decide(Reason::kAttestationMismatch, kind, enrollment);
-    return false;
-  }
-
-  void DecideIndividualSas(const IndividualEnrollment& e, const SasToken& token,
-                           absl::string_view id) {
-    if (e.kind != AttestationKind::kSymmetricKey) {
-      d_.AddStep(StepId::kVerifySasToken, Outcome::kFailed).detail =
-          absl::StrCat("the enrollment's attestation is ",
-                       AttestationKindName(e.kind), ", not symmetricKey");
-      d_.Decide(Reason::kAttestationMismatch, EnrollmentKind::kIndividual,
-                e.registration_id);
-      return;
-    }
-    if (!TokenUsable(token, id, EnrollmentKind::kIndividual,
-                     e.registration_id)) {
-      return;
-    }
-    Slot slot;
-    if (!e.primary_key.empty() && VerifySasSignature(token, e.primary_key)) {
-      slot = Slot::kPrimary;
-    } else if (!e.secondary_key.empty() &&
-               VerifySasSignature(token, e.secondary_key)) {
-      slot = Slot::kSecondary;
-    } else {
-      d_.AddStep(StepId::kVerifySasToken, Outcome::kFailed).detail =
-          "the signature matches neither the primary nor the secondary key";
-      d_.Decide(Reason::kAttestationMismatch, EnrollmentKind::kIndividual,
-                e.registration_id);
-      return;
-    }
-    ExplanationStep& s = d_.AddStep(StepId::kVerifySasToken, Outcome::kOk);
-    s.has_slot = true;
-    s.slot = slot;
-    d_.Decide(Reason::kIndividualEnrollmentEnabled, EnrollmentKind::kIndividual,
-              e.registration_id);
-  }
-
-  void DecideGroupSas(const SasToken& token, absl::string_view id) {
-    for (const EnrollmentGroup* g : snapshot_.symmetric_key_groups()) {
-      Slot slot;
-      if (!g->primary_key.empty() &&
-          VerifySasSignature(token, DeriveDeviceKey(g->primary_key, id))) {
-        slot = Slot::kPrimary;
-      } else if (!g->secondary_key.empty() &&
-                 VerifySasSignature(token,
-                                    DeriveDeviceKey(g->secondary_key, id))) {
-        slot = Slot::kSecondary;
-      } else {
-        continue;
-      }
-      ExplanationStep& s = d_.AddStep(StepId::kMatchGroupKey, Outcome::kFound);
-      s.enrollment_kind = EnrollmentKind::kGroup;
-      s.enrollment_id = g->group_id;
-      s.enrollment_enabled = g->enabled;
-      s.has_slot = true;
-      s.slot = slot;
-      if (!g->enabled) {
-        d_.Decide(Reason::kEnrollmentGroupDisabled, EnrollmentKind::kGroup,
-                  g->group_id);
-        return;
-      }
-      if (!TokenUsable(token, id, EnrollmentKind::kGroup, g->group_id)) {
-        return;
-      }
-      d_.Decide(Reason::kEnrollmentGroupEnabled, EnrollmentKind::kGroup,
-                g->group_id);
-      return;
-    }
-    d_.AddStep(StepId::kMatchGroupKey, Outcome::kNotFound);
-    d_.Decide(Reason::kNoEnrollment);
+    b_.AddStep(StepId::kCheckValidity, Outcome::kOk);
+    b_.Decide(Reason::kEnrollmentGroupEnabled, EnrollmentKind::kGroup, id);
   }
 
   const EnrollmentSnapshot& snapshot_;
   const Attestation& a_;
   const ResolverOptions& options_;
   ResolverCaches* const caches_;
-  Decision& d_;
+  internal::DecisionBuilder b_;
+  const absl::Time at_;  // the validation time
   Chain chain_;
+  absl::InlinedVector<CandidatePath, 1> paths_;
+  // The chosen path (a view of one of paths_): path_[0] is the leaf.
+  absl::Span<const Certificate* const> path_;
+  int max_length_ = 0;  // most certificates in a candidate path
+  int max_paths_ = 1;   // most candidate paths explored
   int signature_checks_ = 0;
   // The leaf's CN is known (from the certificate cache) to be a valid
   // X.509 registration ID; when false it is validated as usual.
@@ -774,6 +595,24 @@ void Resolve(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
              const ResolverOptions& options, ResolverCaches* caches,
              Decision* decision) {
   if (caches != nullptr) caches->BeginEvaluation();
+  if (attestation.chain.empty() && !attestation.chain_pem.empty()) {
+    // The chain as PEM text: decoded here (the device input path of tools
+    // and front-ends), then evaluated as DER.
+    std::vector<std::string> ders;
+    std::string problem;
+    const CheckFailure f =
+        internal::DecodePemChain(attestation.chain_pem, &ders, &problem);
+    if (f.failed()) {
+      internal::DecisionBuilder b(decision);
+      b.Clear();
+      b.Deny(f, Reason::kMalformedChain);
+      return;
+    }
+    Attestation decoded = attestation;
+    decoded.chain.assign(ders.begin(), ders.end());
+    Resolver(snapshot, decoded, options, caches, decision).Run();
+    return;
+  }
   Resolver(snapshot, attestation, options, caches, decision).Run();
 }
 

@@ -19,15 +19,38 @@
 //      c. the leaf is outside its validity -> CERTIFICATE_EXPIRED /
 //         CERTIFICATE_NOT_YET_VALID (index 0);
 //      d. -> ALLOW INDIVIDUAL_ENROLLMENT_ENABLED.
-//   5. Enrollment groups (rule 3): the path is built from the leaf's issuer
+//   5. Enrollment groups (rule 3): paths are built from the leaf's issuer
 //      toward the root — presented certificates first, then the snapshot's
 //      group certificates (an anchor the device did not send), matched by
 //      subject/issuer name and, when both are present, key identifiers —
 //      and each certificate's SHA-256 is looked up among the groups' signing
-//      certificates. Among several issuer candidates with the same name, one
-//      whose signature verifies and that is valid at the validation time is
-//      preferred. The first group found decides; a deleted group is absent
-//      and the walk goes on upward.
+//      certificates; a path ends at the first group found on it (a deleted
+//      group is absent and the walk goes on upward).
+//      Where several certificates can be a certificate's issuer (e.g. a CA
+//      renewed with the same name and key), every presented candidate whose
+//      signature verifies is followed, so several candidate paths may be
+//      built; a snapshot certificate the device did not send is followed
+//      only when no presented candidate that verifies is valid at the
+//      validation time (so a renewed CA presented alone is decided by its
+//      own enrollment, as DPS does, and an expired cross-certificate does
+//      not hide a valid anchor). When no candidate verifies, the first
+//      alone is followed, for the failure to be reported. Candidates are
+//      ordered by validity, source (presented, then snapshot) and SHA-256,
+//      never by the order of presentation: the verdict does not depend on
+//      that order. Bounds: max_issuer_candidates per certificate
+//      (more presented candidates than that -> CHAIN_UNVERIFIED
+//      TOO_MANY_ISSUER_CANDIDATES, whatever their order),
+//      max_candidate_signature_checks signature checks spent choosing and
+//      as many candidate paths at most. The deciding path:
+//        - a path whose group is disabled, on any candidate path at the
+//          level where that path finds its group, wins (the one nearest
+//          the leaf): -> ENROLLMENT_GROUP_DISABLED (b below);
+//        - else more presented issuer candidates than allowed ->
+//          CHAIN_UNVERIFIED;
+//        - else among paths with an enabled group: the first that verifies
+//          completely (c-d), else the first that fails only on time (d),
+//          else the first; nearer the leaf first, then in candidate order;
+//        - else (no group on any path) the first path.
 //      a. the path ends (no issuer) without a group -> NO_ENROLLMENT; the
 //         walk stops after max_presented_certificates + 1 certificates;
 //      b. the group is disabled -> ENROLLMENT_GROUP_DISABLED;
@@ -39,12 +62,13 @@
 //         issuer; key strength and signature algorithm (RSA >= 2048 bits,
 //         EC P-256/384/521, Ed25519; no SHA-1, MD5 or DSA); the profile
 //         (v3 only; key identifiers when require_key_identifiers; a CA leaf
-//         only when allow_ca_leaf; see engine/chain_checks.h); issuer is a
-//         CA (basicConstraints cA; keyCertSign when keyUsage is present;
-//         the group's own certificate with critical basicConstraints);
-//         pathLenConstraint (self-issued intermediates do not count);
-//         nameConstraints of the certificates above; unhandled critical
-//         extensions; required_eku when set (eku_policy);
+//         only when allow_ca_leaf; see engine/x509/chain_checks.h); issuer
+//         is a CA (basicConstraints cA; keyCertSign when keyUsage is
+//         present; the group's own certificate with critical
+//         basicConstraints); pathLenConstraint (self-issued intermediates
+//         do not count); nameConstraints of the certificates above;
+//         unhandled critical extensions; required_eku when set
+//         (eku_policy). engine/x509/path_verification.h does these;
 //      d. a certificate of that path, the group's own included, is outside
 //         its validity -> CERTIFICATE_EXPIRED / CERTIFICATE_NOT_YET_VALID at
 //         the lowest such index. Structural failures (c) outrank time (d): a
@@ -64,7 +88,12 @@
 //      else ALLOW ENROLLMENT_GROUP_ENABLED. No group verifies the token (or
 //      the token does not parse) -> NO_ENROLLMENT.
 //
+//  A chain given as PEM (Attestation::chain_pem) is decoded first; text
+//  that does not decode -> MALFORMED_CHAIN (cause MALFORMED_PEM).
 //  Neither a chain nor a SAS token -> ATTESTATION_MISMATCH.
+//
+//  Every failed check step carries its Cause (engine/types.h), and a
+//  decision that a failed check decided carries it too (Decision::cause).
 //  Any internal error is a DENY with a reason, never an ALLOW (rule 5).
 #ifndef CHAINTRUST_ENGINE_CORE_RESOLVER_H_
 #define CHAINTRUST_ENGINE_CORE_RESOLVER_H_
@@ -85,11 +114,11 @@
 namespace chaintrust {
 
 // Per-thread caches of proofs (parsed certificates, verified signatures);
-// never of verdicts. Defined in engine/internal/caches.h.
+// never of verdicts. Defined in engine/core/proof_caches.h.
 class ResolverCaches;
 
 // Evaluates `attestation` against `snapshot` into `decision` (cleared
-// first). `caches` may be null.
+// first). `caches` may be null. An unset Attestation::at is now.
 void Resolve(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
              const ResolverOptions& options, ResolverCaches* caches,
              Decision* decision);

@@ -173,7 +173,8 @@ TEST_F(PostgresFaultTest, ProvisionerOverStoppedServerIsDenyThrottled) {
   ASSERT_NE(store, nullptr);
   ProvisionerOptions options;
   options.store_error_retry_after = absl::Seconds(7);
-  Provisioner provisioner(engine, store.get(), nullptr, options);
+  Provisioner provisioner(store.get(), nullptr, options);
+  auto evaluator = engine.NewEvaluator();
   const internal::TestCert leaf = internal::MintLeaf("dev-1", root);
   Attestation attestation;
   attestation.chain = {leaf.der};
@@ -181,14 +182,14 @@ TEST_F(PostgresFaultTest, ProvisionerOverStoppedServerIsDenyThrottled) {
 
   ASSERT_TRUE(g_server->Stop("immediate").ok());
   Decision denied;
-  const absl::Status status = provisioner.Provision(attestation, &denied);
+  const absl::Status status = provisioner.Provision(*evaluator, attestation, &denied);
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
   EXPECT_EQ(denied.reason(), Reason::kThrottled) << RenderText(denied);
   EXPECT_EQ(denied.retry_after(), absl::Seconds(7));
   ASSERT_TRUE(g_server->Restart().ok());
 
   Decision allowed;
-  EXPECT_TRUE(provisioner.Provision(attestation, &allowed).ok());
+  EXPECT_TRUE(provisioner.Provision(*evaluator, attestation, &allowed).ok());
   EXPECT_TRUE(allowed.allowed()) << RenderText(allowed);
   EXPECT_TRUE(store->Get("dev-1").ok());
 }

@@ -57,7 +57,8 @@ TEST(ProvisionerStoreTest, StoreFailureIsDenyThrottledAndRecordsNothing) {
   ASSERT_TRUE(store.ok()) << store.status();
   ProvisionerOptions options;
   options.store_error_retry_after = absl::Seconds(7);
-  Provisioner provisioner(engine, store->get(), nullptr, options);
+  Provisioner provisioner(store->get(), nullptr, options);
+  auto evaluator = engine.NewEvaluator();
 
   auto provision = [&](const std::string& cn, absl::Status* status) {
     const TestCert leaf = MintLeaf(cn, root);  // outlives the attestation
@@ -65,7 +66,7 @@ TEST(ProvisionerStoreTest, StoreFailureIsDenyThrottledAndRecordsNothing) {
     attestation.chain = {leaf.der};
     attestation.at = kT0;
     Decision decision;
-    *status = provisioner.Provision(attestation, &decision);
+    *status = provisioner.Provision(*evaluator, attestation, &decision);
     return decision;
   };
 

@@ -1,28 +1,31 @@
 // Per-certificate checks of chain verification (DESIGN.md §1 rule 4) that
-// do not depend on path building: key and signature-algorithm strength,
-// the certificate profile a device trust engine insists on, and name
-// constraints. The resolver (engine/resolver.cc) applies them to the built
-// path; each returns an empty string when the certificate passes, else the
-// cause, in words, for the explanation.
+// do not depend on path building: key and signature-algorithm strength and
+// the certificate profile a device trust engine insists on. Path
+// verification (engine/x509/path_verification.h) applies them to the built
+// path. Each returns a CheckFailure: Cause::kNone when the certificate
+// passes, else the cause and its typed parameters (certificate indexes are
+// left for the caller to set).
 #ifndef CHAINTRUST_ENGINE_X509_CHAIN_CHECKS_H_
 #define CHAINTRUST_ENGINE_X509_CHAIN_CHECKS_H_
 
-#include <string>
-
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
+#include "engine/types.h"
 #include "engine/x509/certificate.h"
+#include "engine/x509/name_constraints.h"
 
 namespace chaintrust {
 
 // The public key of any certificate of the path (the leaf's too): RSA of
-// at least 2048 bits and a whole number of octets, EC on P-256, P-384 or
-// P-521, or Ed25519. DSA, other curves and unknown algorithms fail.
-std::string KeyStrengthProblem(const Certificate& cert);
+// at least 2048 bits and a whole number of octets (else kWeakKey with the
+// bits), EC on P-256, P-384 or P-521, or Ed25519. DSA, other curves and
+// unknown algorithms are kKeyAlgorithmNotAccepted.
+CheckFailure CheckKeyStrength(const Certificate& cert);
 
 // The algorithm `cert` is signed with (checked for every certificate that
-// has an issuer in the path): SHA-1 and unknown algorithms (MD5, ...) fail.
-std::string SignatureAlgorithmProblem(const Certificate& cert);
+// has an issuer in the path): SHA-1 is kWeakSignatureAlgorithm, unknown
+// algorithms (MD5, ...) kSignatureAlgorithmNotSupported.
+CheckFailure CheckSignatureAlgorithm(const Certificate& cert);
 
 // Where a certificate sits in the path.
 struct PathPosition {
@@ -44,25 +47,15 @@ struct ProfileOptions {
 // when present, with a keyIdentifier; a self-signed anchor's AKI equals
 // its SKI; key identifiers as `options` require; an issuer has a non-empty
 // subject; a certificate with basicConstraints cA=FALSE does not assert
-// keyCertSign; the leaf is not a CA unless `options` allow it; the anchor
-// (the group's certificate, an operator-vetted CA) has a critical
-// basicConstraints (RFC 5280 §4.2.1.9 — intermediates are not held to it,
-// as in Chromium/BoringSSL).
+// keyCertSign; only issuers carry nameConstraints; the leaf is not a CA
+// unless `options` allow it; the anchor (the group's certificate, an
+// operator-vetted CA) has a critical basicConstraints (RFC 5280 §4.2.1.9 —
+// intermediates are not held to it, as in Chromium/BoringSSL).
 // `self_signed` is whether `cert` verifies with its own key (asked only
 // for a self-issued anchor whose AKI and SKI differ).
-std::string ProfileProblem(const Certificate& cert, PathPosition position,
-                           const ProfileOptions& options,
-                           absl::FunctionRef<bool()> self_signed);
-
-// Whether `cert`'s names (subject, when not empty, and subjectAltName)
-// satisfy the nameConstraints extension value `name_constraints` (a DER
-// NameConstraints) of a certificate above it (RFC 5280 §4.2.1.10,
-// §6.1.3 (b)-(c)). Supported forms: directoryName (RDN-sequence prefix,
-// byte-exact RDNs), dNSName, rfc822Name and iPAddress. A constraint of any
-// other form, with a minimum or maximum, or a malformed extension fails
-// closed.
-std::string NameConstraintsProblem(absl::string_view name_constraints,
-                                   const Certificate& cert);
+CheckFailure CheckProfile(const Certificate& cert, PathPosition position,
+                          const ProfileOptions& options,
+                          absl::FunctionRef<bool()> self_signed);
 
 }  // namespace chaintrust
 

@@ -244,6 +244,14 @@ TestCert MintCertificate(const TestCertOptions& options,
           "X509_add1_ext_i2d(authorityKeyIdentifier)");
     AUTHORITY_KEYID_free(akid);
   }
+  if (!options.subject_alt_name.empty()) {
+    AddConfExtension(cert.get(), &ctx, NID_subject_alt_name,
+                     options.subject_alt_name);
+  }
+  if (!options.name_constraints.empty()) {
+    AddConfExtension(cert.get(), &ctx, NID_name_constraints,
+                     options.name_constraints);
+  }
   for (const std::string& oid : options.unknown_critical_extensions) {
     ASN1_OBJECT* obj = Check(OBJ_txt2obj(oid.c_str(), 1), oid.c_str());
     static const unsigned char kDerNull[] = {0x05, 0x00};

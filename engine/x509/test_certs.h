@@ -73,6 +73,12 @@ struct TestCertOptions {
   bool key_usage_present = true;
   // extendedKeyUsage as dotted OIDs; omitted when empty.
   std::vector<std::string> extended_key_usages;
+  // subjectAltName and nameConstraints in OpenSSL's configuration syntax
+  // (e.g. "DNS:a.example,email:a@example.com,IP:10.0.0.1" and
+  // "critical,permitted;DNS:.example.com,excluded;IP:10.1.0.0/255.255.0.0");
+  // omitted when empty.
+  std::string subject_alt_name;
+  std::string name_constraints;
   // Extensions with these dotted OIDs are added as critical, with an empty
   // OCTET STRING value (for "unknown critical extension" tests).
   std::vector<std::string> unknown_critical_extensions;

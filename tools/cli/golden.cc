@@ -60,6 +60,7 @@ absl::StatusOr<GoldenScenario> ReadGoldenScenario(const std::string& dir) {
     device.verdict = StringField(d, "verdict");
     device.reason = StringField(d, "reason");
     device.why = StringField(d, "why");
+    device.cause = StringField(d, "cause");
     auto at = ParseRfc3339(StringField(d, "at"));
     if (!at.ok()) {
       return absl::InvalidArgumentError(

@@ -25,6 +25,7 @@ struct GoldenDevice {
   std::string enrollment_id;
   int certificate_index = -1;  // -1 when the golden does not say
   std::string why;
+  std::string cause;  // CauseName of a chain or certificate DENY, or empty
 };
 
 struct GoldenScenario {

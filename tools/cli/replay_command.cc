@@ -250,11 +250,11 @@ int RunReplay(const Args& args) {
   Engine engine;
   engine.SetSnapshot(*std::move(snapshot));
   auto evaluator = engine.NewEvaluator();
-  Provisioner provisioner(engine, store->get(), throttle->get(), options);
+  Provisioner provisioner(store->get(), throttle->get(), options);
   Decision decision;
   for (const Attempt& attempt : *attempts) {
-    analysis::DecideDevice(*evaluator, attempt.input, &decision);
-    const absl::Status status = provisioner.Apply(attempt.input.at, &decision);
+    const absl::Status status = provisioner.Provision(
+        *evaluator, analysis::ToAttestation(attempt.input), &decision);
     const std::string json = RenderJson(decision);  // "{...}"
     std::cout << "{\"attempt\":" << JsonString(attempt.id) << ","
               << absl::string_view(json).substr(1) << "\n";

@@ -2,9 +2,13 @@
 // point — the library API, the policy loaded from DPS JSON, textproto and
 // binary proto, and the `chaintrust decide` command line — and checks each
 // device's decision against the golden expectation written from DESIGN.md.
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -12,6 +16,7 @@
 #include "engine/analysis/device_input.h"
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
+#include "engine/x509/certificate.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -79,6 +84,23 @@ class ScenarioTest : public ::testing::TestWithParam<std::string> {
         }
         if (g.certificate_index >= 0) {
           EXPECT_EQ(d.certificate_index(), g.certificate_index);
+        }
+        // Every chain or certificate DENY of the corpus names its cause,
+        // and the engine reports that cause on the failed step.
+        Reason reason;
+        ASSERT_TRUE(ParseReason(g.reason, &reason)) << g.reason;
+        if (g.verdict == "DENY" && IsChainReason(reason)) {
+          EXPECT_FALSE(g.cause.empty()) << "the golden names no cause";
+          EXPECT_EQ(CauseName(d.cause()), g.cause);
+          bool on_step = false;
+          for (const ExplanationStep& s : d.explanation()) {
+            if (s.outcome == Outcome::kFailed && s.step != StepId::kDecide) {
+              on_step = on_step || s.cause == d.cause();
+            }
+          }
+          EXPECT_TRUE(on_step) << "no failed step carries the cause";
+        } else {
+          EXPECT_TRUE(g.cause.empty()) << g.cause;
         }
         EXPECT_FALSE(d.explanation().empty());
       }
@@ -158,6 +180,12 @@ TEST_P(ScenarioTest, CommandLine) {
     const auto& f = json.fields();
     EXPECT_EQ(f.at("verdict").string_value(), g.verdict);
     EXPECT_EQ(f.at("reason").string_value(), g.reason) << out;
+    if (g.cause.empty()) {
+      EXPECT_EQ(f.count("cause"), 0u) << out;
+    } else {
+      ASSERT_EQ(f.count("cause"), 1u) << out;
+      EXPECT_EQ(f.at("cause").string_value(), g.cause) << out;
+    }
     EXPECT_GT(f.at("explanation").list_value().values_size(), 0);
     if (g.enrollment_kind.empty()) {
       EXPECT_EQ(f.count("enrollment"), 0u) << out;
@@ -170,6 +198,65 @@ TEST_P(ScenarioTest, CommandLine) {
   }
 }
 
+// Metamorphic: the verdict never depends on the order of the presented
+// intermediates. Every device chain of the scenario is evaluated with its
+// intermediates in every order (or, past 5 of them, rotated and reversed)
+// and must decide exactly as in the order of the corpus.
+TEST_P(ScenarioTest, PermutedIntermediatesDecideAlike) {
+  auto snapshot = LoadSnapshotFile(absl::StrCat(dir_, "/policy.json"));
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  Engine engine;
+  engine.SetSnapshot(*snapshot);
+  auto evaluator = engine.NewEvaluator();
+  int permuted = 0;
+  for (const GoldenDevice& g : scenario_.devices) {
+    if (g.chain_file.empty()) continue;
+    auto pem = ReadFile(absl::StrCat(dir_, "/", g.chain_file),
+                        analysis::MaxChainPemBytes());
+    ASSERT_TRUE(pem.ok()) << pem.status();
+    auto ders = PemToDer(*pem);
+    if (!ders.ok() || ders->size() < 3) continue;  // nothing to permute
+    Attestation a;
+    a.at = g.at;
+    a.chain.assign(ders->begin(), ders->end());
+    const Decision base = evaluator->Evaluate(a);
+    ASSERT_EQ(ReasonName(base.reason()), g.reason) << RenderText(base);
+    std::vector<absl::string_view> rest(a.chain.begin() + 1, a.chain.end());
+    std::vector<std::vector<absl::string_view>> orders;
+    if (rest.size() <= 5) {
+      std::sort(rest.begin(), rest.end());
+      do {
+        orders.push_back(rest);
+      } while (std::next_permutation(rest.begin(), rest.end()));
+    } else {
+      for (size_t r = 0; r < rest.size(); ++r) {
+        std::rotate(rest.begin(), rest.begin() + 1, rest.end());
+        orders.push_back(rest);
+        orders.emplace_back(rest.rbegin(), rest.rend());
+      }
+    }
+    for (const auto& order : orders) {
+      a.chain.resize(1);
+      a.chain.insert(a.chain.end(), order.begin(), order.end());
+      const Decision d = evaluator->Evaluate(a);
+      SCOPED_TRACE(absl::StrCat(GetParam(), "/", g.device, "\n",
+                                RenderText(base), "permuted:\n",
+                                RenderText(d)));
+      EXPECT_EQ(d.verdict(), base.verdict());
+      EXPECT_EQ(d.reason(), base.reason());
+      EXPECT_EQ(d.enrollment_kind(), base.enrollment_kind());
+      EXPECT_EQ(d.enrollment_id(), base.enrollment_id());
+      EXPECT_EQ(d.cause(), base.cause());
+      if (base.reason() != Reason::kMalformedChain) {
+        // Path indexes, not presentation indexes.
+        EXPECT_EQ(d.certificate_index(), base.certificate_index());
+      }
+      ++permuted;
+    }
+  }
+  RecordProperty("permutations", permuted);
+}
+
 INSTANTIATE_TEST_SUITE_P(Corpus, ScenarioTest,
                          ::testing::ValuesIn(ScenarioNames()),
                          [](const auto& info) {
@@ -180,6 +267,106 @@ INSTANTIATE_TEST_SUITE_P(Corpus, ScenarioTest,
                            }
                            return name;
                          });
+
+// The x509-limbo suite's directory: $CHAINTRUST_TESTSUITES, else
+// ../shared/testsuites beside the source tree this test's data links to.
+std::string TestsuitesDir() {
+  if (const char* env = std::getenv("CHAINTRUST_TESTSUITES")) return env;
+  char resolved[PATH_MAX];
+  const std::string probe = absl::StrCat(kCorpus, "/index.json");
+  if (realpath(probe.c_str(), resolved) == nullptr) return "";
+  std::string path = resolved;
+  const size_t at = path.rfind("/testdata/scenarios/");
+  if (at == std::string::npos) return "";
+  return absl::StrCat(path.substr(0, at), "/../shared/testsuites");
+}
+
+// Metamorphic, over the x509-limbo chains with two or more untrusted
+// intermediates: every trusted certificate an enabled group, path
+// validation only; permuting the intermediates changes no decision.
+// Skipped, visibly, when the suite is absent.
+TEST(ConformancePermutationTest, LimboChainsDecideAlikeInAnyOrder) {
+  const std::string dir = TestsuitesDir();
+  auto text = ReadFile(absl::StrCat(dir, "/x509-limbo/limbo.json"),
+                       analysis::kMaxSuiteFileBytes);
+  if (dir.empty() || !text.ok()) {
+    GTEST_SKIP() << "x509-limbo not found under \"" << dir
+                 << "\" (set CHAINTRUST_TESTSUITES)";
+  }
+  google::protobuf::Struct limbo;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*text, &limbo).ok());
+  int cases = 0;
+  for (const auto& value :
+       limbo.fields().at("testcases").list_value().values()) {
+    const auto& c = value.struct_value().fields();
+    const auto& untrusted = c.at("untrusted_intermediates").list_value();
+    if (untrusted.values_size() < 2) continue;
+    EnrollmentSnapshot::Builder builder;
+    int n = 0;
+    for (const auto& t : c.at("trusted_certs").list_value().values()) {
+      EnrollmentGroupSpec spec;
+      spec.group_id = absl::StrCat("anchor-", n++);
+      spec.primary_certificate.text = t.string_value();
+      EnrollmentSnapshot::Builder trial;
+      trial.AddEnrollmentGroup(spec);
+      if (std::move(trial).Build().ok()) {
+        builder.AddEnrollmentGroup(std::move(spec));
+      }
+    }
+    auto snapshot = std::move(builder).Build();
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    EngineOptions engine_options;  // path validation only, as conformance
+    engine_options.resolver.check_registration_id = false;
+    Engine engine(engine_options);
+    engine.SetSnapshot(*snapshot);
+    auto evaluator = engine.NewEvaluator();
+    std::vector<std::string> ders;
+    auto leaf = PemToDer(c.at("peer_certificate").string_value());
+    if (!leaf.ok() || leaf->size() != 1) continue;
+    ders.push_back((*leaf)[0]);
+    for (const auto& u : untrusted.values()) {
+      auto der = PemToDer(u.string_value());
+      if (der.ok()) ders.insert(ders.end(), der->begin(), der->end());
+    }
+    Attestation a;
+    a.chain.assign(ders.begin(), ders.end());
+    const auto time = c.find("validation_time");
+    a.at = absl::Now();
+    if (time != c.end() && time->second.has_string_value()) {
+      auto at = ParseRfc3339(time->second.string_value());
+      if (at.ok()) a.at = *at;
+    }
+    const Decision base = evaluator->Evaluate(a);
+    std::vector<absl::string_view> rest(a.chain.begin() + 1, a.chain.end());
+    std::vector<std::vector<absl::string_view>> orders;
+    if (rest.size() <= 4) {
+      std::sort(rest.begin(), rest.end());
+      do {
+        orders.push_back(rest);
+      } while (std::next_permutation(rest.begin(), rest.end()));
+    } else {
+      for (int r = 0; r < 4; ++r) {
+        std::rotate(rest.begin(), rest.begin() + 1, rest.end());
+        orders.push_back(rest);
+        orders.emplace_back(rest.rbegin(), rest.rend());
+      }
+    }
+    for (const auto& order : orders) {
+      a.chain.resize(1);
+      a.chain.insert(a.chain.end(), order.begin(), order.end());
+      const Decision d = evaluator->Evaluate(a);
+      SCOPED_TRACE(absl::StrCat(c.at("id").string_value(), "\n",
+                                RenderText(base), "permuted:\n",
+                                RenderText(d)));
+      EXPECT_EQ(d.reason(), base.reason());
+      EXPECT_EQ(d.enrollment_id(), base.enrollment_id());
+      EXPECT_EQ(d.cause(), base.cause());
+    }
+    ++cases;
+  }
+  EXPECT_GT(cases, 0);
+  RecordProperty("limbo_cases", cases);
+}
 
 }  // namespace
 }  // namespace chaintrust::cli

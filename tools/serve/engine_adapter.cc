@@ -110,8 +110,8 @@ class WorkerImpl final : public EngineAdapter::Worker {
 
   DecisionView Provision(const DeviceCredentials& credentials, absl::Time at,
                          RegistrationRecord* record) override {
-    evaluator_->Evaluate(AttestationOf(credentials, at), &decision_);
-    const absl::Status status = provisioner_->Apply(at, &decision_);
+    const absl::Status status = provisioner_->Provision(
+        *evaluator_, AttestationOf(credentials, at), &decision_);
     DecisionView view = ViewOf(decision_, !status.ok());
     if (!status.ok()) view.detail = std::string(status.message());
     if (view.allowed) {
@@ -185,7 +185,7 @@ absl::StatusOr<std::unique_ptr<EngineAdapter>> EngineAdapter::Create(
   ProvisionerOptions provisioner_options;
   provisioner_options.max_registrations = options.max_registrations;
   state->provisioner =
-      std::make_unique<Provisioner>(state->engine, state->store.get(),
+      std::make_unique<Provisioner>(state->store.get(),
                                     state->throttle.get(), provisioner_options);
   return std::unique_ptr<EngineAdapter>(new EngineAdapter(std::move(state)));
 }
