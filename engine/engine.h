@@ -77,8 +77,8 @@ class Engine {
   friend class Evaluator;
   const EngineOptions options_;
   const SnapshotPtr empty_;
-  // A std::mutex rather than absl::Mutex: ThreadSanitizer sees pthread
-  // mutexes, while Debian's Abseil is not built for it.
+  // Held only to copy or replace snapshot_; a pthread mutex, which
+  // ThreadSanitizer understands (Debian's Abseil is not instrumented).
   mutable std::mutex mu_;
   SnapshotPtr snapshot_;  // guarded by mu_
   std::atomic<uint64_t> version_{0};

@@ -17,25 +17,7 @@
 #include "engine/x509/der.h"
 #include "engine/x509/verification_key.h"
 
-// Debian's Abseil is not built with ThreadSanitizer, so TSan cannot see
-// the acquire inside absl::call_once's wait path and would report the
-// publication of key_ as a race. These annotations restate the ordering
-// call_once already guarantees; they compile to nothing otherwise.
-#if defined(__SANITIZE_THREAD__)
-#define CHAINTRUST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CHAINTRUST_TSAN 1
-#endif
-#endif
-#ifdef CHAINTRUST_TSAN
-#include <sanitizer/tsan_interface.h>
-#define CHAINTRUST_TSAN_RELEASE(addr) __tsan_release(addr)
-#define CHAINTRUST_TSAN_ACQUIRE(addr) __tsan_acquire(addr)
-#else
-#define CHAINTRUST_TSAN_RELEASE(addr) static_cast<void>(0)
-#define CHAINTRUST_TSAN_ACQUIRE(addr) static_cast<void>(0)
-#endif
+#include "engine/internal/tsan_mutex.h"
 
 #include "engine/x509/certificate_parse.h"
 
@@ -307,9 +289,10 @@ const internal::VerificationKey* Certificate::verification_key() const {
     absl::StatusOr<std::unique_ptr<internal::VerificationKey>> key =
         internal::VerificationKey::Create(spki_der());
     if (key.ok()) key_ = std::move(key).value();
-    CHAINTRUST_TSAN_RELEASE(&key_once_);
+    // absl::call_once is invisible to TSan (see tsan_mutex.h).
+    internal::TsanRelease(&key_once_);
   });
-  CHAINTRUST_TSAN_ACQUIRE(&key_once_);
+  internal::TsanAcquire(&key_once_);
   return key_.get();
 }
 
