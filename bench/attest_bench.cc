@@ -1,4 +1,4 @@
-// Attestations per second through the engine (issue 4).
+// Attestations per second through the engine.
 //
 // BM_AttestWarm: a device whose exact 3-certificate ECDSA chain (leaf,
 // intermediate, root; the root is an enrollment group's certificate) was

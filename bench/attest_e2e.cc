@@ -1,5 +1,5 @@
-// End-to-end attestation over a fleet written by //bench:fleet_gen
-// (issue 4): loads the policy and the device corpus, then attests
+// End-to-end attestation over a fleet written by //bench:fleet_gen:
+// loads the policy and the device corpus, then attests
 //   - warm: >= --warm_attestations (default 10,000,000) attestations cycling
 //     over the first --warm_devices devices (default 16,384, within one
 //     Evaluator's default certificate cache), after one pass that makes

@@ -1,11 +1,11 @@
 // The outcome of one attestation: verdict, reason, deciding enrollment and a
 // structured explanation.
 //
-// A DENY is a successful evaluation, not an error (DESIGN.md §1 rule 5).
+// A DENY is a successful evaluation, not an error (docs/rules.md §5).
 // Explanations are structured: each step is a stable id, an outcome, the
 // index of the certificate concerned (0 = leaf) and typed parameters; tests
 // and programs read those. The text rendering (RenderText) is for people and
-// may change; the JSON rendering (RenderJson) is CONTRACT.md's.
+// may change; the JSON rendering (RenderJson) is docs/contract.md's.
 //
 // A Decision is read-only outside the engine: only the engine's
 // DecisionBuilder (engine/core/decision_builder.h) writes one. It is
@@ -32,7 +32,7 @@ namespace chaintrust {
 
 enum class Verdict : uint8_t { kAllow, kDeny };
 
-// CONTRACT.md's reason codes. The string of each is stable.
+// docs/contract.md's reason codes. The string of each is stable.
 enum class Reason : uint8_t {
   kIndividualEnrollmentEnabled,  // ALLOW
   kEnrollmentGroupEnabled,       // ALLOW
@@ -199,7 +199,7 @@ class Decision {
 
 bool IsAllowReason(Reason reason);
 
-// CONTRACT.md's JSON object, on one line: {"verdict", "reason", "cause"?,
+// docs/contract.md's JSON object, on one line: {"verdict", "reason", "cause"?,
 // "registrationId", "enrollment"?, "explanation"}. "cause" is printed on
 // every step that has one, and at the top level for a DENY with a chain
 // reason (IsChainReason).

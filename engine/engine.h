@@ -8,7 +8,7 @@
 //   chaintrust::Decision d = engine.Evaluate(a);
 //   if (d.allowed()) { ... d.enrollment_id() ... }
 //
-// The precedence rules (DESIGN.md §1) are written down as a ranking in
+// The precedence rules (docs/rules.md) are written down as a ranking in
 // engine/resolver.h. Engine is thread-safe. For throughput, give each thread
 // its own Evaluator (Engine::NewEvaluator): it keeps the parsed certificates
 // and verified signatures it has seen (proofs, never verdicts: the policy is

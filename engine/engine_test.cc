@@ -1,4 +1,4 @@
-// The precedence rules of DESIGN.md §1, through the public Engine API. Each
+// The precedence rules of docs/rules.md, through the public Engine API. Each
 // test names the rule and the step of the ranking in engine/resolver.h.
 #include "engine/engine.h"
 

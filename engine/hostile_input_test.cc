@@ -1,5 +1,5 @@
-// Hostile-input limits of chain verification (DESIGN.md §1 rule 4 and
-// rule 5; issue 5): each is a DENY with its reason, never a crash or an
+// Hostile-input limits of chain verification (docs/rules.md §4 and
+// rule 5): each is a DENY with its reason, never a crash or an
 // unbounded amount of work.
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 // Loading enrollment sets from files into protos and snapshots.
 //
-// Formats, chosen by file extension (CONTRACT.md):
+// Formats, chosen by file extension (docs/contract.md):
 //   .json               DPS service JSON: a bundle object
 //                       {"individualEnrollments": [...],
 //                        "enrollmentGroups": [...]}, a top-level array of

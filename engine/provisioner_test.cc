@@ -1,5 +1,5 @@
 // Provisioner: quota, orphaned records, throttling and failing closed when
-// the registration store fails (issue 7).
+// the registration store fails.
 #include "engine/provisioner.h"
 
 #include <map>

@@ -145,7 +145,7 @@ struct CheckFailure {
 
 struct ResolverOptions {
   // Most certificates in the verified path from the leaf to the deciding
-  // group's certificate, both included: DESIGN.md's depth (default 10).
+  // group's certificate, both included: docs/rules.md's depth (default 10).
   int max_chain_length = 10;
   // Most certificates a device may present (a size limit, checked before
   // anything is parsed).

@@ -533,7 +533,7 @@ class Policy {
  private:
   Json Certificate(const CertRef& ref) {
     const Credential& c = pki_.Get(ref.name);
-    // DESIGN.md: a certificate may appear in only one enrollment entry.
+    // docs/rules.md: a certificate may appear in only one enrollment entry.
     if (!certificates_.insert(c.sha256_hex).second) {
       Die(absl::StrCat("certificate ", ref.name, " used twice in a policy"));
     }
@@ -695,7 +695,7 @@ std::vector<std::string> UnderInt1(std::string leaf) {
 
 struct Scenario {
   std::string name;
-  std::vector<int> rules;  // DESIGN.md §1 rule numbers
+  std::vector<int> rules;  // docs/rules.md rule numbers
   std::string description;
   Json policy;
   std::vector<DeviceCase> devices;
@@ -1274,7 +1274,7 @@ Scenario GroupThumbprintOnly(const Pki& pki) {
   return {"group-thumbprint-only",
           {3},
           "Groups known only by info.sha256Thumbprint, as DPS lists them "
-          "(rule 3, CONTRACT.md): they match a certificate the device sends. A "
+          "(rule 3, docs/contract.md): they match a certificate the device sends. A "
           "certificate the device does not send cannot be found for a group "
           "with no certificate body.",
           Policy(pki)

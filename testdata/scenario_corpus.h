@@ -1,5 +1,5 @@
 // The scenario corpus: every identity, every policy and every device of
-// testdata/scenarios/, with the outcome DESIGN.md §1 prescribes for each.
+// testdata/scenarios/, with the outcome docs/rules.md prescribes for each.
 //
 // The expected outcomes are written down here, from the rules, and never
 // computed by the engine. The corpus is byte-deterministic (see test_pki.h):

@@ -105,7 +105,7 @@ std::string PemWrap(absl::string_view der);
 std::string Base64(absl::string_view bytes);
 std::string HmacSha256(absl::string_view key, absl::string_view message);
 
-// A DPS SAS token (CONTRACT.md) for `registration_id`, signed with raw
+// A DPS SAS token (docs/contract.md) for `registration_id`, signed with raw
 // `key`, expiring at `expiry`.
 std::string MakeSasToken(absl::string_view id_scope,
                          absl::string_view registration_id,

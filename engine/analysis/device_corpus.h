@@ -104,7 +104,7 @@ absl::StatusOr<size_t> DecideCorpus(const std::string& path,
                                     const DecideOptions& options,
                                     const DeviceSink& sink);
 
-// The decision's CONTRACT.md JSON object with "device": id as first field.
+// The decision's docs/contract.md JSON object with "device": id as first field.
 std::string RenderDeviceJson(absl::string_view device,
                              const Decision& decision);
 

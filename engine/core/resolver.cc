@@ -1,4 +1,4 @@
-// DESIGN.md §1, in the order of the ranking in resolver.h: path building
+// docs/rules.md, in the order of the ranking in resolver.h: path building
 // and precedence. Chain verification is engine/x509/path_verification.h.
 #include "engine/core/resolver.h"
 

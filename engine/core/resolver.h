@@ -1,4 +1,4 @@
-// The precedence resolver: DESIGN.md §1 applied to one attestation.
+// The precedence resolver: docs/rules.md applied to one attestation.
 //
 // RANKING. Checks run in this order; the first that decides ends the
 // evaluation, so a reason higher in the list hides every reason below it.

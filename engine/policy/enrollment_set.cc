@@ -17,13 +17,13 @@
 #include "engine/policy/problems.h"
 #include "engine/policy/registration_id.h"
 
-// Decisions where DESIGN.md is silent (also documented in the README):
+// Decisions where docs/rules.md is silent (also documented in the README):
 // - An entry's credentials are read according to its attestation kind only;
 //   keys given with an X.509 entry (and vice versa) are ignored.
 // - X.509 and symmetric-key entries need a primary certificate / key; a
 //   secondary alone is rejected (as DPS does). A *disabled* individual
 //   enrollment may have none at all: it only says "deny this device", and
-//   DESIGN.md §1 rule 2 says its credentials do not matter. Groups always
+//   docs/rules.md §2 says its credentials do not matter. Groups always
 //   need a primary, since a group is found through its credentials.
 // - The same certificate as primary and secondary of one entry is accepted
 //   (it is still one entry); it is indexed once.

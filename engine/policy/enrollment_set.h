@@ -1,7 +1,7 @@
 // The enrollment set as an immutable, indexed snapshot.
 //
 // An EnrollmentSnapshot is built once by EnrollmentSnapshot::Builder, which
-// validates every entry (DESIGN.md §1, policy-set rules) and reports every
+// validates every entry (docs/rules.md, policy-set rules) and reports every
 // problem naming the entry; a rejected set never replaces the active one.
 // Once built, a snapshot never changes: lookups are const, allocation-free
 // and safe from any number of threads. Certificates of enrollment groups are

@@ -1,4 +1,4 @@
-// The snapshot builder enforces the policy-set rules (DESIGN.md §1) and
+// The snapshot builder enforces the policy-set rules (docs/rules.md) and
 // names the entry and field of every problem; lookups are case-insensitive.
 #include "engine/policy/enrollment_set.h"
 

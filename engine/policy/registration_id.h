@@ -1,4 +1,4 @@
-// Registration IDs (DESIGN.md §1 rule 1).
+// Registration IDs (docs/rules.md §1).
 //
 // A registration ID is case-insensitive, at most 128 characters (64 when it
 // comes from an X.509 leaf's CN, the CN length limit), made of ASCII

@@ -2,7 +2,7 @@
 //
 // Certificate::Create parses DER with chaintrust's own bounded DER reader,
 // not OpenSSL's d2i_X509: a full OpenSSL parse of a device certificate costs
-// more than verifying its signature (DESIGN.md §2). The object owns one copy
+// more than verifying its signature (README "Architecture"). The object owns one copy
 // of the DER and hands out views into it; thumbprints, names, key
 // identifiers, validity and extensions are computed at parse time.
 //

@@ -376,7 +376,7 @@ TEST(CertificateTest, UnhandledCriticalExtensionsAreListed) {
   X509Ptr x509 = MakeCert(spec);
   CertificatePtr cert = MustParse(Der(x509.get()));
   ASSERT_NE(cert, nullptr);
-  // nameConstraints is handled (by the chain verifier, DESIGN.md rule 4).
+  // nameConstraints is handled (by the chain verifier, docs/rules.md §4).
   EXPECT_THAT(cert->unhandled_critical_extensions(),
               ElementsAreArray({"1.3.6.1.4.1.99999.1"}));
   EXPECT_FALSE(cert->name_constraints_der().empty());

@@ -1,4 +1,4 @@
-// Per-certificate checks of chain verification (DESIGN.md §1 rule 4) that
+// Per-certificate checks of chain verification (docs/rules.md §4) that
 // do not depend on path building: key and signature-algorithm strength and
 // the certificate profile a device trust engine insists on. Path
 // verification (engine/x509/path_verification.h) applies them to the built

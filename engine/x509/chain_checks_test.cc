@@ -1,4 +1,4 @@
-// Chain verification checks of DESIGN.md §1 rule 4 added for conformance
+// Chain verification checks of docs/rules.md §4 added for conformance
 // with external suites (x509-limbo, BoringSSL, OpenSSL): each test names
 // the check and the limbo case it mirrors.
 #include "engine/x509/chain_checks.h"

@@ -1,4 +1,4 @@
-// Chain verification of a built path (DESIGN.md §1 rule 4, ranking 5c-5d of
+// Chain verification of a built path (docs/rules.md §4, ranking 5c-5d of
 // engine/core/resolver.h): signatures, issuers, path length, the
 // per-certificate checks of chain_checks.h, name constraints, critical
 // extensions, extended key usage and validity. Path building and precedence

@@ -1,5 +1,5 @@
 // Reads a scenario's expected.json (testdata/README.md describes it): the
-// devices of one scenario with the outcome DESIGN.md §1 prescribes for each.
+// devices of one scenario with the outcome docs/rules.md prescribes for each.
 // Used by the demo and by the tests that run the corpus through every
 // entry point.
 #ifndef CHAINTRUST_TOOLS_CLI_GOLDEN_H_
@@ -20,7 +20,7 @@ struct GoldenDevice {
   std::string sas_token;
   absl::Time at;
   std::string verdict;          // "ALLOW" / "DENY"
-  std::string reason;           // CONTRACT.md code
+  std::string reason;           // docs/contract.md code
   std::string enrollment_kind;  // "INDIVIDUAL" / "GROUP" / "" when none
   std::string enrollment_id;
   int certificate_index = -1;  // -1 when the golden does not say

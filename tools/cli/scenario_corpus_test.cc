@@ -1,7 +1,7 @@
 // Runs the whole scenario corpus (testdata/scenarios) through every entry
 // point — the library API, the policy loaded from DPS JSON, textproto and
 // binary proto, and the `chaintrust decide` command line — and checks each
-// device's decision against the golden expectation written from DESIGN.md.
+// device's decision against the golden expectation written from docs/rules.md.
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/wait.h>

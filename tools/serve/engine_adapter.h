@@ -26,7 +26,7 @@ struct AdapterOptions {
   int64_t max_registrations = kDefaultMaxRegistrations;
   // Per-registration-ID backoff after denies (the engine's Throttle).
   bool throttle = true;
-  // CRL and CA certificate files (CONTRACT.md's --crl, --certificates).
+  // CRL and CA certificate files (docs/contract.md's --crl, --certificates).
   std::vector<std::string> crl_files;
   std::vector<std::string> certificate_files;
 };
@@ -41,7 +41,7 @@ struct DeviceCredentials {
 // A decision as the HTTP layer needs it.
 struct DecisionView {
   bool allowed = false;
-  std::string reason;           // CONTRACT.md's reason code
+  std::string reason;           // docs/contract.md's reason code
   std::string cause;            // a stable cause id, when the engine has one
   std::string detail;           // the failed explanation step, for people
   std::string registration_id;  // as decided (an X.509 leaf's CN)

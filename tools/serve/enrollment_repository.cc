@@ -82,7 +82,7 @@ EnrollmentRepository::Open(EngineAdapter* adapter, std::string persist_path,
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": ", value.status().message()));
   }
-  // The shapes CONTRACT.md accepts: a bundle, an array, one entry.
+  // The shapes docs/contract.md accepts: a bundle, an array, one entry.
   std::vector<const Value*> entries;
   auto add_list = [&entries](const Value& list) {
     for (const Value& entry : list.list_value().values())
