@@ -30,7 +30,6 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "engine/decision.h"
-#include "engine/policy/enrollment_set.h"
 #include "engine/types.h"
 
 namespace chaintrust {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "engine/policy/enrollment_set.h"
 #include "engine/policy/sas_token.h"
 #include "engine/x509/test_certs.h"
 #include "gmock/gmock.h"

@@ -28,8 +28,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "engine/policy/enrollment_set.h"
 #include "engine/policy/load_options.h"  // PolicyLoadOptions, limits
+#include "engine/types.h"
 #include "proto/enrollment.pb.h"
 
 namespace chaintrust {

@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "engine/policy/enrollment_set.h"
 #include "engine/x509/test_certs.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "engine/engine.h"
+#include "engine/policy/enrollment_set.h"
 #include "engine/registration_store.h"
 #include "engine/registry/memory_registration_store.h"
 #include "engine/registry/throttle.h"

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,12 @@
 #include "absl/time/time.h"
 
 namespace chaintrust {
+
+// A compiled, immutable enrollment set (engine/policy/enrollment_set.h):
+// what policy_loader.h builds and Engine::SetSnapshot activates. Front-ends
+// hold it by this pointer and never look inside.
+class EnrollmentSnapshot;
+using SnapshotPtr = std::shared_ptr<const EnrollmentSnapshot>;
 
 // A certificate's SHA-256 thumbprint (of its DER).
 using Sha256Digest = std::array<uint8_t, 32>;

@@ -21,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
 #include "absl/types/span.h"
+#include "engine/types.h"
 #include "engine/x509/certificate.h"
 
 namespace chaintrust {
@@ -161,8 +162,6 @@ class EnrollmentSnapshot {
   std::vector<EnrollmentGroup> groups_;
   std::unique_ptr<Index> index_;
 };
-
-using SnapshotPtr = std::shared_ptr<const EnrollmentSnapshot>;
 
 }  // namespace chaintrust
 

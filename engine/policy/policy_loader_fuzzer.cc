@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "absl/strings/string_view.h"
+#include "engine/policy/enrollment_set.h"
 #include "engine/policy_loader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

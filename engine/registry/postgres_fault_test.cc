@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "engine/engine.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/policy/enrollment_set.h"
 #include "engine/provisioner.h"
 #include "engine/registration_store.h"
 #include "engine/registry/postgres_registration_store.h"
@@ -182,7 +183,8 @@ TEST_F(PostgresFaultTest, ProvisionerOverStoppedServerIsDenyThrottled) {
 
   ASSERT_TRUE(g_server->Stop("immediate").ok());
   Decision denied;
-  const absl::Status status = provisioner.Provision(*evaluator, attestation, &denied);
+  const absl::Status status =
+      provisioner.Provision(*evaluator, attestation, &denied);
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
   EXPECT_EQ(denied.reason(), Reason::kThrottled) << RenderText(denied);
   EXPECT_EQ(denied.retry_after(), absl::Seconds(7));

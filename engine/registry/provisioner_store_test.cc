@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "engine/engine.h"
+#include "engine/policy/enrollment_set.h"
 #include "engine/provisioner.h"
 #include "engine/registration_store.h"
 #include "engine/x509/test_certs.h"
