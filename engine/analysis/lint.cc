@@ -1,6 +1,7 @@
 #include "engine/analysis/lint.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -148,6 +149,50 @@ void LintGroups(const EnrollmentSnapshot& snapshot, const LintOptions& options,
   }
 }
 
+// RENEWED_CA_STATUS_MISMATCH: group certificates with one subject and one
+// key (a CA renewed without a new key) whose groups differ in status. Both
+// verify the same devices, so which group decides depends on the
+// certificate a device presents: a device that presents only the renewed
+// certificate is decided by its group (docs/rules.md §3).
+void CheckRenewedPairs(const EnrollmentSnapshot& snapshot,
+                       std::vector<Finding>* out) {
+  struct Holder {
+    const EnrollmentGroup* group;
+    const Certificate* certificate;
+  };
+  std::map<std::pair<absl::string_view, absl::string_view>, std::vector<Holder>>
+      by_name_and_key;
+  for (const EnrollmentGroup& g : snapshot.enrollment_groups()) {
+    for (const GroupCertificate& gc : g.certificates) {
+      if (gc.certificate == nullptr) continue;
+      by_name_and_key[{gc.certificate->subject_der(),
+                       gc.certificate->spki_der()}]
+          .push_back({&g, gc.certificate.get()});
+    }
+  }
+  for (const auto& [unused, holders] : by_name_and_key) {
+    for (size_t i = 0; i < holders.size(); ++i) {
+      for (size_t j = i + 1; j < holders.size(); ++j) {
+        const Holder& a = holders[i];
+        const Holder& b = holders[j];
+        if (a.group->enabled == b.group->enabled) continue;
+        const Holder& off = a.group->enabled ? b : a;
+        const Holder& on = a.group->enabled ? a : b;
+        out->push_back(
+            {"warning", "RENEWED_CA_STATUS_MISMATCH",
+             GroupEntry(off.group->group_id),
+             absl::StrCat("its certificate and the one of enabled group \"",
+                          on.group->group_id, "\" have the same subject (CN \"",
+                          off.certificate->subject_common_name(),
+                          "\") and key (a renewal): a device that presents "
+                          "only the other certificate is allowed through "
+                          "\"",
+                          on.group->group_id, "\"")});
+      }
+    }
+  }
+}
+
 // The enabled groups a disabled individual enrollment's certificates chain
 // to in the set.
 std::set<std::string> GroupsAbove(const EnrollmentSnapshot& snapshot,
@@ -267,6 +312,7 @@ void LintPolicy(const v1::EnrollmentSet& set,
                 const EnrollmentSnapshot& snapshot, const LintOptions& options,
                 LintReport* report) {
   LintGroups(snapshot, options, &report->findings);
+  CheckRenewedPairs(snapshot, &report->findings);
   LintIndividuals(set, snapshot, options, &report->findings);
 }
 

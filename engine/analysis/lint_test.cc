@@ -218,5 +218,37 @@ TEST(LintTest, WeakSignature) {
       << LintText(report);
 }
 
+TEST(LintTest, RenewedCaWithAnotherStatus) {
+  const internal::TestCert root = internal::MintRoot("Renewal Root");
+  internal::TestCertOptions options;
+  options.common_name = "Renewed Intermediate";
+  options.is_ca = true;
+  const internal::TestCert old_ca = internal::MintCertificate(options, &root);
+  options.key = old_ca.key;  // renewed: same name, same key
+  options.serial = 2;
+  const internal::TestCert new_ca = internal::MintCertificate(options, &root);
+  ASSERT_NE(old_ca.der, new_ca.der);
+  const std::string policy = TestPath("renewed.json");
+  std::string disabled_old = GroupJson("int-old", old_ca);
+  disabled_old.insert(1, "\"provisioningStatus\": \"disabled\", ");
+  std::ofstream(policy) << "{\"enrollmentGroups\": [" << disabled_old << ", "
+                        << GroupJson("int-new", new_ca) << "]}";
+  LintReport report = LintFile(policy, absl::Now());
+  EXPECT_TRUE(absl::StrContains(
+      LintText(report),
+      "warning RENEWED_CA_STATUS_MISMATCH enrollmentGroups[\"int-old\"]: "
+      "its certificate and the one of enabled group \"int-new\""))
+      << LintText(report);
+
+  // The same pair with the same status is no finding.
+  std::ofstream(policy) << "{\"enrollmentGroups\": ["
+                        << GroupJson("int-old", old_ca) << ", "
+                        << GroupJson("int-new", new_ca) << "]}";
+  report = LintFile(policy, absl::Now());
+  EXPECT_FALSE(
+      absl::StrContains(LintText(report), "RENEWED_CA_STATUS_MISMATCH"))
+      << LintText(report);
+}
+
 }  // namespace
 }  // namespace chaintrust::analysis
