@@ -154,10 +154,15 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
     case Cause::kMalformedPem:
       return absl::StrCat("the chain is not valid PEM: ", p.name);
     case Cause::kIssuerNotFound:
-      return p.value != 0 ? "it is self-issued (a root)"
-                          : absl::StrCat("no certificate named \"", p.name,
-                                         "\" was presented or is in the "
-                                         "enrollment set");
+      if (p.value != 0) return "it is self-issued (a root)";
+      if (p.limit > 0) {
+        return absl::StrCat(
+            p.limit, " presented certificate(s) are named \"", p.name,
+            "\", but none can be its issuer (their key identifiers differ "
+            "from the one it names, or they are already on the path)");
+      }
+      return absl::StrCat("no certificate named \"", p.name,
+                          "\" was presented or is in the enrollment set");
     case Cause::kNoGroupWithinDepth:
       return absl::StrCat("no enrollment group within ", p.limit,
                           " certificates of the leaf");

@@ -70,7 +70,9 @@ enum class Cause : uint8_t {
   kMalformedCertificate,  // name: the parser's message
   kMalformedPem,          // name: what is wrong with the PEM text
   // Path building (BUILD_PATH).
-  kIssuerNotFound,           // name: the issuer's name; value: 1 if self-issued
+  kIssuerNotFound,           // name: the issuer's name; value: 1 if self-
+                             // issued; limit: presented certificates with
+                             // that name that cannot be the issuer
   kNoGroupWithinDepth,       // limit: certificates walked
   kTooManyIssuerCandidates,  // value: presented candidates, limit: most
   kChainTooLong,             // value: path length, limit: max_chain_length

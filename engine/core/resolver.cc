@@ -419,6 +419,10 @@ class Resolver {
       }
       if (candidates.empty()) {
         Record(nullptr, Slot::kPrimary, Cause::kIssuerNotFound);
+        // Presented certificates that bear the issuer's name but whose key
+        // identifier is not the one the child names: the explanation must
+        // not say that none was presented.
+        paths_.back().presented_candidates = PresentedWithName(current);
         break;
       }
       if (top + 1 >= max_length_) {
@@ -438,6 +442,16 @@ class Resolver {
       break;
     }
     chain_.path.resize(base);
+  }
+
+  // How many presented certificates other than the leaf are named like
+  // `child`'s issuer (whatever their key identifiers).
+  int PresentedWithName(const Certificate& child) const {
+    int n = 0;
+    for (size_t i = 1; i < chain_.presented.size(); ++i) {
+      if (chain_.presented[i]->subject_der() == child.issuer_der()) ++n;
+    }
+    return n;
   }
 
   void Record(const EnrollmentGroup* group, Slot slot, Cause end) {
@@ -529,6 +543,7 @@ class Resolver {
       }
       if (chosen.end == Cause::kIssuerNotFound) {
         f.value = last.self_issued() ? 1 : 0;
+        f.limit = chosen.presented_candidates;
         issuer = last.IssuerString();
         f.name = issuer;
       } else {

@@ -247,6 +247,14 @@ TEST_F(HostileCliTest, LeafSignedByAStrangersKey) {
   EXPECT_EQ(run.status, 1) << run.output();
   EXPECT_THAT(run.out, HasSubstr("DENY"));
   EXPECT_THAT(run.out, Not(HasSubstr("ALLOW")));
+  // The explanation says that a certificate of that name was presented (it
+  // cannot be the issuer), not that none was.
+  run = Chaintrust(absl::StrCat("decide --format=json --policy=", policy,
+                                " --chain=", chain));
+  EXPECT_EQ(run.status, 1) << run.output();
+  EXPECT_THAT(run.out, HasSubstr("\"cause\":\"ISSUER_NOT_FOUND\""));
+  EXPECT_THAT(run.out, HasSubstr("1 presented certificate(s) are named"));
+  EXPECT_THAT(run.out, Not(HasSubstr("was presented or is in")));
 }
 
 // A misspelled policy key is a load error naming the key and the known key
