@@ -256,15 +256,22 @@ void Decision::Decide(Reason reason, EnrollmentKind kind,
   cause_ = cause;
   verdict_ = IsAllowReason(reason) ? Verdict::kAllow : Verdict::kDeny;
   enrollment_kind_ = kind;
-  enrollment_id_.assign(enrollment_id.data(), enrollment_id.size());
+  if (enrollment_id.empty()) {
+    enrollment_id_.clear();
+  } else {
+    enrollment_id_.assign(enrollment_id.data(), enrollment_id.size());
+  }
   certificate_index_ = certificate_index;
   ExplanationStep& step =
       AddStep(StepId::kDecide,
               verdict_ == Verdict::kAllow ? Outcome::kOk : Outcome::kFailed,
               certificate_index);
   step.enrollment_kind = kind;
-  step.enrollment_id.assign(enrollment_id.data(), enrollment_id.size());
-  step.detail.assign(detail.data(), detail.size());
+  // AddStep left both empty.
+  if (!enrollment_id.empty()) {
+    step.enrollment_id.assign(enrollment_id.data(), enrollment_id.size());
+  }
+  if (!detail.empty()) step.detail.assign(detail.data(), detail.size());
 }
 
 std::string DescribeStep(const ExplanationStep& s) {

@@ -50,7 +50,10 @@ struct Chain {
 // One path from the leaf up to the first group found on it, or to where
 // the walk stopped.
 struct CandidatePath {
+  // Empty when in_chain_path: the path is then Chain::path itself (a path
+  // found without branching, the common case, is not copied).
   absl::InlinedVector<const Certificate*, 8> certs;
+  bool in_chain_path = false;
   const EnrollmentGroup* group = nullptr;  // null: no group on this path
   Slot slot = Slot::kPrimary;
   // Without a group: kIssuerNotFound, kNoGroupWithinDepth or
@@ -436,12 +439,15 @@ class Resolver {
       for (const Candidate& c : candidates) {
         if (static_cast<int>(paths_.size()) >= max_paths_) break;
         chain_.path.push_back(c.first);
+        ++depth_;
         Explore();
+        --depth_;
         chain_.path.pop_back();
       }
       break;
     }
-    chain_.path.resize(base);
+    // The outermost walk keeps the path it recorded (in_chain_path).
+    if (depth_ > 0) chain_.path.resize(base);
   }
 
   // How many presented certificates other than the leaf are named like
@@ -456,7 +462,12 @@ class Resolver {
 
   void Record(const EnrollmentGroup* group, Slot slot, Cause end) {
     CandidatePath& p = paths_.emplace_back();
-    p.certs.assign(chain_.path.begin(), chain_.path.end());
+    if (depth_ == 0) {
+      // Not inside a branch: nothing changes chain_.path after this.
+      p.in_chain_path = true;
+    } else {
+      p.certs.assign(chain_.path.begin(), chain_.path.end());
+    }
     p.group = group;
     p.slot = slot;
     p.end = end;
@@ -468,13 +479,20 @@ class Resolver {
   // on time, then the first, nearest the leaf first; else (no group on any
   // path) the first path. Paths are in the order Explore found them, which
   // does not depend on the order of presentation.
+  absl::Span<const Certificate* const> Certs(const CandidatePath& p) const {
+    return p.in_chain_path ? absl::MakeConstSpan(chain_.path)
+                           : absl::MakeConstSpan(p.certs);
+  }
+
   const CandidatePath& ChoosePath() {
+    // One path (no level had several candidates): every rule below picks it.
+    if (paths_.size() == 1) return paths_[0];
     const CandidatePath* disabled = nullptr;
     absl::InlinedVector<const CandidatePath*, 2> enabled;
     for (const CandidatePath& p : paths_) {
       if (p.group == nullptr) continue;
       if (!p.group->enabled) {
-        if (disabled == nullptr || p.certs.size() < disabled->certs.size()) {
+        if (disabled == nullptr || Certs(p).size() < Certs(*disabled).size()) {
           disabled = &p;
         }
       } else {
@@ -490,14 +508,14 @@ class Resolver {
     const CandidatePath* best = nullptr;
     int best_rank = 0;
     for (const CandidatePath* p : enabled) {
-      const PathVerification v = Verify(absl::MakeConstSpan(p->certs));
+      const PathVerification v = Verify(Certs(*p));
       const int rank = !v.failure.failed() ? 0
                        : v.failure.cause == Cause::kExpired ||
                                v.failure.cause == Cause::kNotYetValid
                            ? 1
                            : 2;
       if (best == nullptr || rank < best_rank ||
-          (rank == best_rank && p->certs.size() < best->certs.size())) {
+          (rank == best_rank && Certs(*p).size() < Certs(*best).size())) {
         best = p;
         best_rank = rank;
       }
@@ -520,7 +538,7 @@ class Resolver {
     max_paths_ = std::max(1, options_.max_candidate_signature_checks);
     Explore();
     const CandidatePath& chosen = ChoosePath();
-    path_ = absl::MakeConstSpan(chosen.certs);
+    path_ = Certs(chosen);
     const int top = static_cast<int>(path_.size()) - 1;
     for (int index = 1; index <= top; ++index) {
       b_.AddStep(StepId::kBuildPath, Outcome::kFound, index - 1)
@@ -599,6 +617,7 @@ class Resolver {
   int max_length_ = 0;  // most certificates in a candidate path
   int max_paths_ = 1;   // most candidate paths explored
   int signature_checks_ = 0;
+  int depth_ = 0;  // how many branches Explore is inside
   // The leaf's CN is known (from the certificate cache) to be a valid
   // X.509 registration ID; when false it is validated as usual.
   bool leaf_id_known_valid_ = false;

@@ -113,10 +113,10 @@ CheckFailure CheckPathNameConstraints(
   return CheckFailure();
 }
 
-}  // namespace
-
-CheckFailure CheckValidity(const Certificate& cert, absl::Time at) {
-  const absl::Time second = absl::FromUnixSeconds(absl::ToUnixSeconds(at));
+// CheckValidity with `second`, the validation time truncated to a whole
+// second (computed once for a whole path).
+CheckFailure CheckValidityAt(const Certificate& cert, absl::Time second,
+                             absl::Time at) {
   if (second < cert.not_before()) {
     return Fail(Cause::kNotYetValid, -1, absl::ToUnixSeconds(cert.not_before()),
                 absl::ToUnixSeconds(at));
@@ -126,6 +126,13 @@ CheckFailure CheckValidity(const Certificate& cert, absl::Time at) {
                 absl::ToUnixSeconds(at));
   }
   return CheckFailure();
+}
+
+}  // namespace
+
+CheckFailure CheckValidity(const Certificate& cert, absl::Time at) {
+  return CheckValidityAt(cert, absl::FromUnixSeconds(absl::ToUnixSeconds(at)),
+                         at);
 }
 
 CheckFailure CheckEku(const Certificate& c, int index,
@@ -208,8 +215,9 @@ PathVerification VerifyPath(absl::Span<const Certificate* const> path,
       if (result.failure.failed()) return result;
     }
   }
+  const absl::Time second = absl::FromUnixSeconds(absl::ToUnixSeconds(at));
   for (int i = 0; i <= top; ++i) {
-    const CheckFailure f = CheckValidity(*path[i], at);
+    const CheckFailure f = CheckValidityAt(*path[i], second, at);
     if (f.failed()) {
       result.failure = At(f, i);
       return result;
