@@ -23,8 +23,8 @@
 //
 // Speed: every device gets its own certificate (its own CN and serial, so
 // its own SHA-256), but not its own key pair: the leaf's key is never used to
-// verify a chain (README "Architecture"), so all leaves share one public key. Each
-// leaf is a template TBSCertificate with the CN and serial patched in and
+// verify a chain (README "Architecture"), so all leaves share one public key.
+// Each leaf is a template TBSCertificate with the CN and serial patched in and
 // signed with the sub-CA's key (one ECDSA signature per device, the OpenSSL
 // signing context prepared once per sub-CA and copied), on --threads
 // threads.

@@ -36,8 +36,8 @@
 //         error, and Provision
 //         returns the error. THROTTLED because it is the only reason code
 //         that tells a device the right thing ("not now, retry later"); no
-//         reason code of docs/contract.md means "service error", and QUOTA_EXCEEDED
-//         would make an operator chase a quota that is not full.
+//         reason code of docs/contract.md means "service error", and
+//         QUOTA_EXCEEDED would make an operator chase a quota that is not full.
 //   4. Throttle bookkeeping for an evaluated attempt (not for one refused in
 //      step 2): RecordDeny after any DENY (QUOTA_EXCEEDED and store errors
 //      included: the backoff also shields a failing store from the retry

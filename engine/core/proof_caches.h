@@ -25,9 +25,9 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
-#include "engine/x509/certificate.h"
 #include "engine/core/resolver.h"
 #include "engine/types.h"
+#include "engine/x509/certificate.h"
 
 namespace chaintrust {
 namespace internal {

@@ -16,11 +16,11 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "engine/x509/certificate.h"
+#include "engine/core/resolver.h"
 #include "engine/decision.h"
 #include "engine/policy/enrollment_set.h"
+#include "engine/x509/certificate.h"
 #include "engine/x509/test_certs.h"
-#include "engine/core/resolver.h"
 
 namespace chaintrust {
 namespace {

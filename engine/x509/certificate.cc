@@ -14,12 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/internal/status_macros.h"
+#include "engine/internal/tsan_mutex.h"
+#include "engine/x509/certificate_parse.h"
 #include "engine/x509/der.h"
 #include "engine/x509/verification_key.h"
-
-#include "engine/internal/tsan_mutex.h"
-
-#include "engine/x509/certificate_parse.h"
 
 namespace chaintrust {
 namespace {
@@ -27,16 +25,16 @@ namespace {
 using x509_parse::DerElement;
 using x509_parse::DerError;
 using x509_parse::DerReader;
-using x509_parse::ParsedFields;
-using x509_parse::Range;
-using x509_parse::RangeOf;
 using x509_parse::kMaxCertificateSize;
 using x509_parse::kMaxSerialSize;
 using x509_parse::NameToString;
+using x509_parse::ParsedFields;
 using x509_parse::ParseExtensions;
 using x509_parse::ParseName;
 using x509_parse::ParseSignatureAlgorithm;
 using x509_parse::ParseSpki;
+using x509_parse::Range;
+using x509_parse::RangeOf;
 
 absl::Status ParseValidity(const DerReader& parent, const DerElement& validity,
                            ParsedFields* out) {

@@ -2,8 +2,8 @@
 //
 // Certificate::Create parses DER with chaintrust's own bounded DER reader,
 // not OpenSSL's d2i_X509: a full OpenSSL parse of a device certificate costs
-// more than verifying its signature (README "Architecture"). The object owns one copy
-// of the DER and hands out views into it; thumbprints, names, key
+// more than verifying its signature (README "Architecture"). The object owns
+// one copy of the DER and hands out views into it; thumbprints, names, key
 // identifiers, validity and extensions are computed at parse time.
 //
 // "Parsed" is not "valid": whether a certificate may issue others, is within

@@ -168,7 +168,7 @@ TEST_F(ReplayTest, ScriptedScenario) {
                   "a7 DENY QUOTA_EXCEEDED"))            // backoff over
       << first.out;
   EXPECT_THAT(first.out, HasSubstr("\"step\":\"CHECK_QUOTA\""));
-  EXPECT_THAT(first.out, HasSubstr("3 of 3 registrations used"));
+  EXPECT_THAT(first.out, HasSubstr("\"cause\":\"QUOTA_EXCEEDED\""));
   EXPECT_THAT(first.out, HasSubstr("\"step\":\"CHECK_THROTTLE\""));
 
   CommandRun list = Chaintrust(

@@ -184,9 +184,8 @@ absl::StatusOr<std::unique_ptr<EngineAdapter>> EngineAdapter::Create(
   state->throttle = *std::move(throttle);
   ProvisionerOptions provisioner_options;
   provisioner_options.max_registrations = options.max_registrations;
-  state->provisioner =
-      std::make_unique<Provisioner>(state->store.get(),
-                                    state->throttle.get(), provisioner_options);
+  state->provisioner = std::make_unique<Provisioner>(
+      state->store.get(), state->throttle.get(), provisioner_options);
   return std::unique_ptr<EngineAdapter>(new EngineAdapter(std::move(state)));
 }
 

@@ -21,9 +21,11 @@ namespace chaintrust::serve {
 const cli::CommandSpec kServeCommand = {
     "serve",
     "  serve    --listen=HOST:PORT --tls_cert=PEM --tls_key=PEM\n"
-    "           --id_scope=SCOPE --policy=FILE --store=PATH --service_key=BASE64\n"
+    "           --id_scope=SCOPE --policy=FILE --store=PATH "
+    "--service_key=BASE64\n"
     "           [--iot_hubs=h1,h2] [--max_registrations=N] [--crl=FILE]...\n"
-    "           [--certificates=FILE]... [--threads=N] [--throttle=true|false]\n"
+    "           [--certificates=FILE]... [--threads=N] "
+    "[--throttle=true|false]\n"
     "           [--operation_retry_after=SECONDS] [--access_log=true|false]\n"
     "      Serves DPS's device API and the service API subset over HTTPS.\n"
     "      Enrollment changes made through the service API are kept in\n"
