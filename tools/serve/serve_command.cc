@@ -126,12 +126,15 @@ int RunServe(const std::vector<std::string>& args) {
       absl::Now());
   if (!repository.ok()) return Fail(repository.status().message());
   Metrics metrics(http.threads);
-  DpsService service(service_options, adapter->get(), repository->get(),
-                     &metrics, http.threads);
+  // The service's workers hold Evaluators, which must go before the
+  // Engine inside the adapter: destroy in the reverse order of creation.
+  auto service = std::make_unique<DpsService>(
+      service_options, adapter->get(), repository->get(), &metrics,
+      http.threads);
   auto server = HttpServer::Create(
       http,
-      [&service](const HttpRequest& request) {
-        return service.Handle(request);
+      [service = service.get()](const HttpRequest& request) {
+        return service->Handle(request);
       },
       &metrics);
   if (!server.ok()) return Fail(server.status().message());
@@ -143,6 +146,7 @@ int RunServe(const std::vector<std::string>& args) {
             << std::endl;
   (*server)->Run(/*handle_signals=*/true);
   server->reset();
+  service.reset();
   // The store flushes what it queued when the adapter goes.
   repository->reset();
   adapter->reset();
