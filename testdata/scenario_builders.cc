@@ -1,21 +1,83 @@
 #include "testdata/scenario_builders.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "absl/strings/str_format.h"
+#include "engine/x509/test_certs.h"
+
 namespace chaintrust {
 namespace testdata {
 namespace corpus {
+namespace {
+
+std::string HmacSha256(absl::string_view key, absl::string_view message) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_length = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()),
+           message.size(), mac, &mac_length) == nullptr) {
+    Die("HMAC");
+  }
+  return std::string(reinterpret_cast<char*>(mac), mac_length);
+}
+
+std::string UrlEncode(absl::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppendFormat(&out, "%%%02X", c);
+    }
+  }
+  return out;
+}
+
+// A DPS SAS token (docs/contract.md) for `registration_id`, signed with raw
+// `key`, expiring at `expiry`. Written independently of the engine's
+// parser, which the corpus tests.
+std::string MakeSasToken(absl::string_view id_scope,
+                         absl::string_view registration_id,
+                         absl::string_view key, absl::Time expiry) {
+  const std::string resource =
+      UrlEncode(absl::StrCat(id_scope, "/registrations/", registration_id));
+  const std::string expiry_text = absl::StrCat(absl::ToUnixSeconds(expiry));
+  const std::string signature =
+      Base64(HmacSha256(key, absl::StrCat(resource, "\n", expiry_text)));
+  return absl::StrCat("SharedAccessSignature sr=", resource,
+                      "&sig=", UrlEncode(signature), "&se=", expiry_text,
+                      "&skn=registration");
+}
+
+}  // namespace
+
+std::string Base64(absl::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(&out[0]),
+                      reinterpret_cast<const unsigned char*>(bytes.data()),
+                      static_cast<int>(bytes.size()));
+  out.resize(n);
+  return out;
+}
 
 std::string IndividualKey(absl::string_view registration_id, bool secondary) {
-  return DeterministicBytes(absl::StrCat("symkey|individual|", registration_id,
-                                         secondary ? "|secondary" : "|primary"),
-                            32);
+  return internal::DeterministicBytes(
+      absl::StrCat("symkey|individual|", registration_id,
+                   secondary ? "|secondary" : "|primary"),
+      32);
 }
 std::string GroupKey(absl::string_view group_id, bool secondary) {
-  return DeterministicBytes(absl::StrCat("symkey|group|", group_id,
-                                         secondary ? "|secondary" : "|primary"),
-                            32);
+  return internal::DeterministicBytes(
+      absl::StrCat("symkey|group|", group_id,
+                   secondary ? "|secondary" : "|primary"),
+      32);
 }
 std::string WrongKey(absl::string_view label) {
-  return DeterministicBytes(absl::StrCat("symkey|wrong|", label), 32);
+  return internal::DeterministicBytes(absl::StrCat("symkey|wrong|", label), 32);
 }
 std::string DerivedKey(absl::string_view group_id,
                        absl::string_view registration_id, bool secondary) {

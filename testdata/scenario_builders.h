@@ -14,8 +14,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "testdata/scenario_json.h"
 #include "testdata/scenario_pki.h"
-#include "testdata/test_pki.h"
 
 namespace chaintrust {
 namespace testdata {
@@ -43,6 +43,8 @@ std::string DerivedKey(absl::string_view group_id,
                        bool secondary = false);
 std::string Token(absl::string_view registration_id, absl::string_view key,
                   absl::Time expiry = kTokenExpiry);
+// Standard base64 with padding, on one line.
+std::string Base64(absl::string_view bytes);
 
 // ===================================================================
 // Policies (DPS service JSON bundles)
@@ -103,7 +105,7 @@ class Policy {
     attestation.Set("tpm",
                     Json::Object().Set(
                         "endorsementKey",
-                        Json::Str(Base64(DeterministicBytes(
+                        Json::Str(Base64(internal::DeterministicBytes(
                             absl::StrCat("tpm-ek|", registration_id), 256)))));
     return AddIndividual(registration_id, enabled, std::move(attestation));
   }

@@ -9,10 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/internal/rfc3339.h"
+#include "engine/x509/test_certs.h"
 #include "testdata/scenario_builders.h"
 #include "testdata/scenario_families.h"
+#include "testdata/scenario_json.h"
 #include "testdata/scenario_pki.h"
-#include "testdata/test_pki.h"
 
 // The corpus is split over: scenario_pki.{h,cc} (the identities),
 // scenario_builders.{h,cc} (keys, tokens, policies, devices, expectations),
@@ -106,7 +107,7 @@ Json RulesJson(const std::vector<int>& rules) {
 
 std::map<std::string, std::string> GenerateScenarioCorpus() {
   if (internal::FormatRfc3339(kAt) != kAtText) Die("kAt and kAtText disagree");
-  InstallDeterministicRandom(kSeed);
+  internal::UseDeterministicRandom(kSeed);
   Pki pki;
   corpus::DefineIdentities(pki);
 

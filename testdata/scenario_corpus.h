@@ -2,9 +2,10 @@
 // testdata/scenarios/, with the outcome docs/rules.md prescribes for each.
 //
 // The expected outcomes are written down here, from the rules, and never
-// computed by the engine. The corpus is byte-deterministic (see test_pki.h):
-// generating it twice, on any machine with the same OpenSSL 3.0, gives the
-// same bytes, which corpus_test.cc checks against the committed copy.
+// computed by the engine. The corpus is byte-deterministic (see
+// engine/x509/test_certs.h): generating it twice, on any machine with the
+// same OpenSSL 3.0, gives the same bytes, which corpus_test.cc checks
+// against the committed copy.
 #ifndef CHAINTRUST_TESTDATA_SCENARIO_CORPUS_H_
 #define CHAINTRUST_TESTDATA_SCENARIO_CORPUS_H_
 

@@ -51,7 +51,7 @@ void DefineContosoCas(Pki& p) {
   p.Ca("contoso-int-critical-ext", "Contoso CA With Unknown Critical Extension",
        "contoso-root",
        Opts()
-           .Extension(CertSpec::Extra::kUnknownCritical)
+           .Extension(ExtraExtension::kUnknownCritical)
            .Note("critical extension 1.3.6.1.4.1.55555.7.1"));
   p.Ca("contoso-int-3-forged", "Contoso Intermediate CA 3", "contoso-root",
        Opts().ForgedWith("rogue").Note(
@@ -139,9 +139,9 @@ void DefineChainCheckDevices(Pki& p) {
   p.Leaf("contoso-noks-001", "contoso-int-no-keycertsign");
   p.Leaf("contoso-noku-001", "contoso-int-no-key-usage");
   p.Leaf("contoso-crit-ext-001", "contoso-int-1",
-         Opts().Extension(CertSpec::Extra::kUnknownCritical));
+         Opts().Extension(ExtraExtension::kUnknownCritical));
   p.Leaf("contoso-noncrit-ext-001", "contoso-int-1",
-         Opts().Extension(CertSpec::Extra::kUnknownNonCritical));
+         Opts().Extension(ExtraExtension::kUnknownNonCritical));
   p.Leaf("contoso-crit-int-001", "contoso-int-critical-ext");
 
   // Constrained root: pathLenConstraint 0 with an intermediate below it.
@@ -231,15 +231,42 @@ std::string Padded(absl::string_view prefix, size_t length) {
   return out;
 }
 
+namespace {
+
+// The corpus's unknown extension: a private enterprise arc no real
+// extension uses, holding the UTF8String "chaintrust-test".
+internal::TestExtension UnknownExtension(bool critical) {
+  return {"1.3.6.1.4.1.55555.7.1", critical,
+          std::string("\x0c\x0f", 2) + "chaintrust-test"};
+}
+
+// keyUsage: keyCertSign|cRLSign (+digitalSignature) for CAs,
+// digitalSignature (+keyEncipherment for RSA) for leaves.
+uint16_t KeyUsage(bool is_ca, const Opts& opts) {
+  if (is_ca) {
+    return opts.key_cert_sign
+               ? internal::kTestKuDigitalSignature |
+                     internal::kTestKuKeyCertSign | internal::kTestKuCrlSign
+               : internal::kTestKuDigitalSignature;
+  }
+  return opts.key == KeyType::kRsa2048 ? internal::kTestKuDigitalSignature |
+                                             internal::kTestKuKeyEncipherment
+                                       : internal::kTestKuDigitalSignature;
+}
+
+}  // namespace
+
 const Credential& Pki::Add(const std::string& name, const std::string& cn,
                            const std::string& issuer, bool is_ca,
                            const Opts& opts) {
   if (certs_.count(name) != 0) Die(absl::StrCat("duplicate ", name));
-  CertSpec spec;
+  internal::TestCertOptions spec;
+  spec.label = name;
+  spec.country = "US";
   spec.organization = opts.organization;
-  spec.common_name = cn;
-  spec.has_common_name = opts.has_common_name;
-  const std::string serial = DeterministicBytes("serial|" + name, 8);
+  spec.common_name = opts.has_common_name ? cn : "";
+  spec.keep_empty_common_name = opts.has_common_name;
+  const std::string serial = internal::DeterministicBytes("serial|" + name, 8);
   spec.serial = 0;
   for (unsigned char c : serial) spec.serial = (spec.serial << 8) | c;
   spec.serial = (spec.serial >> 1) | 1;  // positive, non-zero
@@ -250,24 +277,33 @@ const Credential& Pki::Add(const std::string& name, const std::string& cn,
       is_ca ? (root ? Utc(2040, 1, 1) : Utc(2036, 1, 1)) : Utc(2027, 1, 1));
   spec.basic_constraints = opts.basic_constraints;
   spec.is_ca = is_ca;
-  spec.path_len = opts.path_len;
-  spec.key_usage = opts.key_usage;
-  spec.key_cert_sign = opts.key_cert_sign;
-  spec.extra_extension = opts.extra;
-
-  if (opts.same_key_as.empty()) {
-    keys_[name] = GenerateKey(opts.key, name);
-  } else {
-    EVP_PKEY* same = keys_.at(opts.same_key_as).get();
-    if (EVP_PKEY_up_ref(same) != 1) Die("EVP_PKEY_up_ref");
-    keys_[name] = KeyPtr(same);
+  if (opts.path_len >= 0) spec.path_len = opts.path_len;
+  spec.key_usage_present = opts.key_usage;
+  spec.key_usage = KeyUsage(is_ca, opts);
+  if (!is_ca) spec.extended_key_usages = {"clientAuth"};
+  switch (opts.extra) {
+    case ExtraExtension::kNone:
+      break;
+    case ExtraExtension::kUnknownCritical:
+      spec.extensions.push_back(UnknownExtension(/*critical=*/true));
+      break;
+    case ExtraExtension::kUnknownNonCritical:
+      spec.extensions.push_back(UnknownExtension(/*critical=*/false));
+      break;
   }
-  const Credential* issuer_cert = root ? nullptr : &Get(issuer);
-  EVP_PKEY* issuer_key = root ? nullptr : keys_.at(issuer).get();
-  EVP_PKEY* signer = nullptr;
-  if (!opts.signer.empty()) signer = keys_.at(opts.signer).get();
-  auto credential = MintCertificate(name, spec, opts.key, keys_[name].get(),
-                                    issuer_cert, issuer_key, signer);
+
+  spec.key = opts.same_key_as.empty()
+                 ? internal::TestKey::Derive(opts.key, name)
+                 : keys_.at(opts.same_key_as);  // a renewal: the same key
+  keys_.emplace(name, *spec.key);
+  if (!opts.signer.empty()) spec.signing_key = keys_.at(opts.signer);
+  internal::TestCert cert =
+      internal::MintCertificate(spec, root ? nullptr : &Get(issuer).cert);
+  const std::string der = cert.der;
+  const std::string pem = cert.Pem();
+  const std::string sha256_hex = cert.Sha256Hex();
+  auto credential = std::make_unique<Credential>(
+      Credential{name, std::move(cert), der, pem, sha256_hex});
 
   Json d = Json::Object();
   d.Set("name", Json::Str(name));

@@ -1,6 +1,9 @@
 // The deterministic identities of the scenario corpus: every root,
 // intermediate and device certificate, by name, and the instant every
-// scenario is evaluated at. Internal to //testdata:scenario_corpus.
+// scenario is evaluated at. The certificates are minted with the project's
+// test PKI (engine/x509/test_certs.h) under its deterministic random stream:
+// each key and signature depends only on the identity's name. Internal to
+// //testdata:scenario_corpus.
 #ifndef CHAINTRUST_TESTDATA_SCENARIO_PKI_H_
 #define CHAINTRUST_TESTDATA_SCENARIO_PKI_H_
 
@@ -15,7 +18,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
-#include "testdata/test_pki.h"
+#include "engine/x509/test_certs.h"
+#include "testdata/scenario_json.h"
 
 namespace chaintrust {
 namespace testdata {
@@ -34,16 +38,31 @@ absl::Time Utc(int year, int month, int day, int hour = 0);
 // A string of `length` characters: `prefix`, then a-j repeated.
 std::string Padded(absl::string_view prefix, size_t length);
 
+using KeyType = internal::TestKeyType;
+
+// An extension added to an identity: the private-arc OID
+// 1.3.6.1.4.1.55555.7.1, which no verifier knows.
+enum class ExtraExtension { kNone, kUnknownCritical, kUnknownNonCritical };
+
+// A minted identity.
+struct Credential {
+  std::string name;  // the identity's handle in the corpus
+  internal::TestCert cert;
+  std::string der;
+  std::string pem;
+  std::string sha256_hex;  // uppercase, no separators (DPS's spelling)
+};
+
 // How an identity differs from the defaults of its kind.
 struct Opts {
-  KeyType key = KeyType::kEcdsaP256;
+  KeyType key = KeyType::kEcP256;
   absl::optional<absl::Time> not_before;
   absl::optional<absl::Time> not_after;
   int path_len = -1;
   bool basic_constraints = true;
   bool key_usage = true;
   bool key_cert_sign = true;
-  CertSpec::Extra extra = CertSpec::Extra::kNone;
+  ExtraExtension extra = ExtraExtension::kNone;
   std::string signer;       // a standalone key that signs instead of the issuer
   std::string same_key_as;  // reuse this identity's key (a renewal)
   std::string organization = "Contoso";
@@ -75,7 +94,7 @@ struct Opts {
     key_cert_sign = false;
     return *this;
   }
-  Opts& Extension(CertSpec::Extra e) {
+  Opts& Extension(ExtraExtension e) {
     extra = e;
     return *this;
   }
@@ -122,7 +141,8 @@ class Pki {
   }
   // A key with no certificate: the forger's.
   void StandaloneKey(const std::string& name) {
-    keys_[name] = GenerateKey(KeyType::kEcdsaP256, name);
+    keys_.insert_or_assign(name,
+                           internal::TestKey::Derive(KeyType::kEcP256, name));
   }
 
   const Credential& Get(const std::string& name) const {
@@ -144,7 +164,7 @@ class Pki {
                         const Opts& opts);
 
   std::map<std::string, std::unique_ptr<Credential>> certs_;
-  std::map<std::string, KeyPtr> keys_;
+  std::map<std::string, internal::TestKey> keys_;
   std::vector<Json> described_;
 };
 

@@ -3,10 +3,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/x509/test_certs.h"
 #include "testdata/scenario_builders.h"
 #include "testdata/scenario_families.h"
 #include "testdata/scenario_pki.h"
-#include "testdata/test_pki.h"
 
 namespace chaintrust {
 namespace testdata {
@@ -336,15 +336,17 @@ Scenario ChainMalformed(const Pki& pki) {
   const Credential& leaf = pki.Get("contoso-a-001");
   const std::string int1 = pki.Get("contoso-int-1").pem;
   const std::string root = pki.Get("contoso-root").pem;
-  const std::string not_der = PemWrap("this is not a DER certificate");
-  const std::string truncated_leaf = PemWrap(leaf.der.substr(0, 120));
+  const std::string not_der =
+      internal::CertificatePem("this is not a DER certificate");
+  const std::string truncated_leaf =
+      internal::CertificatePem(leaf.der.substr(0, 120));
   const std::string bad_base64 =
       "-----BEGIN CERTIFICATE-----\n"
       "!!!! this is not base64 !!!!\n"
       "-----END CERTIFICATE-----\n";
   const std::string& int1_der = pki.Get("contoso-int-1").der;
   const std::string truncated_int =
-      PemWrap(int1_der.substr(0, int1_der.size() / 2));
+      internal::CertificatePem(int1_der.substr(0, int1_der.size() / 2));
   return {
       "chain-malformed",
       {4},

@@ -6,7 +6,6 @@
 #include "testdata/scenario_builders.h"
 #include "testdata/scenario_families.h"
 #include "testdata/scenario_pki.h"
-#include "testdata/test_pki.h"
 
 namespace chaintrust {
 namespace testdata {

@@ -144,6 +144,17 @@ void AppendJsonString(std::string* out, absl::string_view value) {
 
 // ---- JsonWriter ----
 
+namespace {
+
+bool IsScalarArray(const JsonValue& array) {
+  for (size_t i = 0; i < array.size(); ++i) {
+    if (array.item(i).is_array() || array.item(i).is_object()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void JsonWriter::NewLine() {
   if (indent_ <= 0) return;
   out_->push_back('\n');
@@ -247,6 +258,17 @@ JsonWriter& JsonWriter::Value(const JsonValue& value) {
     case JsonValue::Kind::kString:
       return String(value.string_value());
     case JsonValue::Kind::kArray:
+      if (inline_scalar_arrays_ && indent_ > 0 && value.size() > 0 &&
+          IsScalarArray(value)) {
+        BeforeValue();
+        out_->push_back('[');
+        for (size_t i = 0; i < value.size(); ++i) {
+          if (i > 0) out_->append(", ");
+          JsonWriter(out_).Value(value.item(i));
+        }
+        out_->push_back(']');
+        return *this;
+      }
       BeginArray();
       for (size_t i = 0; i < value.size(); ++i) Value(value.item(i));
       return EndArray();

@@ -147,6 +147,14 @@ class JsonWriter {
   // A whole JsonValue (objects keep their member order).
   JsonWriter& Value(const JsonValue& value);
 
+  // When indenting: a non-empty array written by Value() whose elements are
+  // all scalars goes on one line, "[1, 2, 3]", instead of one element per
+  // line. Off by default.
+  JsonWriter& InlineScalarArrays(bool on = true) {
+    inline_scalar_arrays_ = on;
+    return *this;
+  }
+
  private:
   void BeforeValue();
   void Open(char c);
@@ -158,6 +166,7 @@ class JsonWriter {
   // Per open container: whether it already holds an element.
   std::vector<bool> nonempty_;
   bool after_key_ = false;
+  bool inline_scalar_arrays_ = false;
 };
 
 }  // namespace chaintrust::internal

@@ -154,5 +154,23 @@ TEST(JsonWriteTest, ValuesRoundTrip) {
   EXPECT_EQ(out, text);
 }
 
+TEST(JsonWriteTest, InlinesScalarArraysWhenAsked) {
+  auto value =
+      ParseJson(R"({"r":[1,"two",true,null],"n":[{"x":[]}],"m":[[3]],"e":[]})");
+  ASSERT_TRUE(value.ok());
+  std::string out;
+  JsonWriter(&out, 2).InlineScalarArrays().Value(*value);
+  EXPECT_EQ(out,
+            "{\n"
+            "  \"r\": [1, \"two\", true, null],\n"
+            "  \"n\": [\n    {\n      \"x\": []\n    }\n  ],\n"
+            "  \"m\": [\n    [3]\n  ],\n"
+            "  \"e\": []\n"
+            "}");
+  std::string plain;
+  JsonWriter(&plain, 2).Value(*value->Find("r"));
+  EXPECT_EQ(plain, "[\n  1,\n  \"two\",\n  true,\n  null\n]");
+}
+
 }  // namespace
 }  // namespace chaintrust::internal

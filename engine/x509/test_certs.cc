@@ -9,11 +9,14 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 
 namespace chaintrust::internal {
 namespace {
@@ -84,7 +87,152 @@ void AddConfExtension(X509* cert, X509V3_CTX* ctx, int nid,
   X509_EXTENSION_free(ext);
 }
 
+// ---- The deterministic random stream: SHA-256(state | counter) blocks ----
+
+std::string Sha256(const std::string& data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         digest);
+  return std::string(reinterpret_cast<char*>(digest), sizeof digest);
+}
+
+struct Stream {
+  std::mutex mu;
+  bool installed = false;
+  std::string seed;
+  std::string state;  // 32 bytes
+  uint64_t counter = 0;
+};
+
+Stream& TheStream() {
+  static Stream* stream = new Stream;
+  return *stream;
+}
+
+int StreamBytes(unsigned char* out, int size) {
+  Stream& s = TheStream();
+  std::lock_guard<std::mutex> lock(s.mu);
+  while (size > 0) {
+    std::string block = s.state;
+    for (int i = 0; i < 8; ++i) {
+      block.push_back(static_cast<char>((s.counter >> (8 * i)) & 0xff));
+    }
+    ++s.counter;
+    const std::string digest = Sha256(block);
+    const int n = size < 32 ? size : 32;
+    std::memcpy(out, digest.data(), n);
+    out += n;
+    size -= n;
+  }
+  return 1;
+}
+
+int StreamStatus() { return 1; }
+
+// OpenSSL 3.0's RAND_bytes_ex/RAND_priv_bytes_ex call a non-default
+// RAND_METHOD before touching any DRBG, and key generation, ECDSA nonces and
+// RSA blinding in the default provider all draw through them.
+const RAND_METHOD kDeterministicMethod = {
+    /*seed=*/nullptr,           /*bytes=*/StreamBytes,
+    /*cleanup=*/nullptr,        /*add=*/nullptr,
+    /*pseudorand=*/StreamBytes, /*status=*/StreamStatus,
+};
+
+// seed | label; the stream must be installed.
+std::string Labelled(absl::string_view label) {
+  Stream& s = TheStream();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!s.installed) {
+    std::fprintf(stderr,
+                 "test_certs: deterministic minting without "
+                 "UseDeterministicRandom\n");
+    std::abort();
+  }
+  return s.seed + "|" + std::string(label);
+}
+
+// Restarts the stream at SHA-256(seed | label).
+void Reseed(absl::string_view label) {
+  const std::string state = Sha256(Labelled(label));
+  Stream& s = TheStream();
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.state = state;
+  s.counter = 0;
+}
+
+void AddNameEntry(X509_NAME* name, int nid, int type,
+                  const std::string& value) {
+  // A plain type (not MBSTRING_*) bypasses OpenSSL's upper bounds.
+  Check(
+      X509_NAME_add_entry_by_NID(
+          name, nid, type, reinterpret_cast<const unsigned char*>(value.data()),
+          static_cast<int>(value.size()), -1, 0),
+      "X509_NAME_add_entry_by_NID");
+}
+
+void AddRawExtension(X509* cert, const TestExtension& extension) {
+  ASN1_OBJECT* obj =
+      Check(OBJ_txt2obj(extension.oid.c_str(), 1), extension.oid.c_str());
+  ASN1_OCTET_STRING* value = Check(ASN1_OCTET_STRING_new(), "OCTET STRING");
+  Check(
+      ASN1_OCTET_STRING_set(
+          value, reinterpret_cast<const unsigned char*>(extension.value.data()),
+          static_cast<int>(extension.value.size())),
+      "ASN1_OCTET_STRING_set");
+  X509_EXTENSION* ext =
+      Check(X509_EXTENSION_create_by_OBJ(nullptr, obj,
+                                         extension.critical ? 1 : 0, value),
+            "extension");
+  Check(X509_add_ext(cert, ext, -1), "X509_add_ext");
+  X509_EXTENSION_free(ext);
+  ASN1_OCTET_STRING_free(value);
+  ASN1_OBJECT_free(obj);
+}
+
 }  // namespace
+
+void UseDeterministicRandom(absl::string_view seed) {
+  {
+    Stream& s = TheStream();
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.seed = std::string(seed);
+    s.installed = true;
+  }
+  Reseed("initial");
+  Check(RAND_set_rand_method(&kDeterministicMethod), "RAND_set_rand_method");
+}
+
+bool DeterministicRandomInUse() {
+  Stream& s = TheStream();
+  std::lock_guard<std::mutex> lock(s.mu);
+  return s.installed;
+}
+
+std::string DeterministicBytes(absl::string_view label, size_t size) {
+  const std::string prefix = Labelled(label) + "|";
+  std::string out;
+  for (int block = 0; out.size() < size; ++block) {
+    out += Sha256(prefix + std::to_string(block));
+  }
+  out.resize(size);
+  return out;
+}
+
+TestKey TestKey::Derive(TestKeyType type, absl::string_view label) {
+  Reseed("key|" + std::string(label));
+  return Generate(type);
+}
+
+std::string CertificatePem(absl::string_view der) {
+  const std::string b64 = Base64(std::string(der));
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) {
+    pem.append(b64, i, 64);
+    pem.push_back('\n');
+  }
+  pem.append("-----END CERTIFICATE-----\n");
+  return pem;
+}
 
 TestKey TestKey::Generate(TestKeyType type) {
   EVP_PKEY* key = nullptr;
@@ -123,16 +271,7 @@ std::string TestKey::PublicKeyDer() const {
   return der;
 }
 
-std::string TestCert::Pem() const {
-  const std::string b64 = Base64(der);
-  std::string pem = "-----BEGIN CERTIFICATE-----\n";
-  for (size_t i = 0; i < b64.size(); i += 64) {
-    pem.append(b64, i, 64);
-    pem.push_back('\n');
-  }
-  pem.append("-----END CERTIFICATE-----\n");
-  return pem;
-}
+std::string TestCert::Pem() const { return CertificatePem(der); }
 
 std::string TestCert::Base64Der() const { return Base64(der); }
 
@@ -167,19 +306,17 @@ TestCert MintCertificate(const TestCertOptions& options,
         "ASN1_INTEGER_set_uint64");
 
   X509_NAME* subject = X509_get_subject_name(cert.get());
-  if (!options.organization.empty()) {
-    Check(X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_UTF8,
-                                     reinterpret_cast<const unsigned char*>(
-                                         options.organization.c_str()),
-                                     -1, -1, 0),
-          "X509_NAME_add_entry_by_txt(O)");
+  if (!options.country.empty()) {
+    AddNameEntry(subject, NID_countryName, V_ASN1_PRINTABLESTRING,
+                 options.country);
   }
-  if (!options.common_name.empty()) {
-    Check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                     reinterpret_cast<const unsigned char*>(
-                                         options.common_name.c_str()),
-                                     -1, -1, 0),
-          "X509_NAME_add_entry_by_txt(CN)");
+  if (!options.organization.empty()) {
+    AddNameEntry(subject, NID_organizationName, V_ASN1_UTF8STRING,
+                 options.organization);
+  }
+  if (!options.common_name.empty() || options.keep_empty_common_name) {
+    AddNameEntry(subject, NID_commonName, V_ASN1_UTF8STRING,
+                 options.common_name);
   }
 
   X509Ptr issuer_cert;
@@ -253,24 +390,25 @@ TestCert MintCertificate(const TestCertOptions& options,
                      options.name_constraints);
   }
   for (const std::string& oid : options.unknown_critical_extensions) {
-    ASN1_OBJECT* obj = Check(OBJ_txt2obj(oid.c_str(), 1), oid.c_str());
-    static const unsigned char kDerNull[] = {0x05, 0x00};
-    ASN1_OCTET_STRING* value = Check(ASN1_OCTET_STRING_new(), "OCTET STRING");
-    Check(ASN1_OCTET_STRING_set(value, kDerNull, sizeof kDerNull),
-          "ASN1_OCTET_STRING_set");
-    X509_EXTENSION* ext = Check(
-        X509_EXTENSION_create_by_OBJ(nullptr, obj, 1, value), "extension");
-    Check(X509_add_ext(cert.get(), ext, -1), "X509_add_ext");
-    X509_EXTENSION_free(ext);
-    ASN1_OCTET_STRING_free(value);
-    ASN1_OBJECT_free(obj);
+    // extnValue: a DER NULL.
+    AddRawExtension(cert.get(),
+                    {oid, /*critical=*/true, std::string("\x05\x00", 2)});
+  }
+  for (const TestExtension& extension : options.extensions) {
+    AddRawExtension(cert.get(), extension);
   }
 
-  const TestKey& signing_key = issuer != nullptr ? issuer->key : key;
+  const TestKey& signing_key = options.signing_key.has_value()
+                                   ? *options.signing_key
+                                   : (issuer != nullptr ? issuer->key : key);
   const EVP_MD* md = nullptr;
   if (signing_key.type() != TestKeyType::kEd25519) {
     md = Check(EVP_get_digestbyname(options.signature_digest.c_str()),
                "EVP_get_digestbyname");
+  }
+  if (DeterministicRandomInUse()) {
+    Reseed("sign|" +
+           (options.label.empty() ? options.common_name : options.label));
   }
   Check(X509_sign(cert.get(), signing_key.get(), md), "X509_sign");
 

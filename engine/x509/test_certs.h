@@ -13,6 +13,18 @@
 // Options let tests produce the odd certificates chain verification must
 // reject (no basicConstraints, wrong keyUsage, unknown critical extension,
 // expired, ...). Failures inside OpenSSL abort: this is test code.
+//
+// Determinism. By default keys and serial numbers are random and validity
+// is relative to now. A program that needs byte-identical output (the
+// scenario corpus generator) calls UseDeterministicRandom(seed) first and
+// then names what it mints: TestKey::Derive(type, label) and
+// TestCertOptions::label. Every random byte OpenSSL asks for (key
+// generation, ECDSA nonces, RSA blinding) then comes from a SHA-256
+// counter-mode stream that is restarted from (seed, label) before each key
+// generation and each signature, so an artifact depends only on its own
+// label and options, never on the order in which artifacts are minted.
+// Together with explicit serial and validity options the output is then
+// byte-for-byte reproducible.
 #ifndef CHAINTRUST_ENGINE_X509_TEST_CERTS_H_
 #define CHAINTRUST_ENGINE_X509_TEST_CERTS_H_
 
@@ -22,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
@@ -36,6 +49,9 @@ enum class TestKeyType { kEcP256, kEcP384, kRsa2048, kEd25519 };
 class TestKey {
  public:
   static TestKey Generate(TestKeyType type = TestKeyType::kEcP256);
+  // A key that depends only on the seed and `label`; needs
+  // UseDeterministicRandom (aborts without it).
+  static TestKey Derive(TestKeyType type, absl::string_view label);
 
   EVP_PKEY* get() const { return key_.get(); }
   TestKeyType type() const { return type_; }
@@ -57,10 +73,24 @@ inline constexpr uint16_t kTestKuKeyAgreement = 1 << 4;
 inline constexpr uint16_t kTestKuKeyCertSign = 1 << 5;
 inline constexpr uint16_t kTestKuCrlSign = 1 << 6;
 
+// An extension added as given: `value` is the DER that goes inside the
+// extnValue OCTET STRING.
+struct TestExtension {
+  std::string oid;  // dotted
+  bool critical = false;
+  std::string value;
+};
+
 struct TestCertOptions {
-  // Subject: CN and, when not empty, O. Empty common_name: no CN at all.
+  // Subject, in this order: C (PrintableString) and O (UTF8String) when not
+  // empty, then CN (UTF8String). The values are encoded as given, without
+  // OpenSSL's length limits, so over-long names can be minted. Empty
+  // common_name: no CN at all, unless keep_empty_common_name (then an
+  // empty one).
   std::string common_name = "test";
   std::string organization;
+  std::string country;
+  bool keep_empty_common_name = false;
   // basicConstraints: present (critical) unless !basic_constraints; cA as
   // given; pathLenConstraint only for CAs and only when set.
   bool is_ca = false;
@@ -82,6 +112,8 @@ struct TestCertOptions {
   // Extensions with these dotted OIDs are added as critical, with an empty
   // OCTET STRING value (for "unknown critical extension" tests).
   std::vector<std::string> unknown_critical_extensions;
+  // Further extensions, added last in this order.
+  std::vector<TestExtension> extensions;
   // Subject/authority key identifiers (SHA-1 of the public key).
   bool subject_key_identifier = true;
   bool authority_key_identifier = true;
@@ -94,9 +126,15 @@ struct TestCertOptions {
   // Use this key instead of generating one (e.g. to re-issue a CA with the
   // same key).
   absl::optional<TestKey> key;
+  // Sign with this key instead of the issuer's (a forgery: the issuer name
+  // and authority key identifier still name the issuer).
+  absl::optional<TestKey> signing_key;
   // Digest of the signature ("SHA256", "SHA384", "SHA1"); ignored for
-  // Ed25519 issuers.
+  // Ed25519 signers.
   std::string signature_digest = "SHA256";
+  // Under UseDeterministicRandom: the label the signature's random bytes are
+  // derived from (empty: common_name).
+  std::string label;
 };
 
 struct TestCert {
@@ -118,6 +156,25 @@ TestCert MintRoot(const std::string& common_name);
 TestCert MintIntermediate(const std::string& common_name,
                           const TestCert& issuer);
 TestCert MintLeaf(const std::string& common_name, const TestCert& issuer);
+
+// PEM text of arbitrary bytes under a CERTIFICATE label (e.g. truncated or
+// garbage DER, for malformed-input tests).
+std::string CertificatePem(absl::string_view der);
+
+// Replaces OpenSSL's randomness, process-wide and for the rest of the
+// process, by the deterministic stream of `seed` (see the top of this file).
+// Only for programs and tests that need reproducible output: never link it
+// into anything that needs real randomness. Calling it again changes the
+// seed.
+void UseDeterministicRandom(absl::string_view seed);
+
+// Whether UseDeterministicRandom was called.
+bool DeterministicRandomInUse();
+
+// `size` bytes that depend only on the seed and `label` (SHA-256 of both,
+// in counter mode): symmetric keys, serial numbers. Needs
+// UseDeterministicRandom (aborts without it).
+std::string DeterministicBytes(absl::string_view label, size_t size);
 
 }  // namespace chaintrust::internal
 
