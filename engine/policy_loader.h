@@ -28,7 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "engine/policy/load_options.h"  // PolicyLoadOptions, limits
+#include "engine/policy_load_options.h"  // PolicyLoadOptions, limits
 #include "engine/types.h"
 #include "proto/enrollment.pb.h"
 

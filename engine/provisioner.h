@@ -54,7 +54,7 @@
 #include "engine/decision.h"
 #include "engine/engine.h"
 #include "engine/registration_store.h"
-#include "engine/registry/throttle.h"
+#include "engine/throttle.h"
 
 namespace chaintrust {
 

@@ -16,7 +16,7 @@
 #include "engine/policy/enrollment_set.h"
 #include "engine/registration_store.h"
 #include "engine/registry/memory_registration_store.h"
-#include "engine/registry/throttle.h"
+#include "engine/throttle.h"
 #include "engine/x509/test_certs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,6 +1,6 @@
 // Registration stores for a provisioning front-end: the records it keeps
 // of the devices it provisioned (RegistrationRecord, RegistrationStore,
-// defined in engine/registry/store.h and included here), and
+// defined in engine/registration_record.h and included here), and
 // OpenRegistrationStore(), which opens a store by its location so that a
 // front-end includes no header of a particular implementation.
 //
@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "engine/registry/store.h"  // IWYU pragma: export
+#include "engine/registration_record.h"  // IWYU pragma: export
 
 namespace chaintrust {
 

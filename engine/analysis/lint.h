@@ -30,7 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/policy/enrollment_set.h"
-#include "engine/policy/load_options.h"
+#include "engine/policy_load_options.h"
 #include "proto/enrollment.pb.h"
 
 namespace chaintrust::analysis {

@@ -18,7 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "engine/policy/load_options.h"
+#include "engine/policy_load_options.h"
 #include "proto/enrollment.pb.h"
 
 namespace chaintrust::policy {

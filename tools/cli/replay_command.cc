@@ -30,7 +30,7 @@
 #include "engine/policy_loader.h"
 #include "engine/provisioner.h"
 #include "engine/registration_store.h"
-#include "engine/registry/throttle.h"
+#include "engine/throttle.h"
 #include "tools/cli/commands.h"
 
 namespace chaintrust::cli {

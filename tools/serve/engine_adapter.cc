@@ -11,7 +11,7 @@
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
 #include "engine/provisioner.h"
-#include "engine/registry/throttle.h"
+#include "engine/throttle.h"
 
 namespace chaintrust::serve {
 namespace {

@@ -29,20 +29,15 @@
 // Time is injected: every call takes `now`; the throttle reads no clock.
 // Time going backwards is tolerated (treated as no time passing).
 // Thread-safe.
-#ifndef CHAINTRUST_ENGINE_REGISTRY_THROTTLE_H_
-#define CHAINTRUST_ENGINE_REGISTRY_THROTTLE_H_
+#ifndef CHAINTRUST_ENGINE_THROTTLE_H_
+#define CHAINTRUST_ENGINE_THROTTLE_H_
 
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <string>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "engine/internal/tsan_mutex.h"
 
 namespace chaintrust {
 
@@ -99,6 +94,7 @@ class Throttle {
 
   Throttle(const Throttle&) = delete;
   Throttle& operator=(const Throttle&) = delete;
+  ~Throttle();
 
   // Whether either limit is on; when not, Check always allows.
   bool enabled() const;
@@ -115,29 +111,12 @@ class Throttle {
   int64_t tracked_ids() const;
 
  private:
-  struct Entry {
-    int denies = 0;
-    absl::Time last_deny;
-    absl::Time blocked_until;
-    std::list<std::string>::iterator lru;  // position in lru_
-  };
+  class State;  // the options, the per-ID entries and the bucket
+  explicit Throttle(std::unique_ptr<State> state);
 
-  explicit Throttle(const ThrottleOptions& options);
-  absl::Duration BackoffAfter(int denies) const;
-  void Forget(absl::flat_hash_map<std::string, Entry>::iterator it)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-
-  const ThrottleOptions options_;
-  const double global_burst_;
-
-  mutable internal::AnnotatedMutex mu_;
-  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  // Keys ordered by last deny, oldest first.
-  std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);
-  double tokens_ ABSL_GUARDED_BY(mu_);
-  absl::Time last_refill_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  const std::unique_ptr<State> state_;
 };
 
 }  // namespace chaintrust
 
-#endif  // CHAINTRUST_ENGINE_REGISTRY_THROTTLE_H_
+#endif  // CHAINTRUST_ENGINE_THROTTLE_H_

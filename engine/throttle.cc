@@ -1,12 +1,15 @@
-#include "engine/registry/throttle.h"
+#include "engine/throttle.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <iterator>
+#include <list>
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
@@ -24,6 +27,39 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
 }
 
 }  // namespace
+
+class Throttle::State {
+ public:
+  explicit State(const ThrottleOptions& options);
+
+  bool enabled() const;
+  ThrottleDecision Check(absl::string_view registration_id, absl::Time now);
+  void RecordDeny(absl::string_view registration_id, absl::Time now);
+  void RecordAllow(absl::string_view registration_id);
+  int64_t tracked_ids() const;
+
+ private:
+  struct Entry {
+    int denies = 0;
+    absl::Time last_deny;
+    absl::Time blocked_until;
+    std::list<std::string>::iterator lru;  // position in lru_
+  };
+
+  absl::Duration BackoffAfter(int denies) const;
+  void Forget(absl::flat_hash_map<std::string, Entry>::iterator it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const ThrottleOptions options_;
+  const double global_burst_;
+
+  mutable internal::AnnotatedMutex mu_;
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // Keys ordered by last deny, oldest first.
+  std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);
+  double tokens_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_refill_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
 
 absl::string_view ThrottleScopeName(ThrottleScope scope) {
   switch (scope) {
@@ -70,21 +106,42 @@ absl::StatusOr<std::unique_ptr<Throttle>> Throttle::Create(
       options.global_burst < 1) {
     return Invalid("global_burst", "must be at least 1 (or 0 for the default)");
   }
-  return std::unique_ptr<Throttle>(new Throttle(options));
+  return std::unique_ptr<Throttle>(
+      new Throttle(std::make_unique<State>(options)));
 }
 
-Throttle::Throttle(const ThrottleOptions& options)
+Throttle::Throttle(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Throttle::~Throttle() = default;
+
+bool Throttle::enabled() const { return state_->enabled(); }
+
+ThrottleDecision Throttle::Check(absl::string_view registration_id,
+                                 absl::Time now) {
+  return state_->Check(registration_id, now);
+}
+
+void Throttle::RecordDeny(absl::string_view registration_id, absl::Time now) {
+  state_->RecordDeny(registration_id, now);
+}
+
+void Throttle::RecordAllow(absl::string_view registration_id) {
+  state_->RecordAllow(registration_id);
+}
+
+int64_t Throttle::tracked_ids() const { return state_->tracked_ids(); }
+
+Throttle::State::State(const ThrottleOptions& options)
     : options_(options),
       global_burst_(options.global_burst > 0
                         ? options.global_burst
                         : std::max(1.0, options.global_rate_per_minute)),
       tokens_(global_burst_) {}
 
-bool Throttle::enabled() const {
+bool Throttle::State::enabled() const {
   return options_.per_id_enabled || options_.global_rate_per_minute > 0;
 }
 
-absl::Duration Throttle::BackoffAfter(int denies) const {
+absl::Duration Throttle::State::BackoffAfter(int denies) const {
   // initial * multiplier^(denies-1), computed in doubles and capped before
   // converting, so large deny counts cannot overflow.
   const double factor =
@@ -97,13 +154,14 @@ absl::Duration Throttle::BackoffAfter(int denies) const {
   return absl::Seconds(seconds);
 }
 
-void Throttle::Forget(absl::flat_hash_map<std::string, Entry>::iterator it) {
+void Throttle::State::Forget(
+    absl::flat_hash_map<std::string, Entry>::iterator it) {
   lru_.erase(it->second.lru);
   entries_.erase(it);
 }
 
-ThrottleDecision Throttle::Check(absl::string_view registration_id,
-                                 absl::Time now) {
+ThrottleDecision Throttle::State::Check(absl::string_view registration_id,
+                                        absl::Time now) {
   ThrottleDecision decision;
   if (!enabled()) return decision;
   internal::AnnotatedMutexLock lock(&mu_);
@@ -148,7 +206,8 @@ ThrottleDecision Throttle::Check(absl::string_view registration_id,
   return decision;
 }
 
-void Throttle::RecordDeny(absl::string_view registration_id, absl::Time now) {
+void Throttle::State::RecordDeny(absl::string_view registration_id,
+                                 absl::Time now) {
   if (!options_.per_id_enabled) return;
   std::string key = absl::AsciiStrToLower(registration_id);
   internal::AnnotatedMutexLock lock(&mu_);
@@ -183,7 +242,7 @@ void Throttle::RecordDeny(absl::string_view registration_id, absl::Time now) {
   entry.blocked_until = now + BackoffAfter(entry.denies);
 }
 
-void Throttle::RecordAllow(absl::string_view registration_id) {
+void Throttle::State::RecordAllow(absl::string_view registration_id) {
   if (!options_.per_id_enabled) return;
   const std::string key = absl::AsciiStrToLower(registration_id);
   internal::AnnotatedMutexLock lock(&mu_);
@@ -191,7 +250,7 @@ void Throttle::RecordAllow(absl::string_view registration_id) {
   if (it != entries_.end()) Forget(it);
 }
 
-int64_t Throttle::tracked_ids() const {
+int64_t Throttle::State::tracked_ids() const {
   internal::AnnotatedMutexLock lock(&mu_);
   return static_cast<int64_t>(entries_.size());
 }

@@ -1,4 +1,4 @@
-#include "engine/registry/throttle.h"
+#include "engine/throttle.h"
 
 #include <memory>
 #include <string>
