@@ -323,7 +323,8 @@ std::string Group(const std::string& attestation) {
       attestation, "}]}");
 }
 
-std::vector<HostileCase> HostileCases() {
+// Text that is not JSON, or JSON the strict reader refuses.
+std::vector<HostileCase> JsonSyntaxCases() {
   return {
       {/*name=*/"Empty", /*json=*/"", /*error=*/"empty file"},
       {/*name=*/"Whitespace", /*json=*/" \n\t ", /*error=*/"empty file"},
@@ -367,6 +368,15 @@ std::vector<HostileCase> HostileCases() {
        "string"},
       {/*name=*/"TopLevelNumber", /*json=*/"42",
        /*error=*/"got a number"},
+      {/*name=*/"DuplicateKeys",
+       /*json=*/R"({"individualEnrollments": [], "individualEnrollments": []})",
+       /*error=*/"invalid JSON"},
+  };
+}
+
+// JSON whose top level or bundle is not a policy.
+std::vector<HostileCase> DocumentShapeCases() {
+  return {
       {/*name=*/"MisspeltBundle",
        /*json=*/R"({"individualEnrolments": []})",
        /*error=*/
@@ -385,6 +395,21 @@ std::vector<HostileCase> HostileCases() {
        /*error=*/
        "policy.json: enrollmentGroups[0]: expected an object, got a "
        "string"},
+      {/*name=*/"MixedArray",
+       /*json=*/
+       R"([{"registrationId": "a", "attestation": {"type": "tpm"}},)"
+       R"( {"enrollmentGroupId": "g", "attestation": {"type": "tpm"}}])",
+       /*error=*/
+       "[1]: an enrollment group in an array of individual "
+       "enrollments"},
+      {/*name=*/"ArrayOfUnknownThings", /*json=*/R"([{"x": 1}])",
+       /*error=*/"cannot tell whether the array holds"},
+  };
+}
+
+// Entries whose fields have the wrong type, value or presence.
+std::vector<HostileCase> FieldCases() {
+  return {
       {/*name=*/"CertificateIsAString",
        /*json=*/
        Group(R"({"type": "x509", "x509": {"signingCertificates": )"
@@ -472,24 +497,21 @@ std::vector<HostileCase> HostileCases() {
        R"([{"registrationId": "a", "attestation": {"type": "tpm"},)"
        R"( "capabilities": {"iotEdge": "yes"}}])",
        /*error=*/"capabilities.iotEdge: expected a boolean, got a string"},
-      {/*name=*/"MixedArray",
-       /*json=*/
-       R"([{"registrationId": "a", "attestation": {"type": "tpm"}},)"
-       R"( {"enrollmentGroupId": "g", "attestation": {"type": "tpm"}}])",
-       /*error=*/
-       "[1]: an enrollment group in an array of individual "
-       "enrollments"},
-      {/*name=*/"ArrayOfUnknownThings", /*json=*/R"([{"x": 1}])",
-       /*error=*/"cannot tell whether the array holds"},
-      {/*name=*/"DuplicateKeys",
-       /*json=*/R"({"individualEnrollments": [], "individualEnrollments": []})",
-       /*error=*/"invalid JSON"},
       {/*name=*/"HugeIdIsTruncatedInMessages",
        /*json=*/
        absl::StrCat(R"([{"registrationId": ")", std::string(10 << 20, 'a'),
                     R"(", "attestation": {"type": "x51"}}])"),
        /*error=*/"aaaa...\"): attestation.type: unknown value \"x51\""},
   };
+}
+
+std::vector<HostileCase> HostileCases() {
+  std::vector<HostileCase> cases = JsonSyntaxCases();
+  for (const std::vector<HostileCase>& more :
+       {DocumentShapeCases(), FieldCases()}) {
+    cases.insert(cases.end(), more.begin(), more.end());
+  }
+  return cases;
 }
 
 INSTANTIATE_TEST_SUITE_P(PolicyLoader, HostileJsonTest,
