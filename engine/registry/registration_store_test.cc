@@ -1,4 +1,4 @@
-// One suite of RegistrationStore semantics (engine/registry/store.h), run
+// One suite of RegistrationStore semantics (engine/registration_record.h), run
 // over every implementation as OpenRegistrationStore() opens it, and the
 // locations that function accepts or refuses.
 #include "engine/registration_store.h"

@@ -291,8 +291,12 @@ std::string TestCert::Sha256Hex() const {
 
 TestCert MintCertificate(const TestCertOptions& options,
                          const TestCert* issuer) {
+  const std::string label =
+      options.label.empty() ? options.common_name : options.label;
   TestKey key = options.key.has_value() ? *options.key
-                                        : TestKey::Generate(options.key_type);
+                : DeterministicRandomInUse()
+                    ? TestKey::Derive(options.key_type, label)
+                    : TestKey::Generate(options.key_type);
   X509Ptr cert(Check(X509_new(), "X509_new"));
   Check(X509_set_version(cert.get(), 2), "X509_set_version");
 
@@ -406,10 +410,7 @@ TestCert MintCertificate(const TestCertOptions& options,
     md = Check(EVP_get_digestbyname(options.signature_digest.c_str()),
                "EVP_get_digestbyname");
   }
-  if (DeterministicRandomInUse()) {
-    Reseed("sign|" +
-           (options.label.empty() ? options.common_name : options.label));
-  }
+  if (DeterministicRandomInUse()) Reseed("sign|" + label);
   Check(X509_sign(cert.get(), signing_key.get(), md), "X509_sign");
 
   unsigned char* out = nullptr;

@@ -109,8 +109,8 @@ struct TestCertOptions {
   // omitted when empty.
   std::string subject_alt_name;
   std::string name_constraints;
-  // Extensions with these dotted OIDs are added as critical, with an empty
-  // OCTET STRING value (for "unknown critical extension" tests).
+  // Extensions with these dotted OIDs are added as critical, with a DER
+  // NULL as value (for "unknown critical extension" tests).
   std::vector<std::string> unknown_critical_extensions;
   // Further extensions, added last in this order.
   std::vector<TestExtension> extensions;
@@ -124,7 +124,8 @@ struct TestCertOptions {
   uint64_t serial = 0;
   TestKeyType key_type = TestKeyType::kEcP256;
   // Use this key instead of generating one (e.g. to re-issue a CA with the
-  // same key).
+  // same key). Under UseDeterministicRandom the generated one is
+  // TestKey::Derive(key_type, label).
   absl::optional<TestKey> key;
   // Sign with this key instead of the issuer's (a forgery: the issuer name
   // and authority key identifier still name the issuer).
@@ -132,8 +133,8 @@ struct TestCertOptions {
   // Digest of the signature ("SHA256", "SHA384", "SHA1"); ignored for
   // Ed25519 signers.
   std::string signature_digest = "SHA256";
-  // Under UseDeterministicRandom: the label the signature's random bytes are
-  // derived from (empty: common_name).
+  // Under UseDeterministicRandom: the label the key (when not given) and the
+  // signature's random bytes are derived from (empty: common_name).
   std::string label;
 };
 

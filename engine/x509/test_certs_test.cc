@@ -65,6 +65,15 @@ TEST_F(DeterministicTest, CertificatesAreByteReproducible) {
   EXPECT_EQ(mint(), first);
 }
 
+TEST_F(DeterministicTest, GeneratedKeysFollowTheLabel) {
+  TestCertOptions options = FixedOptions("device");
+  const std::string first = MintCertificate(options).der;
+  TestKey::Generate();
+  EXPECT_EQ(MintCertificate(options).der, first);
+  options.label = "another device";
+  EXPECT_NE(MintCertificate(options).der, first);
+}
+
 TEST_F(DeterministicTest, BytesDependOnTheLabel) {
   EXPECT_EQ(DeterministicBytes("x", 40), DeterministicBytes("x", 40));
   EXPECT_EQ(DeterministicBytes("x", 40).size(), 40u);
