@@ -123,9 +123,8 @@ TEST_F(RevocationTest, AListedLeafIsRevokedWithItsIndexAndTheCrl) {
 }
 
 TEST_F(RevocationTest, AListedIntermediateIsRevokedAtIndexOne) {
-  const Decision d =
-      Decide(Crls({{Revoking({kIntermediateSerial}), &root_},
-                   {Revoking({}), &intermediate_}}));
+  const Decision d = Decide(Crls({{Revoking({kIntermediateSerial}), &root_},
+                                  {Revoking({}), &intermediate_}}));
   EXPECT_EQ(d.reason(), Reason::kCertificateRevoked) << RenderText(d);
   EXPECT_EQ(d.certificate_index(), 1);
 }

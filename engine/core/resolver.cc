@@ -636,9 +636,8 @@ class Resolver {
         out->push_back(c);
       }
     };
-    const internal::RevocationCheck check{*crls_, at_,
-                                          options_.accept_stale_crls, verify,
-                                          find};
+    const internal::RevocationCheck check{
+        *crls_, at_, options_.accept_stale_crls, verify, find};
     int checked = 0;
     const CheckFailure f = internal::CheckRevocation(path_, check, &checked);
     if (f.failed()) {

@@ -84,8 +84,8 @@ class CrlParser {
     if (crl_.der_.size() > kMaxCrlBytes) {
       return DerError("CertificateList", "larger than 256 MiB");
     }
-    SHA256(reinterpret_cast<const uint8_t*>(crl_.der_.data()),
-           crl_.der_.size(), crl_.sha256_.data());
+    SHA256(reinterpret_cast<const uint8_t*>(crl_.der_.data()), crl_.der_.size(),
+           crl_.sha256_.data());
     DerElement outer;
     RETURN_IF_ERROR(
         internal::ParseSingleElement(crl_.der_, "CertificateList", &outer));
@@ -103,9 +103,9 @@ class CrlParser {
                                      &signature));
     RETURN_IF_ERROR(top.ExpectEnd("CertificateList"));
     crl_.tbs_ = tbs.tlv;
-    ASSIGN_OR_RETURN(internal::DerBitString bits,
-                     internal::ParseBitString(signature.contents,
-                                              "signatureValue"));
+    ASSIGN_OR_RETURN(
+        internal::DerBitString bits,
+        internal::ParseBitString(signature.contents, "signatureValue"));
     if (bits.unused_bits != 0) {
       return DerError("signatureValue", "unused bits");
     }
@@ -155,37 +155,36 @@ class CrlParser {
     RETURN_IF_ERROR(reader.ReadExpected(internal::kDerSequence,
                                         "tbsCertList.signature", algorithm));
     DerElement issuer;
-    RETURN_IF_ERROR(reader.ReadExpected(internal::kDerSequence, "issuer",
-                                        &issuer));
+    RETURN_IF_ERROR(
+        reader.ReadExpected(internal::kDerSequence, "issuer", &issuer));
     RETURN_IF_ERROR(x509_parse::ParseName(reader, issuer, "issuer", nullptr));
     crl_.issuer_ = issuer.tlv;
     RETURN_IF_ERROR(reader.Read("thisUpdate", &element));
-    ASSIGN_OR_RETURN(crl_.this_update_,
-                     internal::ParseTime(element.tag, element.contents,
-                                         "thisUpdate"));
+    ASSIGN_OR_RETURN(
+        crl_.this_update_,
+        internal::ParseTime(element.tag, element.contents, "thisUpdate"));
     uint8_t tag = 0;
-    if (!reader.PeekTag(&tag) ||
-        (tag != internal::kDerUtcTime && tag != internal::kDerGeneralizedTime)) {
+    if (!reader.PeekTag(&tag) || (tag != internal::kDerUtcTime &&
+                                  tag != internal::kDerGeneralizedTime)) {
       return DerError("nextUpdate",
                       "absent; RFC 5280 §5.1.2.5 requires it and staleness "
                       "cannot be judged without it");
     }
     RETURN_IF_ERROR(reader.Read("nextUpdate", &element));
-    ASSIGN_OR_RETURN(crl_.next_update_,
-                     internal::ParseTime(element.tag, element.contents,
-                                         "nextUpdate"));
+    ASSIGN_OR_RETURN(
+        crl_.next_update_,
+        internal::ParseTime(element.tag, element.contents, "nextUpdate"));
     if (crl_.next_update_ < crl_.this_update_) {
       return DerError("nextUpdate", "before thisUpdate");
     }
-    RETURN_IF_ERROR(reader.ReadOptional(internal::kDerSequence,
-                                        "revokedCertificates", &element,
-                                        &present));
+    RETURN_IF_ERROR(reader.ReadOptional(
+        internal::kDerSequence, "revokedCertificates", &element, &present));
     if (present) RETURN_IF_ERROR(ParseRevoked(reader, element));
     RETURN_IF_ERROR(reader.ReadOptional(internal::DerContextConstructed(0),
                                         "crlExtensions", &element, &present));
     bool has_crl_number = false;
-    if (present) RETURN_IF_ERROR(ParseExtensions(reader, element,
-                                                 &has_crl_number));
+    if (present)
+      RETURN_IF_ERROR(ParseExtensions(reader, element, &has_crl_number));
     if (!has_crl_number) {
       return DerError("crlExtensions",
                       "no cRLNumber (RFC 5280 §5.2.3 requires it)");
@@ -212,13 +211,12 @@ class CrlParser {
       RETURN_IF_ERROR(
           internal::ValidateInteger(serial.contents, "userCertificate"));
       RETURN_IF_ERROR(reader.Read("revocationDate", &date));
-      ASSIGN_OR_RETURN(absl::Time when,
-                       internal::ParseTime(date.tag, date.contents,
-                                           "revocationDate"));
+      ASSIGN_OR_RETURN(
+          absl::Time when,
+          internal::ParseTime(date.tag, date.contents, "revocationDate"));
       bool present;
-      RETURN_IF_ERROR(reader.ReadOptional(internal::kDerSequence,
-                                          "crlEntryExtensions", &extensions,
-                                          &present));
+      RETURN_IF_ERROR(reader.ReadOptional(
+          internal::kDerSequence, "crlEntryExtensions", &extensions, &present));
       if (present) RETURN_IF_ERROR(CheckEntryExtensions(reader, extensions));
       RETURN_IF_ERROR(reader.ExpectEnd("revokedCertificates entry"));
       entries.emplace_back(serial.contents, absl::ToUnixSeconds(when));
@@ -226,13 +224,13 @@ class CrlParser {
     crl_.revoked_.reserve(entries.size());
     for (const auto& e : entries) {
       if (!crl_.revoked_.insert(e).second) {
-        return DerError("revokedCertificates",
-                        absl::StrCat("serial ",
-                                     ToHex(absl::MakeConstSpan(
-                                         reinterpret_cast<const uint8_t*>(
-                                             e.first.data()),
-                                         e.first.size())),
-                                     " is listed twice"));
+        return DerError(
+            "revokedCertificates",
+            absl::StrCat("serial ",
+                         ToHex(absl::MakeConstSpan(
+                             reinterpret_cast<const uint8_t*>(e.first.data()),
+                             e.first.size())),
+                         " is listed twice"));
       }
     }
     return absl::OkStatus();
@@ -253,8 +251,7 @@ class CrlParser {
       Extension e;
       RETURN_IF_ERROR(ReadExtension(reader, element, kWhat, &e));
       if (e.critical || e.oid == kOidCertificateIssuer) {
-        return DerError(kWhat, absl::StrCat("entry extension ",
-                                            OidText(e.oid),
+        return DerError(kWhat, absl::StrCat("entry extension ", OidText(e.oid),
                                             " is not supported"));
       }
     }
@@ -339,8 +336,8 @@ class CrlParser {
     ASSIGN_OR_RETURN(DerReader reader, parent.Nested(element, kWhat));
     bool present;
     DerElement key_id;
-    RETURN_IF_ERROR(reader.ReadOptional(internal::DerContextPrimitive(0),
-                                        kWhat, &key_id, &present));
+    RETURN_IF_ERROR(reader.ReadOptional(internal::DerContextPrimitive(0), kWhat,
+                                        &key_id, &present));
     if (present) crl_.akid_ = key_id.contents;
     return absl::OkStatus();
   }
@@ -369,11 +366,11 @@ class CrlParser {
                           "are not tracked");
         case internal::DerContextPrimitive(1):
         case internal::DerContextPrimitive(2): {
-          ASSIGN_OR_RETURN(bool on, internal::ParseBoolean(field.contents,
-                                                           kWhat));
+          ASSIGN_OR_RETURN(bool on,
+                           internal::ParseBoolean(field.contents, kWhat));
           if (!on) return DerError(kWhat, "explicit FALSE");
           (field.tag == internal::DerContextPrimitive(1) ? user_only
-                                                          : ca_only) = true;
+                                                         : ca_only) = true;
           break;
         }
         case internal::DerContextPrimitive(3):
@@ -481,8 +478,8 @@ namespace {
 constexpr absl::string_view kPemBegin = "-----BEGIN ";
 
 // The DER of each "X509 CRL" block of `pem`.
-absl::StatusOr<std::vector<std::string>> CrlPemBlocks(absl::string_view pem,
-                                                      absl::string_view source) {
+absl::StatusOr<std::vector<std::string>> CrlPemBlocks(
+    absl::string_view pem, absl::string_view source) {
   std::vector<std::string> ders;
   int number = 0;
   while (true) {
@@ -540,8 +537,9 @@ absl::StatusOr<std::vector<CrlPtr>> ParseCrls(absl::string_view data,
   }
   ASSIGN_OR_RETURN(std::vector<std::string> ders, CrlPemBlocks(data, source));
   for (size_t i = 0; i < ders.size(); ++i) {
-    const std::string name =
-        ders.size() == 1 ? std::string(source) : absl::StrCat(source, "#", i + 1);
+    const std::string name = ders.size() == 1
+                                 ? std::string(source)
+                                 : absl::StrCat(source, "#", i + 1);
     ASSIGN_OR_RETURN(CrlPtr crl, Crl::Create(std::move(ders[i]), name));
     crls.push_back(std::move(crl));
   }
@@ -565,7 +563,8 @@ absl::StatusOr<CrlSetPtr> LoadCrlFiles(const std::vector<std::string>& paths) {
     }
     std::ifstream in(path, std::ios::binary);
     std::string data(static_cast<size_t>(st.st_size), '\0');
-    if (!in || !in.read(data.data(), static_cast<std::streamsize>(data.size()))) {
+    if (!in ||
+        !in.read(data.data(), static_cast<std::streamsize>(data.size()))) {
       return absl::NotFoundError(absl::StrCat(path, ": cannot read the file"));
     }
     ASSIGN_OR_RETURN(std::vector<CrlPtr> crls, ParseCrls(data, path));

@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "gmock/gmock.h"
 #include "engine/x509/certificate.h"
 #include "engine/x509/test_certs.h"
 #include "engine/x509/test_crl.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace chaintrust {
@@ -114,8 +114,7 @@ TEST_F(CrlTest, RefusesWhatItCannotHonour) {
     r.set(&options);
     auto crl = Parse(options);
     ASSERT_FALSE(crl.ok()) << r.name;
-    EXPECT_THAT(crl.status().message(), HasSubstr("test.crl: CRL: "))
-        << r.name;
+    EXPECT_THAT(crl.status().message(), HasSubstr("test.crl: CRL: ")) << r.name;
     EXPECT_THAT(crl.status().message(), HasSubstr(r.message)) << r.name;
   }
 }
