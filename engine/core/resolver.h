@@ -19,6 +19,8 @@
 //      c. the leaf is outside its validity -> CERTIFICATE_EXPIRED /
 //         CERTIFICATE_NOT_YET_VALID (index 0);
 //      d. -> ALLOW INDIVIDUAL_ENROLLMENT_ENABLED.
+//      An individual enrollment matches the leaf by thumbprint, without a
+//      verified path, so CRLs (5c') are not consulted here.
 //   5. Enrollment groups (rule 3): paths are built from the leaf's issuer
 //      toward the root — presented certificates first, then the snapshot's
 //      group certificates (an anchor the device did not send), matched by
