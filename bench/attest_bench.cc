@@ -6,6 +6,11 @@
 // policy is still resolved against the snapshot (1,000,000 individual
 // enrollments, none of them this device, + 100 groups) and the explanation
 // is still produced.
+// BM_AttestWarmWithCrl/<n>: BM_AttestWarm with CRLs loaded for the root
+// and the intermediate, n revoked serials each (none of this chain's), so
+// the leaf and the intermediate are each checked against a CRL; the
+// overhead per checked certificate is (WithCrl - Warm) / 2.
+// BM_CrlLoad/<n>: parsing one DER CRL of n revoked serials (Crl::Create).
 // BM_AttestCold/{ecdsa,rsa}: never-seen leaves under a known intermediate
 // (ECDSA P-256 or RSA-2048 signing the leaf). A pool of distinct leaves is
 // minted outside the timed loop and cycled through; the cold engine's
@@ -24,6 +29,8 @@
 //   --attest_individuals=N  individual enrollments in the warm/cold snapshot
 //   --attest_build_max=N    largest BM_SnapshotBuild size (powers of 10)
 //   --attest_pool=N         distinct cold leaves per algorithm (>= 64)
+//   --attest_crl_max=N      largest CRL of the CRL benchmarks (powers of 10
+//                           from 1,000)
 //   --attest_profile=resident  no benchmarks: builds a snapshot of
 //                           --attest_individuals enrollments from specs made
 //                           straight into the builder and prints its
@@ -36,6 +43,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -52,7 +60,9 @@
 #include "engine/engine.h"
 #include "engine/policy/enrollment_set.h"
 #include "engine/x509/certificate.h"
+#include "engine/x509/crl.h"
 #include "engine/x509/test_certs.h"
+#include "engine/x509/test_crl.h"
 #include "openssl/evp.h"
 #include "openssl/x509.h"
 #include "openssl/x509_vfy.h"
@@ -70,6 +80,7 @@ using internal::TestKeyType;
 size_t g_individuals = 1000000;
 size_t g_build_max = 1000000;
 size_t g_pool = 1024;
+size_t g_crl_max = 1000000;
 constexpr int kGroups = 100;
 
 [[noreturn]] void Die(const std::string& message) {
@@ -273,6 +284,66 @@ void BM_AttestWarm(benchmark::State& state) {
 }
 BENCHMARK(BM_AttestWarm)->UseRealTime();
 BENCHMARK(BM_AttestWarm)->UseRealTime()->Threads(2);
+
+// A DER CRL by `issuer` revoking serials 1..n (cached per issuer and n).
+const std::string& BenchCrl(const TestCert& issuer, size_t n) {
+  static auto* crls = new std::map<std::pair<std::string, size_t>, std::string>;
+  std::string& der = (*crls)[{issuer.der, n}];
+  if (der.empty()) {
+    internal::TestCrlOptions options;
+    for (size_t i = 1; i <= n; ++i) options.revoked_serials.push_back(i);
+    der = internal::MintCrl(options, issuer);
+  }
+  return der;
+}
+
+void BM_AttestWarmWithCrl(benchmark::State& state) {
+  const World& w = GetWorld();
+  const size_t n = static_cast<size_t>(state.range(0));
+  std::vector<CrlPtr> crls;
+  for (const TestCert* issuer : {&w.root, &w.intermediate_ec}) {
+    auto crl = Crl::Create(BenchCrl(*issuer, n), "bench.crl");
+    if (!crl.ok()) Die(std::string(crl.status().message()));
+    crls.push_back(*std::move(crl));
+  }
+  Engine engine;
+  engine.SetPolicy(SharedSnapshot(),
+                   std::make_shared<const CrlSet>(std::move(crls)));
+  std::unique_ptr<Evaluator> evaluator = engine.NewEvaluator();
+  Attestation a;
+  a.chain = {w.warm_leaf.der, w.intermediate_ec.der, w.root.der};
+  a.at = absl::Now();
+  Decision decision;
+  evaluator->Evaluate(a, &decision);
+  bool checked = false;
+  for (const ExplanationStep& s : decision.explanation()) {
+    checked |= s.step == StepId::kCheckRevocation;
+  }
+  if (!decision.allowed() || !checked) {
+    state.SkipWithError(RenderText(decision).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    evaluator->Evaluate(a, &decision);
+    benchmark::DoNotOptimize(decision.explanation().size());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_CrlLoad(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const std::string& der = BenchCrl(GetWorld().intermediate_ec, n);
+  for (auto _ : state) {
+    auto crl = Crl::Create(der, "bench.crl");
+    if (!crl.ok() || (*crl)->revoked_count() != n) {
+      state.SkipWithError("the CRL does not load");
+      return;
+    }
+    benchmark::DoNotOptimize(crl->get());
+  }
+  state.counters["serials"] = static_cast<double>(n);
+  state.counters["crl_bytes"] = static_cast<double>(der.size());
+}
 
 // Warm attestation of a chain of `depth` certificates: leaf, depth - 2
 // intermediates, and a root that is group 0's certificate (so the walk
@@ -568,9 +639,10 @@ const cli::CommandSpec kAttestBench = {
     "attest_bench",
     "  attest_bench [--attest_individuals=N] [--attest_build_max=N]\n"
     "               [--attest_pool=N] [--attest_profile=NAME]\n"
-    "               [--attest_profile_n=N] [--benchmark_...]\n",
+    "               [--attest_profile_n=N] [--attest_crl_max=N]\n"
+    "               [--benchmark_...]\n",
     {"attest_individuals", "attest_build_max", "attest_pool", "attest_profile",
-     "attest_profile_n"}};
+     "attest_profile_n", "attest_crl_max"}};
 
 // Takes the --attest_ flags out of argv (leaving Google Benchmark's) and
 // sets the globals; returns --attest_profile, or exits on a usage error.
@@ -593,7 +665,8 @@ std::string TakeFlags(int* argc, char** argv) {
            {"attest_individuals", &g_individuals},
            {"attest_build_max", &g_build_max},
            {"attest_pool", &g_pool},
-           {"attest_profile_n", &g_profile_n}}) {
+           {"attest_profile_n", &g_profile_n},
+           {"attest_crl_max", &g_crl_max}}) {
     auto n = cli::IntFlag(*flags, name, 0, std::numeric_limits<int64_t>::max(),
                           static_cast<int64_t>(*value));
     if (!n.ok()) std::exit(cli::Fail(kAttestBench.name, n.status().message()));
@@ -615,6 +688,16 @@ int main(int argc, char** argv) {
   build->Unit(benchmark::kMillisecond)->UseRealTime();
   for (size_t n = 1000; n <= chaintrust::g_build_max; n *= 10) {
     build->Arg(static_cast<int64_t>(n));
+  }
+  auto* with_crl = benchmark::RegisterBenchmark(
+      "BM_AttestWarmWithCrl", chaintrust::BM_AttestWarmWithCrl);
+  auto* crl_load =
+      benchmark::RegisterBenchmark("BM_CrlLoad", chaintrust::BM_CrlLoad);
+  with_crl->UseRealTime();
+  crl_load->Unit(benchmark::kMillisecond)->UseRealTime();
+  for (size_t n = 1000; n <= chaintrust::g_crl_max; n *= 1000) {
+    with_crl->Arg(static_cast<int64_t>(n));
+    crl_load->Arg(static_cast<int64_t>(n));
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -61,6 +61,13 @@ std::string RenderName(const CauseParameters& p) {
 
 std::string CertText(int index) { return absl::StrCat("certificate ", index); }
 
+// A duration in seconds as "N days" / "N hours" / "N s", for CRL ages.
+std::string Age(int64_t seconds) {
+  if (seconds >= 2 * 86400) return absl::StrCat(seconds / 86400, " days");
+  if (seconds >= 2 * 3600) return absl::StrCat(seconds / 3600, " hours");
+  return absl::StrCat(seconds, " s");
+}
+
 }  // namespace
 
 StepId StepOfCause(Cause cause) {
@@ -133,6 +140,12 @@ StepId StepOfCause(Cause cause) {
     case Cause::kQuotaExceeded:
     case Cause::kStoreError:
       return StepId::kCheckQuota;
+    case Cause::kCertificateRevoked:
+    case Cause::kCrlStale:
+    case Cause::kCrlNotYetValid:
+    case Cause::kCrlSignatureInvalid:
+    case Cause::kCrlIssuerNotCrlSigner:
+      return StepId::kCheckRevocation;
   }
   return StepId::kDecide;
 }
@@ -285,6 +298,28 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
                           " registrations used");
     case Cause::kStoreError:
       return absl::StrCat("registration store error: ", p.name);
+    case Cause::kCertificateRevoked:
+      return absl::StrCat("revoked at ", Rfc3339(p.value), " according to CRL ",
+                          p.name, " (thisUpdate ", Rfc3339(p.limit), ")");
+    case Cause::kCrlStale:
+      return absl::StrCat("CRL ", p.name, " is stale: its nextUpdate ",
+                          Rfc3339(p.value), " is ", Age(p.limit - p.value),
+                          " before the validation time ", Rfc3339(p.limit),
+                          "; its revocation status cannot be verified");
+    case Cause::kCrlNotYetValid:
+      return absl::StrCat("CRL ", p.name, " was issued at ", Rfc3339(p.value),
+                          ", after the validation time ", Rfc3339(p.limit),
+                          ", and no earlier CRL of its issuer is usable");
+    case Cause::kCrlSignatureInvalid:
+      return absl::StrCat("CRL ", p.name,
+                          " is not signed by the key of any certificate "
+                          "named like its issuer; its revocation status "
+                          "cannot be verified");
+    case Cause::kCrlIssuerNotCrlSigner:
+      return absl::StrCat("CRL ", p.name, " is signed by ",
+                          p.other_index >= 0 ? CertText(p.other_index)
+                                             : std::string("its issuer"),
+                          ", whose keyUsage lacks cRLSign");
   }
   return "";
 }

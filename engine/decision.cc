@@ -50,7 +50,11 @@ constexpr absl::string_view kStepNames[] = {
     "CHECK_NAME_CONSTRAINTS",
     "CHECK_EKU",
     "DECIDE",
+    "CHECK_REVOCATION",
 };
+static_assert(sizeof(kStepNames) / sizeof(kStepNames[0]) ==
+                  static_cast<size_t>(StepId::kCheckRevocation) + 1,
+              "one name per StepId");
 
 // Indexed by Cause; kNone is "".
 constexpr absl::string_view kCauseNames[] = {
@@ -102,9 +106,14 @@ constexpr absl::string_view kCauseNames[] = {
     "THROTTLED",
     "QUOTA_EXCEEDED",
     "STORE_ERROR",
+    "CERTIFICATE_REVOKED",
+    "CRL_STALE",
+    "CRL_NOT_YET_VALID",
+    "CRL_SIGNATURE_INVALID",
+    "CRL_ISSUER_NOT_CRL_SIGNER",
 };
 static_assert(sizeof(kCauseNames) / sizeof(kCauseNames[0]) ==
-                  static_cast<size_t>(Cause::kStoreError) + 1,
+                  static_cast<size_t>(Cause::kCrlIssuerNotCrlSigner) + 1,
               "one name per Cause");
 
 constexpr absl::string_view kOutcomeNames[] = {"OK", "FOUND", "NOT_FOUND",

@@ -83,6 +83,7 @@ enum class StepId : uint8_t {
   kCheckNameConstraints,    // nameConstraints of the CAs above
   kCheckEku,                // extendedKeyUsage (ResolverOptions::required_eku)
   kDecide,                  // the final decision
+  kCheckRevocation,         // the path's certificates against loaded CRLs
 };
 absl::string_view StepName(StepId step);  // "LOOKUP_GROUP", ...
 

@@ -43,7 +43,8 @@ TEST(DecisionTest, CauseNamesAreStableAndRoundTrip) {
   EXPECT_EQ(CauseName(Cause::kNameConstraintViolated),
             "NAME_CONSTRAINT_VIOLATED");
   EXPECT_EQ(CauseName(Cause::kStoreError), "STORE_ERROR");
-  for (int i = 1; i <= static_cast<int>(Cause::kStoreError); ++i) {
+  EXPECT_EQ(CauseName(Cause::kCrlStale), "CRL_STALE");
+  for (int i = 1; i <= static_cast<int>(Cause::kCrlIssuerNotCrlSigner); ++i) {
     const Cause cause = static_cast<Cause>(i);
     Cause parsed;
     ASSERT_TRUE(ParseCause(CauseName(cause), &parsed)) << i;

@@ -39,15 +39,48 @@ void Engine::SetSnapshot(SnapshotPtr snapshot) {
   // never delays readers that are refreshing.
 }
 
+void Engine::SetCrls(CrlSetPtr crls) {
+  CrlSetPtr old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old = std::exchange(crls_, std::move(crls));
+    version_.fetch_add(1, std::memory_order_release);
+  }
+}
+
+void Engine::SetPolicy(SnapshotPtr snapshot, CrlSetPtr crls) {
+  if (snapshot == nullptr) snapshot = empty_;
+  SnapshotPtr old_snapshot;
+  CrlSetPtr old_crls;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old_snapshot = std::exchange(snapshot_, std::move(snapshot));
+    old_crls = std::exchange(crls_, std::move(crls));
+    version_.fetch_add(1, std::memory_order_release);
+  }
+}
+
 SnapshotPtr Engine::snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   return snapshot_;
 }
 
+CrlSetPtr Engine::crls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return crls_;
+}
+
 Decision Engine::Evaluate(const Attestation& attestation) const {
   Decision decision;
-  const SnapshotPtr current = snapshot();
-  Resolve(*current, attestation, options_.resolver, nullptr, &decision);
+  SnapshotPtr current;
+  CrlSetPtr crls;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    current = snapshot_;
+    crls = crls_;
+  }
+  Resolve(*current, attestation, options_.resolver, nullptr, &decision,
+          crls.get());
   return decision;
 }
 
@@ -72,11 +105,14 @@ void Evaluator::Evaluate(const Attestation& attestation, Decision* decision) {
   // Only after a swap does this thread take the engine's lock once.
   const uint64_t version = engine_->snapshot_version();
   if (version != version_) {
-    snapshot_ = engine_->snapshot();
-    version_ = version;
+    // Read together, so that a SetPolicy is seen whole.
+    std::lock_guard<std::mutex> lock(engine_->mu_);
+    snapshot_ = engine_->snapshot_;
+    crls_ = engine_->crls_;
+    version_ = engine_->version_.load(std::memory_order_relaxed);
   }
   Resolve(*snapshot_, attestation, engine_->options_.resolver, caches_.get(),
-          decision);
+          decision, crls_.get());
 }
 
 Decision Evaluator::Evaluate(const Attestation& attestation) {

@@ -59,10 +59,19 @@ class Engine {
   // Never blocks evaluations. A null snapshot means "no enrollments".
   void SetSnapshot(SnapshotPtr snapshot);
   SnapshotPtr snapshot() const;
-  // Increases by one with every SetSnapshot.
+  // Increases by one with every SetSnapshot, SetCrls and SetPolicy.
   uint64_t snapshot_version() const {
     return version_.load(std::memory_order_acquire);
   }
+
+  // Makes `crls` (engine/x509/crl.h: LoadCrlFiles, or a CrlSet built from
+  // parsed CRLs) the active revocation lists, with the same guarantees as
+  // SetSnapshot: evaluations in flight finish with the lists they started
+  // with, readers never block. Null (the default) means no CRLs.
+  void SetCrls(CrlSetPtr crls);
+  CrlSetPtr crls() const;
+  // Both at once: no evaluation sees the new snapshot with the old CRLs.
+  void SetPolicy(SnapshotPtr snapshot, CrlSetPtr crls);
 
   // Thread-safe evaluation against the active snapshot, without caches.
   Decision Evaluate(const Attestation& attestation) const;
@@ -80,6 +89,7 @@ class Engine {
   // ThreadSanitizer understands (Debian's Abseil is not instrumented).
   mutable std::mutex mu_;
   SnapshotPtr snapshot_;  // guarded by mu_
+  CrlSetPtr crls_;        // guarded by mu_
   std::atomic<uint64_t> version_{0};
   // Evaluators alive (for the lifetime check of ~Engine).
   mutable std::atomic<int> live_evaluators_{0};
@@ -106,6 +116,7 @@ class Evaluator {
   const Engine* const engine_;
   uint64_t version_ = ~uint64_t{0};
   SnapshotPtr snapshot_;
+  CrlSetPtr crls_;
   std::unique_ptr<ResolverCaches> caches_;
 };
 

@@ -24,6 +24,11 @@ namespace chaintrust {
 class EnrollmentSnapshot;
 using SnapshotPtr = std::shared_ptr<const EnrollmentSnapshot>;
 
+// The certificate revocation lists an Engine checks paths against
+// (engine/x509/crl.h): immutable, swapped like snapshots.
+class CrlSet;
+using CrlSetPtr = std::shared_ptr<const CrlSet>;
+
 // A certificate's SHA-256 thumbprint (of its DER).
 using Sha256Digest = std::array<uint8_t, 32>;
 
@@ -124,6 +129,16 @@ enum class Cause : uint8_t {
   kThrottled,      // value: retry after (seconds)
   kQuotaExceeded,  // value: registrations, limit: quota
   kStoreError,     // name: the store's error
+  // Revocation (CHECK_REVOCATION): name: the CRL (its file, "#n" for the
+  // n-th of a PEM file); other_index: the issuer whose key verified it, or
+  // -1 when that issuer is not on the path.
+  kCertificateRevoked,     // value: revocationDate, limit: the CRL's
+                           // thisUpdate (Unix seconds)
+  kCrlStale,               // value: nextUpdate, limit: the validation time
+  kCrlNotYetValid,         // value: thisUpdate, limit: the validation time
+  kCrlSignatureInvalid,    // no certificate named like the CRL's issuer
+                           // verifies its signature
+  kCrlIssuerNotCrlSigner,  // the verifying issuer's keyUsage lacks cRLSign
 };
 
 // The form of CheckFailure::name.
@@ -214,6 +229,10 @@ struct ResolverOptions {
   // path validation only, for conformance suites whose leaves are not
   // devices. Always true in production.
   bool check_registration_id = true;
+  // Whether a CRL past its nextUpdate is still used (ranking X.509 5d).
+  // Off by default: a stale CRL may miss revocations, so a path that
+  // depends on one is CHAIN_UNVERIFIED (cause CRL_STALE).
+  bool accept_stale_crls = false;
 };
 
 // Counters of one proof cache.

@@ -41,6 +41,8 @@ absl::StatusOr<AuditSummary> Audit(const SnapshotPtr& snapshot,
                                    const AuditSink& sink) {
   DecideOptions decide;
   decide.at = options.at;
+  decide.crls = {options.crls};
+  decide.accept_stale_crls = options.accept_stale_crls;
   decide.threads = options.threads;
   decide.progress = options.progress;
   // Rendering the JSON lines is most of the output work: done on the worker

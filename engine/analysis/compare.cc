@@ -248,6 +248,8 @@ absl::StatusOr<CompareReport> Compare(const PolicyChange& change,
   const RevokedCas revoked(change);
   DecideOptions decide;
   decide.at = options.at;
+  decide.crls = {change.before_crls, change.after_crls};
+  decide.accept_stale_crls = options.accept_stale_crls;
   decide.threads = options.threads;
   decide.progress = options.progress;
   decide.prepare = [&](CorpusDevice* device, absl::Span<const Decision> d) {

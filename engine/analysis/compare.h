@@ -43,6 +43,9 @@ namespace chaintrust::analysis {
 // The two policies and what the change does to groups.
 struct PolicyChange {
   SnapshotPtr before, after;
+  // The CRLs in force before and after (null: none); a whatif of new CRLs
+  // has the same snapshot on both sides and the CRLs after only.
+  CrlSetPtr before_crls, after_crls;
   std::set<std::string> deleted_groups;
   std::set<std::string> revoked_groups;  // disabled or deleted groups
   std::vector<std::string> change;       // what changed, for the header
@@ -72,6 +75,7 @@ PolicyChange DiffPolicies(const SnapshotPtr& before, const SnapshotPtr& after,
 
 struct CompareOptions {
   absl::Time at = absl::UnixEpoch();
+  bool accept_stale_crls = false;
   size_t sample = 5;  // device ids kept per bucket
   int threads = 2;
   bool progress = true;

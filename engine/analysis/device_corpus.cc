@@ -188,9 +188,12 @@ absl::StatusOr<size_t> DecideCorpus(const std::string& path,
   const int threads = std::max(1, options.threads);
   const size_t n_snap = snapshots.size();
   std::vector<std::unique_ptr<Engine>> engines;
-  for (const auto& snapshot : snapshots) {
-    engines.push_back(std::make_unique<Engine>());
-    engines.back()->SetSnapshot(snapshot);
+  EngineOptions engine_options;
+  engine_options.resolver.accept_stale_crls = options.accept_stale_crls;
+  for (size_t i = 0; i < n_snap; ++i) {
+    engines.push_back(std::make_unique<Engine>(engine_options));
+    engines.back()->SetPolicy(
+        snapshots[i], i < options.crls.size() ? options.crls[i] : nullptr);
   }
   // evaluators[thread][snapshot]
   std::vector<std::vector<std::unique_ptr<Evaluator>>> evaluators(threads);

@@ -18,7 +18,15 @@
 //   CERTIFICATE_NOT_YET_VALID (warning), WEAK_KEY (warning: RSA < 2048),
 //   WEAK_SIGNATURE (warning: SHA-1), GROUP_THUMBPRINT_ONLY (info);
 //   over a registration export: ORPHANED_REGISTRATION (warning), QUOTA
-//   (error when full, warning above 90%, info otherwise).
+//   (error when full, warning above 90%, info otherwise);
+//   over CRLs (LintCrls): CRL_STALE (error: past nextUpdate, so the devices
+//   it covers are denied unless stale CRLs are accepted), CRL_EXPIRING
+//   (warning: nextUpdate within crl_expiring_within), CRL_NOT_YET_VALID
+//   (warning: thisUpdate after `at`), CRL_ISSUER_NOT_IN_POLICY (warning: no
+//   group certificate is named like its issuer; it applies only to chains
+//   that present its issuer), CRL_SIGNATURE_INVALID and
+//   CRL_ISSUER_NOT_CRL_SIGNER (errors: the group certificates named like
+//   its issuer do not verify it / lack cRLSign).
 #ifndef CHAINTRUST_ENGINE_ANALYSIS_LINT_H_
 #define CHAINTRUST_ENGINE_ANALYSIS_LINT_H_
 
@@ -56,6 +64,8 @@ struct LintOptions {
   absl::Time at = absl::UnixEpoch();
   // CERTIFICATE_EXPIRING: expiring within this window after `at`.
   absl::Duration expiring_within = absl::Hours(24 * 30);
+  // CRL_EXPIRING: nextUpdate within this window after `at`.
+  absl::Duration crl_expiring_within = absl::Hours(24);
 };
 
 // UNKNOWN_FIELD_IGNORED (a warning) for each key of the policy file that
@@ -68,6 +78,11 @@ void LintIgnoredFields(const PolicyLoadReport& load_report, LintReport* report);
 void LintPolicy(const v1::EnrollmentSet& set,
                 const EnrollmentSnapshot& snapshot, const LintOptions& options,
                 LintReport* report);
+
+// Findings about `crls`, loaded beside `snapshot` (see above). The entry
+// is the CRL's source ("file" or "file#n").
+void LintCrls(const CrlSet& crls, const EnrollmentSnapshot& snapshot,
+              const LintOptions& options, LintReport* report);
 
 // One record of a DPS registration export.
 struct RegistrationRef {

@@ -13,6 +13,7 @@
 #include "engine/core/decision_builder.h"
 #include "engine/core/pem_chain.h"
 #include "engine/core/proof_caches.h"
+#include "engine/core/revocation.h"
 #include "engine/core/symmetric_key.h"
 #include "engine/policy/registration_id.h"
 #include "engine/x509/path_verification.h"
@@ -88,11 +89,12 @@ class Resolver {
  public:
   Resolver(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
            const ResolverOptions& options, ResolverCaches* caches,
-           Decision* decision)
+           const CrlSet* crls, Decision* decision)
       : snapshot_(snapshot),
         a_(attestation),
         options_(options),
         caches_(caches),
+        crls_(crls),
         b_(decision),
         at_(ValidationTime(attestation)) {}
 
@@ -590,11 +592,19 @@ class Resolver {
                 top);
       return;
     }
-    // Structure (ranking 5c), then time (5d).
+    // Structure (ranking 5c), then revocation (5c'), then time (5d).
     const PathVerification v = Verify(path_);
     if (v.signatures_verified) {
       b_.AddStep(StepId::kVerifySignature, Outcome::kOk);
     }
+    const bool time_only = v.failure.cause == Cause::kExpired ||
+                           v.failure.cause == Cause::kNotYetValid;
+    if (v.failure.failed() && !time_only) {
+      b_.Deny(v.failure, ReasonOfPathFailure(v.failure.cause),
+              EnrollmentKind::kGroup, id);
+      return;
+    }
+    if (crls_ != nullptr && !crls_->empty() && !CheckRevocation(id)) return;
     if (v.failure.failed()) {
       b_.Deny(v.failure, ReasonOfPathFailure(v.failure.cause),
               EnrollmentKind::kGroup, id);
@@ -604,10 +614,49 @@ class Resolver {
     b_.Decide(Reason::kEnrollmentGroupEnabled, EnrollmentKind::kGroup, id);
   }
 
+  // Ranking 5c': the path against the CRLs of its issuers. False when it
+  // decided (a DENY).
+  bool CheckRevocation(absl::string_view group_id) {
+    const auto verify = [this](const Crl& crl, const Certificate& issuer) {
+      if (caches_ == nullptr) return crl.SignatureVerifiesWith(issuer);
+      // A CRL's digest never equals a certificate's: the signature proofs
+      // of CRLs share the certificates' cache.
+      const internal::SignatureProof key{crl.sha256(), issuer.sha256()};
+      if (caches_->signatures.Find(key) != nullptr) return true;
+      if (!crl.SignatureVerifiesWith(issuer)) return false;
+      caches_->signatures.Insert(key, true);
+      return true;
+    };
+    const auto find = [this](absl::string_view name,
+                             std::vector<const Certificate*>* out) {
+      for (const BorrowedCertificate& c : chain_.presented) {
+        if (c->subject_der() == name) out->push_back(c.get());
+      }
+      for (const Certificate* c : snapshot_.FindCertificatesBySubject(name)) {
+        out->push_back(c);
+      }
+    };
+    const internal::RevocationCheck check{
+        *crls_, at_, options_.accept_stale_crls, verify, find};
+    int checked = 0;
+    const CheckFailure f = internal::CheckRevocation(path_, check, &checked);
+    if (f.failed()) {
+      b_.Deny(f,
+              f.cause == Cause::kCertificateRevoked
+                  ? Reason::kCertificateRevoked
+                  : Reason::kChainUnverified,
+              EnrollmentKind::kGroup, group_id);
+      return false;
+    }
+    if (checked > 0) b_.AddStep(StepId::kCheckRevocation, Outcome::kOk);
+    return true;
+  }
+
   const EnrollmentSnapshot& snapshot_;
   const Attestation& a_;
   const ResolverOptions& options_;
   ResolverCaches* const caches_;
+  const CrlSet* const crls_;  // may be null
   internal::DecisionBuilder b_;
   const absl::Time at_;  // the validation time
   Chain chain_;
@@ -627,7 +676,7 @@ class Resolver {
 
 void Resolve(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
              const ResolverOptions& options, ResolverCaches* caches,
-             Decision* decision) {
+             Decision* decision, const CrlSet* crls) {
   if (caches != nullptr) caches->BeginEvaluation();
   if (attestation.chain.empty() && !attestation.chain_pem.empty()) {
     // The chain as PEM text: decoded here (the device input path of tools
@@ -644,10 +693,10 @@ void Resolve(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
     }
     Attestation decoded = attestation;
     decoded.chain.assign(ders.begin(), ders.end());
-    Resolver(snapshot, decoded, options, caches, decision).Run();
+    Resolver(snapshot, decoded, options, caches, crls, decision).Run();
     return;
   }
-  Resolver(snapshot, attestation, options, caches, decision).Run();
+  Resolver(snapshot, attestation, options, caches, crls, decision).Run();
 }
 
 }  // namespace chaintrust

@@ -19,6 +19,8 @@
 //      c. the leaf is outside its validity -> CERTIFICATE_EXPIRED /
 //         CERTIFICATE_NOT_YET_VALID (index 0);
 //      d. -> ALLOW INDIVIDUAL_ENROLLMENT_ENABLED.
+//      An individual enrollment matches the leaf by thumbprint, without a
+//      verified path, so CRLs (5c') are not consulted here.
 //   5. Enrollment groups (rule 3): paths are built from the leaf's issuer
 //      toward the root — presented certificates first, then the snapshot's
 //      group certificates (an anchor the device did not send), matched by
@@ -69,6 +71,20 @@
 //         do not count); nameConstraints of the certificates above;
 //         unhandled critical extensions; required_eku when set
 //         (eku_policy). engine/x509/path_verification.h does these;
+//      c'. revocation, when CRLs are loaded (engine/core/revocation.h): a
+//         certificate of that path (leaf to the group's certificate; a
+//         self-issued group certificate is an anchor and not checked) whose
+//         issuer has a CRL covering it: the newest CRL with thisUpdate <=
+//         the validation time that verifies with the issuer's key (keyUsage,
+//         when present, allowing cRLSign) is used; none usable, or the one
+//         used past its nextUpdate (unless accept_stale_crls) ->
+//         CHAIN_UNVERIFIED (CRL_* causes: the status cannot be verified, so
+//         fail closed); the serial listed -> CERTIFICATE_REVOKED; at the
+//         lowest such index. A certificate whose issuer has no CRL loaded is
+//         not affected. After (c): a forged chain is reported as forged, and
+//         a CRL is only trusted for a path whose signatures verified. Before
+//         (d): a revoked certificate stays revoked after it expires, and
+//         "revoked" tells the operator more than "expired" does;
 //      d. a certificate of that path, the group's own included, is outside
 //         its validity -> CERTIFICATE_EXPIRED / CERTIFICATE_NOT_YET_VALID at
 //         the lowest such index. Structural failures (c) outrank time (d): a
@@ -117,11 +133,12 @@ namespace chaintrust {
 // never of verdicts. Defined in engine/core/proof_caches.h.
 class ResolverCaches;
 
-// Evaluates `attestation` against `snapshot` into `decision` (cleared
-// first). `caches` may be null. An unset Attestation::at is now.
+// Evaluates `attestation` against `snapshot` and, when given, the CRLs of
+// `crls` into `decision` (cleared first). `caches` and `crls` may be null.
+// An unset Attestation::at is now.
 void Resolve(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
              const ResolverOptions& options, ResolverCaches* caches,
-             Decision* decision);
+             Decision* decision, const CrlSet* crls = nullptr);
 
 }  // namespace chaintrust
 

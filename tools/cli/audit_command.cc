@@ -21,9 +21,12 @@ const CommandSpec kAuditCommand = {
     "  audit    --policy=FILE --devices=DIR|FILE.jsonl [--at=RFC3339]\n"
     "           [--out=FILE.jsonl] [--format=text|json] "
     "[--allow_unknown_fields]\n"
+    "           [--crl=FILE]... [--accept_stale_crls]\n"
     "      Decides every device of a corpus; one decision per device, a "
     "summary.\n",
-    {"policy", "devices", "at", "out", "format", "allow_unknown_fields"}};
+    {"policy", "devices", "at", "out", "format", "allow_unknown_fields", "crl",
+     "accept_stale_crls"},
+    {"crl"}};
 
 int RunAudit(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("audit", m); };
@@ -48,6 +51,11 @@ int RunAudit(const Args& args) {
   if (!load_options.ok()) return fail(load_options.status().message());
   auto snapshot = LoadPolicy(policy, *load_options);
   if (!snapshot.ok()) return fail(snapshot.status().message());
+  auto crls = CrlFlags(*flags);
+  if (!crls.ok()) return fail(crls.status().message());
+  auto accept_stale =
+      BoolFlag(*flags, std::string(kAcceptStaleCrlsFlag), false);
+  if (!accept_stale.ok()) return fail(accept_stale.status().message());
 
   std::unique_ptr<AtomicOutput> file;
   std::ostream* lines = nullptr;
@@ -61,6 +69,8 @@ int RunAudit(const Args& args) {
   }
   analysis::AuditOptions options;
   options.at = *at;
+  options.crls = *std::move(crls);
+  options.accept_stale_crls = *accept_stale;
   options.render_lines = lines != nullptr;
   auto summary = analysis::Audit(
       *snapshot, devices, options,

@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "engine/policy_loader.h"
+#include "engine/x509/crl.h"
 
 namespace chaintrust::cli {
 namespace {
@@ -180,6 +181,17 @@ absl::StatusOr<PolicyLoadOptions> PolicyLoadFlags(const Flags& flags) {
   PolicyLoadOptions options;
   options.allow_unknown_fields = *allow;
   return options;
+}
+
+absl::StatusOr<CrlSetPtr> CrlFlags(const Flags& flags) {
+  const std::vector<std::string> paths = flags.GetAll(std::string(kCrlFlag));
+  if (paths.empty()) return CrlSetPtr();
+  auto crls = LoadCrlFiles(paths);
+  if (!crls.ok()) {
+    return absl::Status(crls.status().code(),
+                        absl::StrCat("--crl: ", crls.status().message()));
+  }
+  return crls;
 }
 
 absl::StatusOr<SnapshotPtr> LoadPolicy(const std::string& path,

@@ -108,6 +108,15 @@ inline constexpr absl::string_view kAllowUnknownFieldsFlag =
     "allow_unknown_fields";
 absl::StatusOr<PolicyLoadOptions> PolicyLoadFlags(const Flags& flags);
 
+// The revocation flags of the commands that decide devices: --crl=FILE
+// (repeatable; DER, or PEM with any number of X509 CRL blocks) and
+// --accept_stale_crls (use CRLs past their nextUpdate instead of denying).
+inline constexpr absl::string_view kCrlFlag = "crl";
+inline constexpr absl::string_view kAcceptStaleCrlsFlag = "accept_stale_crls";
+// The CRLs of every --crl, or null when none is given; an error names the
+// file (engine/x509/crl.h: LoadCrlFiles).
+absl::StatusOr<CrlSetPtr> CrlFlags(const Flags& flags);
+
 // The policy at `path` (LoadSnapshotFile / LoadEnrollmentSetFile), after
 // refusing a path that is not a regular file (a directory, a FIFO or a
 // device would give a misleading error or block). `report` may be null.

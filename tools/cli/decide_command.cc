@@ -19,10 +19,12 @@ const CommandSpec kDecideCommand = {
     "decide",
     "  decide   --policy=FILE [--chain=FILE] [--registration_id=ID]\n"
     "           [--sas_token=TOKEN] [--at=RFC3339] [--format=text|json]\n"
-    "           [--allow_unknown_fields]\n"
+    "           [--crl=FILE]... [--accept_stale_crls] "
+    "[--allow_unknown_fields]\n"
     "      Decides one device. Exit status 0 = ALLOW, 1 = DENY, 2 = error.\n",
     {"policy", "chain", "registration_id", "sas_token", "at", "format",
-     "allow_unknown_fields"}};
+     "allow_unknown_fields", "crl", "accept_stale_crls"},
+    {"crl"}};
 
 int RunDecide(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("decide", m); };
@@ -63,8 +65,15 @@ int RunDecide(const Args& args) {
   if (!load_options.ok()) return fail(load_options.status().message());
   auto snapshot = LoadPolicy(flags->Get("policy"), *load_options);
   if (!snapshot.ok()) return fail(snapshot.status().message());
-  Engine engine;
-  engine.SetSnapshot(*std::move(snapshot));
+  auto crls = CrlFlags(*flags);
+  if (!crls.ok()) return fail(crls.status().message());
+  auto accept_stale =
+      BoolFlag(*flags, std::string(kAcceptStaleCrlsFlag), false);
+  if (!accept_stale.ok()) return fail(accept_stale.status().message());
+  EngineOptions engine_options;
+  engine_options.resolver.accept_stale_crls = *accept_stale;
+  Engine engine(engine_options);
+  engine.SetPolicy(*std::move(snapshot), *std::move(crls));
   auto evaluator = engine.NewEvaluator();
   Decision decision;
   analysis::DecideDevice(*evaluator, input, &decision);

@@ -20,10 +20,14 @@ const CommandSpec kLintCommand = {
     "lint",
     "  lint     --policy=FILE [--registrations=FILE.json] [--at=RFC3339]\n"
     "           [--expiring_within_days=N] [--max_registrations=N]\n"
+    "           [--crl=FILE]... [--crl_expiring_within_hours=N]\n"
     "           [--format=text|json] [--allow_unknown_fields]\n"
-    "      Findings about a policy. Exit status 1 when there are errors.\n",
+    "      Findings about a policy (and its CRLs). Exit status 1 when there\n"
+    "      are errors.\n",
     {"policy", "registrations", "at", "expiring_within_days",
-     "max_registrations", "format", "allow_unknown_fields"}};
+     "max_registrations", "format", "allow_unknown_fields", "crl",
+     "crl_expiring_within_hours"},
+    {"crl"}};
 
 int RunLint(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("lint", m); };
@@ -40,6 +44,11 @@ int RunLint(const Args& args) {
   auto days = IntFlag(*flags, "expiring_within_days", 0, 100000, 30);
   if (!days.ok()) return fail(days.status().message());
   options.expiring_within = absl::Hours(24) * *days;
+  auto crl_hours = IntFlag(*flags, "crl_expiring_within_hours", 0, 1000000, 24);
+  if (!crl_hours.ok()) return fail(crl_hours.status().message());
+  options.crl_expiring_within = absl::Hours(*crl_hours);
+  auto crls = CrlFlags(*flags);
+  if (!crls.ok()) return fail(crls.status().message());
   auto quota = IntFlag(*flags, "max_registrations", 1,
                        std::numeric_limits<int64_t>::max(), 1000000);
   if (!quota.ok()) return fail(quota.status().message());
@@ -55,6 +64,8 @@ int RunLint(const Args& args) {
   analysis::LintReport report;
   analysis::LintIgnoredFields(load_report, &report);
   analysis::LintPolicy(*set, **snapshot, options, &report);
+  if (*crls != nullptr)
+    analysis::LintCrls(**crls, **snapshot, options, &report);
   if (flags->Has("registrations")) {
     const std::string path = flags->Get("registrations");
     auto text = ReadFile(path, analysis::kMaxRegistrationExportBytes);

@@ -22,19 +22,25 @@ const CommandSpec kWhatIfCommand = {
     "  whatif   --policy=FILE --devices=D [--disable=ID]... [--enable=ID]...\n"
     "           [--delete=ID]... [--at=RFC3339] [--out=FILE.jsonl] "
     "[--sample=N]\n"
-    "           [--format=text|json] [--allow_unknown_fields]\n",
+    "           [--crl=FILE]... [--accept_stale_crls]\n"
+    "           [--format=text|json] [--allow_unknown_fields]\n"
+    "      What edits to a policy, or new CRLs (--crl: the devices they would\n"
+    "      deny), change for a fleet.\n",
     {"policy", "devices", "disable", "enable", "delete", "at", "format", "out",
-     "sample", "allow_unknown_fields"},
-    {"disable", "enable", "delete"}};
+     "sample", "allow_unknown_fields", "crl", "accept_stale_crls"},
+    {"disable", "enable", "delete", "crl"}};
 
 const CommandSpec kDiffCommand = {
     "diff",
     "  diff     --before=FILE --after=FILE --devices=D [--at=RFC3339]\n"
     "           [--out=FILE.jsonl] [--sample=N] [--format=text|json]\n"
-    "           [--allow_unknown_fields]\n"
-    "      The devices whose decision a policy change changes.\n",
+    "           [--allow_unknown_fields] [--crl=FILE]... "
+    "[--accept_stale_crls]\n"
+    "      The devices whose decision a policy change changes (--crl: CRLs\n"
+    "      in force before and after).\n",
     {"before", "after", "devices", "at", "format", "out", "sample",
-     "allow_unknown_fields"}};
+     "allow_unknown_fields", "crl", "accept_stale_crls"},
+    {"crl"}};
 
 namespace {
 
@@ -47,6 +53,9 @@ int Compare(absl::string_view command, const Flags& flags,
   auto at = AtFlag(flags);
   if (!at.ok()) return fail(at.status().message());
   options.at = *at;
+  auto accept_stale = BoolFlag(flags, std::string(kAcceptStaleCrlsFlag), false);
+  if (!accept_stale.ok()) return fail(accept_stale.status().message());
+  options.accept_stale_crls = *accept_stale;
   auto sample = IntFlag(flags, "sample", 1, 10000, 5);
   if (!sample.ok()) return fail(sample.status().message());
   options.sample = static_cast<size_t>(*sample);
@@ -119,8 +128,12 @@ int RunWhatIf(const Args& args) {
       edits.push_back({op, id});
     }
   }
-  if (edits.empty()) {
-    return fail("needs at least one --disable=ID, --enable=ID or --delete=ID");
+  auto crls = CrlFlags(*flags);
+  if (!crls.ok()) return fail(crls.status().message());
+  if (edits.empty() && *crls == nullptr) {
+    return fail(
+        "needs at least one --disable=ID, --enable=ID, --delete=ID or "
+        "--crl=FILE");
   }
   auto load_options = PolicyLoadFlags(*flags);
   if (!load_options.ok()) return fail(load_options.status().message());
@@ -128,6 +141,13 @@ int RunWhatIf(const Args& args) {
   if (!set.ok()) return fail(set.status().message());
   auto change = analysis::EditPolicy(*set, policy, edits);
   if (!change.ok()) return fail(change.status().message());
+  if (*crls != nullptr) {
+    // The new CRLs take effect after; before, none is in force.
+    change->after_crls = *crls;
+    for (const std::string& path : flags->GetAll(std::string(kCrlFlag))) {
+      change->change.push_back(absl::StrCat("add CRLs ", path));
+    }
+  }
   return Compare("whatif", *flags, *change);
 }
 
@@ -153,9 +173,13 @@ int RunDiff(const Args& args) {
   if (!before.ok()) return fail(before.status().message());
   auto after = LoadPolicy(after_path, *load_options);
   if (!after.ok()) return fail(after.status().message());
-  return Compare(
-      "diff", *flags,
-      analysis::DiffPolicies(*before, *after, before_path, after_path));
+  auto crls = CrlFlags(*flags);
+  if (!crls.ok()) return fail(crls.status().message());
+  analysis::PolicyChange change =
+      analysis::DiffPolicies(*before, *after, before_path, after_path);
+  change.before_crls = *crls;
+  change.after_crls = *crls;
+  return Compare("diff", *flags, change);
 }
 
 }  // namespace chaintrust::cli

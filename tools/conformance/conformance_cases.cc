@@ -116,7 +116,8 @@ std::string SkipReason(const JsonValue& c, const CaseIndex& index,
   }
   // limbo-schema.json: "Consumers that don't understand a given feature
   // should skip tests that are marked with it." The features chaintrust
-  // implements; has-crl and the policy features are skipped below anyway.
+  // implements (has-crl: the case's CRLs are checked); the policy
+  // features are skipped below anyway.
   static const auto* const kUnderstood = new std::set<std::string>{
       "name-constraint-dn", "max-chain-depth", "pedantic-webpki-subscriber-key",
       "denial-of-service",  "has-crl",         "has-policy-constraints"};
@@ -132,9 +133,6 @@ std::string SkipReason(const JsonValue& c, const CaseIndex& index,
     return absl::StrCat("CA/B Forum (webpki) profile; conflicts with ",
                         conflicts[0],
                         ", and chaintrust follows the RFC 5280 profile");
-  }
-  if (!StringList(c, "crls").empty() || absl::StartsWith(id, "crl::")) {
-    return "revocation (CRLs) is not checked: devices present no CRLs";
   }
   if (cell("name_check_dependent") == "1") {
     return "hostname/SAN/CN name matching: devices have no peer name";
@@ -173,6 +171,7 @@ ChainCase FromLimbo(const JsonValue& c, absl::Time at) {
   out.trusted = StringList(c, "trusted_certs");
   out.leaf = StringField(c, "peer_certificate");
   out.untrusted = StringList(c, "untrusted_intermediates");
+  out.crls = StringList(c, "crls");
   out.at = at;
   out.max_depth = MaxDepth(c);
   const auto ekus = StringList(c, "extended_key_usage");
@@ -183,6 +182,33 @@ ChainCase FromLimbo(const JsonValue& c, absl::Time at) {
 }
 
 // ---- The engine's answer. ----
+
+namespace {
+
+std::vector<std::string>& AdditionalCrls() {
+  static auto* const crls = new std::vector<std::string>();
+  return *crls;
+}
+
+// The case's CRLs and the additional ones, as the Engine would load them.
+absl::StatusOr<CrlSetPtr> CaseCrls(const ChainCase& c) {
+  std::vector<CrlPtr> all;
+  std::vector<std::string> texts = c.crls;
+  for (const std::string& t : AdditionalCrls()) texts.push_back(t);
+  if (texts.empty()) return CrlSetPtr();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto crls = ParseCrls(texts[i], absl::StrCat("crls[", i, "]"));
+    if (!crls.ok()) return crls.status();
+    for (CrlPtr& crl : *crls) all.push_back(std::move(crl));
+  }
+  return std::make_shared<const CrlSet>(std::move(all));
+}
+
+}  // namespace
+
+void SetAdditionalCrls(std::vector<std::string> texts) {
+  AdditionalCrls() = std::move(texts);
+}
 
 // Returns "SUCCESS" or "FAILURE" and sets `why`.
 std::string RunEngine(const ChainCase& c, std::string* why) {
@@ -259,8 +285,13 @@ std::string RunEngine(const ChainCase& c, std::string* why) {
   options.allow_ca_leaf = c.allow_ca_leaf;
   options.eku_policy = c.eku_policy;
   options.check_group_certificate_eku = c.check_group_certificate_eku;
+  auto crls = CaseCrls(c);
+  if (!crls.ok()) {
+    *why = absl::StrCat("CRL refused: ", crls.status().message());
+    return std::string(kFailure);
+  }
   Decision decision;
-  Resolve(**snapshot, attestation, options, nullptr, &decision);
+  Resolve(**snapshot, attestation, options, nullptr, &decision, crls->get());
   *why = std::string(ReasonName(decision.reason()));
   for (const ExplanationStep& step : decision.explanation()) {
     if (step.outcome == Outcome::kFailed && !step.detail.empty()) {
@@ -329,9 +360,19 @@ std::string RunOpenSsl(const ChainCase& c) {
       held.push_back(std::move(x));
     }
   }
+  for (const std::string& pem : c.crls) {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    X509_CRL* crl = bio == nullptr
+                        ? nullptr
+                        : PEM_read_bio_X509_CRL(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    ok = ok && crl != nullptr && X509_STORE_add_crl(store, crl) == 1;
+    X509_CRL_free(crl);  // the store holds its own reference
+  }
   if (ok && X509_STORE_CTX_init(ctx, store, leaf.get(), untrusted) == 1) {
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx);
-    X509_VERIFY_PARAM_set_flags(param, c.openssl_flags);
+    X509_VERIFY_PARAM_set_flags(
+        param, c.openssl_flags | (c.crls.empty() ? 0 : X509_V_FLAG_CRL_CHECK));
     X509_VERIFY_PARAM_set_time(param, absl::ToTimeT(c.at));
     X509_VERIFY_PARAM_set_auth_level(param, c.openssl_auth_level);
     if (c.max_depth >= 0) X509_VERIFY_PARAM_set_depth(param, c.max_depth);

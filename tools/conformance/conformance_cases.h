@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "engine/internal/json.h"
 #include "engine/types.h"
+#include "engine/x509/crl.h"
 
 namespace chaintrust::cli::conformance {
 
@@ -70,7 +71,14 @@ struct ChainCase {
   unsigned long openssl_flags = X509_V_FLAG_PARTIAL_CHAIN;  // NOLINT
   int openssl_auth_level = 1;
   bool openssl_aux_trust = false;  // read trusted PEMs as TRUSTED CERTIFICATE
+  // The case's CRLs, PEM texts (limbo's "crls"). A CRL the engine refuses
+  // to load fails the case (fail closed).
+  std::vector<std::string> crls;
 };
+
+// CRLs (from `conformance --crl`) checked in every case, beside the case's
+// own. Set before running the suites.
+void SetAdditionalCrls(std::vector<std::string> pem_or_der_texts);
 
 ChainCase FromLimbo(const JsonValue& c, absl::Time at);
 

@@ -108,12 +108,14 @@ const CommandSpec kConformanceCommand = {
     "conformance",
     "  conformance [--limbo=FILE.json [--case_index=FILE.csv]]\n"
     "           [--boringssl=DIR] [--openssl=FILE.json]\n"
-    "           [--format=text|json] [--device_relevant_only]\n"
+    "           [--format=text|json] [--device_relevant_only] "
+    "[--crl=FILE]...\n"
     "      Runs external path-validation suites through the engine, with "
     "stock\n"
-    "      OpenSSL as a reference column.\n",
+    "      OpenSSL as a reference column. --crl adds CRLs to every case.\n",
     {"limbo", "case_index", "format", "device_relevant_only", "boringssl",
-     "openssl"}};
+     "openssl", "crl"},
+    {"crl"}};
 
 int RunConformance(const std::vector<std::string>& args) {
   auto fail = [](absl::string_view message) {
@@ -134,6 +136,17 @@ int RunConformance(const std::vector<std::string>& args) {
     return fail(
         "needs --limbo=FILE.json, --boringssl=DIR and/or --openssl=FILE.json");
   }
+  std::vector<std::string> crl_texts;
+  for (const std::string& path : flags->GetAll("crl")) {
+    auto text = ReadFile(path, analysis::kMaxSuiteFileBytes);
+    if (!text.ok())
+      return fail(absl::StrCat("--crl: ", text.status().message()));
+    if (auto parsed = ParseCrls(*text, path); !parsed.ok()) {
+      return fail(absl::StrCat("--crl: ", parsed.status().message()));
+    }
+    crl_texts.push_back(*std::move(text));
+  }
+  conformance::SetAdditionalCrls(std::move(crl_texts));
   Totals all;
   const bool json = format == "json";
   if (flags->Has("limbo")) {
