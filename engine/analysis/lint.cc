@@ -73,7 +73,7 @@ const Certificate* IssuerInSet(const EnrollmentSnapshot& snapshot,
                                const Certificate& cert) {
   if (cert.self_issued()) return nullptr;
   for (const Certificate* c :
-       snapshot.FindCertificatesBySubject(cert.issuer_der())) {
+       snapshot.FindCertificatesBySubject(cert.issuer_name_key())) {
     if (VerifySignedBy(cert, *c)) return c;
   }
   return nullptr;
@@ -90,7 +90,8 @@ void CheckShadowed(const EnrollmentSnapshot& snapshot, const EnrollmentGroup& g,
       if (hc.certificate == nullptr || hc.certificate == gc.certificate) {
         continue;
       }
-      if (hc.certificate->issuer_der() == gc.certificate->subject_der() &&
+      if (hc.certificate->issuer_name_key() ==
+              gc.certificate->subject_name_key() &&
           !hc.certificate->self_issued() && h.group_id != g.group_id) {
         children.push_back(absl::StrCat(
             h.group_id, " (", hc.certificate->subject_common_name(), ")"));
@@ -165,7 +166,7 @@ void CheckRenewedPairs(const EnrollmentSnapshot& snapshot,
   for (const EnrollmentGroup& g : snapshot.enrollment_groups()) {
     for (const GroupCertificate& gc : g.certificates) {
       if (gc.certificate == nullptr) continue;
-      by_name_and_key[{gc.certificate->subject_der(),
+      by_name_and_key[{gc.certificate->subject_name_key(),
                        gc.certificate->spki_der()}]
           .push_back({&g, gc.certificate.get()});
     }

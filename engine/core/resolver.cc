@@ -338,7 +338,7 @@ class Resolver {
                         int* presented) {
     Candidates& all = *out;
     const auto matches = [&](const Certificate* c) {
-      if (c->subject_der() != child.issuer_der() || InPath(c) ||
+      if (c->subject_name_key() != child.issuer_name_key() || InPath(c) ||
           !KeyIdsAgree(child, *c)) {
         return false;
       }
@@ -355,7 +355,7 @@ class Resolver {
     *presented = static_cast<int>(all.size());
     if (*presented > options_.max_issuer_candidates) return false;
     for (const Certificate* c :
-         snapshot_.FindCertificatesBySubject(child.issuer_der())) {
+         snapshot_.FindCertificatesBySubject(child.issuer_name_key())) {
       if (static_cast<int>(all.size()) >= options_.max_issuer_candidates) {
         break;
       }
@@ -455,7 +455,9 @@ class Resolver {
   int PresentedWithName(const Certificate& child) const {
     int n = 0;
     for (size_t i = 1; i < chain_.presented.size(); ++i) {
-      if (chain_.presented[i]->subject_der() == child.issuer_der()) ++n;
+      if (chain_.presented[i]->subject_name_key() == child.issuer_name_key()) {
+        ++n;
+      }
     }
     return n;
   }

@@ -579,7 +579,7 @@ EnrollmentSnapshot::Builder::Build() && {
                                 .try_emplace(gc.sha256, Index::CertRef{gi, ci})
                                 .second;
       if (inserted && gc.certificate != nullptr) {
-        index.by_subject[gc.certificate->subject_der()].push_back(
+        index.by_subject[gc.certificate->subject_name_key()].push_back(
             gc.certificate.get());
       }
     }
@@ -616,8 +616,8 @@ EnrollmentSnapshot::FindGroupByCertificate(const Sha256Digest& sha256) const {
 
 absl::Span<const Certificate* const>
 EnrollmentSnapshot::FindCertificatesBySubject(
-    absl::string_view subject_der) const {
-  auto it = index_->by_subject.find(subject_der);
+    absl::string_view subject_name_key) const {
+  auto it = index_->by_subject.find(subject_name_key);
   if (it == index_->by_subject.end()) return {};
   return it->second;
 }

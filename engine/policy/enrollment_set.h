@@ -142,10 +142,11 @@ class EnrollmentSnapshot {
   absl::optional<GroupMatch> FindGroupByCertificate(
       const Sha256Digest& sha256) const;
 
-  // Group certificates (with bodies) whose subject is `subject_der`: the
-  // candidate anchors a device may not have sent.
+  // Group certificates (with bodies) whose subject's name key
+  // (Certificate::subject_name_key) is `subject_name_key`: the candidate
+  // anchors a device may not have sent.
   absl::Span<const Certificate* const> FindCertificatesBySubject(
-      absl::string_view subject_der) const;
+      absl::string_view subject_name_key) const;
 
   absl::Span<const IndividualEnrollment> individual_enrollments() const;
   absl::Span<const EnrollmentGroup> enrollment_groups() const;
