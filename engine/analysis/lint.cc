@@ -150,6 +150,43 @@ void LintGroups(const EnrollmentSnapshot& snapshot, const LintOptions& options,
   }
 }
 
+// The DPS instance's CA certificates: CA_NOT_VERIFIED for each one DPS has
+// not verified (an error when a group names it: DPS refuses every device
+// under it; a warning otherwise), CA_UNREFERENCED (info) for each one no
+// group names.
+void LintCaCertificates(const EnrollmentSnapshot& snapshot,
+                        std::vector<Finding>* out) {
+  if (snapshot.ca_certificates().empty()) return;
+  std::map<std::string, std::vector<std::string>> referenced_by;
+  for (const EnrollmentGroup& g : snapshot.enrollment_groups()) {
+    for (const GroupCertificate& gc : g.certificates) {
+      if (!gc.ca_reference.empty()) {
+        referenced_by[gc.ca_reference].push_back(g.group_id);
+      }
+    }
+  }
+  for (const CaCertificate& ca : snapshot.ca_certificates()) {
+    const std::string entry = absl::StrCat("certificate \"", ca.name, "\"");
+    auto it = referenced_by.find(ca.name);
+    if (!ca.verified) {
+      if (it != referenced_by.end()) {
+        out->push_back(
+            {"error", "CA_NOT_VERIFIED", entry,
+             absl::StrCat("not verified (no proof of possession): DPS refuses "
+                          "every device under it; referenced by ",
+                          absl::StrJoin(it->second, ", "))});
+      } else {
+        out->push_back({"warning", "CA_NOT_VERIFIED", entry,
+                        "not verified (no proof of possession)"});
+      }
+    }
+    if (it == referenced_by.end()) {
+      out->push_back({"info", "CA_UNREFERENCED", entry,
+                      "no enrollment group names it in caReferences"});
+    }
+  }
+}
+
 // RENEWED_CA_STATUS_MISMATCH: group certificates with one subject and one
 // key (a CA renewed without a new key) whose groups differ in status. Both
 // verify the same devices, so which group decides depends on the
@@ -313,6 +350,7 @@ void LintPolicy(const v1::EnrollmentSet& set,
                 const EnrollmentSnapshot& snapshot, const LintOptions& options,
                 LintReport* report) {
   LintGroups(snapshot, options, &report->findings);
+  LintCaCertificates(snapshot, &report->findings);
   CheckRenewedPairs(snapshot, &report->findings);
   LintIndividuals(set, snapshot, options, &report->findings);
 }

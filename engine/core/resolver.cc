@@ -574,6 +574,14 @@ class Resolver {
       return;
     }
     const EnrollmentGroup& group = *chosen.group;
+    // The group certificate the path ends at (path_[top] is one).
+    const GroupCertificate* anchor = &group.certificates[0];
+    for (const GroupCertificate& gc : group.certificates) {
+      if (gc.sha256 == path_[top]->sha256()) {
+        anchor = &gc;
+        break;
+      }
+    }
     ExplanationStep& s = b_.AddStep(StepId::kLookupGroup, Outcome::kFound, top);
     s.has_thumbprint = true;
     s.thumbprint = path_[top]->sha256();
@@ -582,14 +590,25 @@ class Resolver {
     s.enrollment_enabled = group.enabled;
     s.has_slot = true;
     s.slot = chosen.slot;
-    DecideGroup(group, top);
+    DecideGroup(group, *anchor, top);
   }
 
-  void DecideGroup(const EnrollmentGroup& group, int top) {
+  void DecideGroup(const EnrollmentGroup& group, const GroupCertificate& anchor,
+                   int top) {
     const absl::string_view id = group.group_id;
     if (!group.enabled) {
       b_.Decide(Reason::kEnrollmentGroupDisabled, EnrollmentKind::kGroup, id,
                 top);
+      return;
+    }
+    // A CA named by reference that DPS has not verified: DPS refuses every
+    // device under it (401002), whatever the chain.
+    if (!anchor.verified) {
+      CheckFailure f;
+      f.cause = Cause::kCaNotVerified;
+      f.certificate_index = top;
+      f.name = anchor.ca_reference;
+      b_.Deny(f, Reason::kChainUnverified, EnrollmentKind::kGroup, id);
       return;
     }
     // Structure (ranking 5c), then time (5d).

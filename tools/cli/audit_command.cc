@@ -21,9 +21,11 @@ const CommandSpec kAuditCommand = {
     "  audit    --policy=FILE --devices=DIR|FILE.jsonl [--at=RFC3339]\n"
     "           [--out=FILE.jsonl] [--format=text|json] "
     "[--allow_unknown_fields]\n"
+    "           [--certificates=FILE]\n"
     "      Decides every device of a corpus; one decision per device, a "
     "summary.\n",
-    {"policy", "devices", "at", "out", "format", "allow_unknown_fields"}};
+    {"policy", "devices", "at", "out", "format", "allow_unknown_fields",
+     "certificates"}};
 
 int RunAudit(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("audit", m); };

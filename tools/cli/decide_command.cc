@@ -20,9 +20,10 @@ const CommandSpec kDecideCommand = {
     "  decide   --policy=FILE [--chain=FILE] [--registration_id=ID]\n"
     "           [--sas_token=TOKEN] [--at=RFC3339] [--format=text|json]\n"
     "           [--allow_unknown_fields]\n"
+    "           [--certificates=FILE]\n"
     "      Decides one device. Exit status 0 = ALLOW, 1 = DENY, 2 = error.\n",
     {"policy", "chain", "registration_id", "sas_token", "at", "format",
-     "allow_unknown_fields"}};
+     "allow_unknown_fields", "certificates"}};
 
 int RunDecide(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("decide", m); };

@@ -21,9 +21,10 @@ const CommandSpec kLintCommand = {
     "  lint     --policy=FILE [--registrations=FILE.json] [--at=RFC3339]\n"
     "           [--expiring_within_days=N] [--max_registrations=N]\n"
     "           [--format=text|json] [--allow_unknown_fields]\n"
+    "           [--certificates=FILE]\n"
     "      Findings about a policy. Exit status 1 when there are errors.\n",
     {"policy", "registrations", "at", "expiring_within_days",
-     "max_registrations", "format", "allow_unknown_fields"}};
+     "max_registrations", "format", "allow_unknown_fields", "certificates"}};
 
 int RunLint(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("lint", m); };

@@ -22,9 +22,10 @@ const CommandSpec kWhatIfCommand = {
     "  whatif   --policy=FILE --devices=D [--disable=ID]... [--enable=ID]...\n"
     "           [--delete=ID]... [--at=RFC3339] [--out=FILE.jsonl] "
     "[--sample=N]\n"
-    "           [--format=text|json] [--allow_unknown_fields]\n",
+    "           [--format=text|json] [--allow_unknown_fields]\n"
+    "           [--certificates=FILE]\n",
     {"policy", "devices", "disable", "enable", "delete", "at", "format", "out",
-     "sample", "allow_unknown_fields"},
+     "sample", "allow_unknown_fields", "certificates"},
     {"disable", "enable", "delete"}};
 
 const CommandSpec kDiffCommand = {
@@ -32,9 +33,10 @@ const CommandSpec kDiffCommand = {
     "  diff     --before=FILE --after=FILE --devices=D [--at=RFC3339]\n"
     "           [--out=FILE.jsonl] [--sample=N] [--format=text|json]\n"
     "           [--allow_unknown_fields]\n"
+    "           [--certificates=FILE]\n"
     "      The devices whose decision a policy change changes.\n",
     {"before", "after", "devices", "at", "format", "out", "sample",
-     "allow_unknown_fields"}};
+     "allow_unknown_fields", "certificates"}};
 
 namespace {
 
