@@ -170,14 +170,15 @@ TEST(CaReferencesTest, ReferenceProblemsAreLoadErrors) {
                   CertificateList(), "]}")),
               HasSubstr("not both"));
   // A listed certificate without its body; a duplicate name.
-  EXPECT_THAT(build_error(absl::StrCat("{", Groups(), R"(, "certificates": [
+  EXPECT_THAT(
+      build_error(absl::StrCat("{", Groups(), R"(, "certificates": [
                   {"name": "verified-root", "properties": {"isVerified": true}},
                   {"name": "unverified-root", "properties": {}},
                   {"name": "unverified-root", "properties": {}}]})")),
-              testing::AllOf(HasSubstr("has no properties.certificate"),
-                             HasSubstr("certificates[2] (\"unverified-root\"): "
-                                       "name: \"unverified-root\" is already "
-                                       "used by policy.json: certificates[1]")));
+      testing::AllOf(HasSubstr("has no properties.certificate"),
+                     HasSubstr("certificates[2] (\"unverified-root\"): "
+                               "name: \"unverified-root\" is already "
+                               "used by policy.json: certificates[1]")));
 }
 
 TEST(CaReferencesTest, CertificateKeysAreStrict) {

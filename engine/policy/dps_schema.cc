@@ -134,9 +134,7 @@ const std::vector<SchemaObject>& ServiceSchema() {
         "lastUpdatedDateTimeUtc", "etag", "payload"}},
       // The resource API's certificate list (api-version 2022-12-12), as
       // `az iot dps certificate list` prints it.
-      {"chaintrust.v1.DpsCertificateList",
-       "a certificate list",
-       {"value"}},
+      {"chaintrust.v1.DpsCertificateList", "a certificate list", {"value"}},
       {"chaintrust.v1.DpsCertificate",
        "a DPS certificate",
        {"name", "etag", "properties", "id", "type", "resourceGroup",
