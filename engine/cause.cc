@@ -90,6 +90,7 @@ StepId StepOfCause(Cause cause) {
       return StepId::kVerifySignature;
     case Cause::kIssuerNotCa:
     case Cause::kKeyCertSignMissing:
+    case Cause::kCaNotVerified:
       return StepId::kCheckIssuer;
     case Cause::kPathLengthExceeded:
       return StepId::kCheckPathLength;
@@ -198,6 +199,11 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
                           : "its basicConstraints say it is not a CA";
     case Cause::kKeyCertSignMissing:
       return "its keyUsage lacks keyCertSign";
+    case Cause::kCaNotVerified:
+      return absl::StrCat(
+          "it is the group's CA certificate \"", p.name,
+          "\" of the DPS certificate list, which is not verified (no proof "
+          "of possession; DPS refuses devices under it)");
     case Cause::kPathLengthExceeded:
       return absl::StrCat("pathLenConstraint ", p.limit, " allows ", p.limit,
                           " intermediates below it; the path has ", p.value);

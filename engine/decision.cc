@@ -72,6 +72,7 @@ constexpr absl::string_view kCauseNames[] = {
     "ISSUER_NOT_CA",
     "KEY_CERT_SIGN_MISSING",
     "PATH_LENGTH_EXCEEDED",
+    "CA_NOT_VERIFIED",
     "WEAK_KEY",
     "KEY_ALGORITHM_NOT_ACCEPTED",
     "WEAK_SIGNATURE_ALGORITHM",

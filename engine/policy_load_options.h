@@ -19,6 +19,9 @@ struct PolicyLoadOptions {
   // known key of another object, e.g. provisioningStatus inside
   // attestation) is an error either way: it is a typo, not a newer field.
   bool allow_unknown_fields = false;
+  // A DPS certificate list file (`az iot dps certificate list` output) whose
+  // certificates are added to the policy's, for caReferences; empty: none.
+  std::string certificates_path;
 };
 
 // A key that allow_unknown_fields let through.

@@ -16,9 +16,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/policy/dps_json.h"
+#include "engine/policy/enrollment_set_ca.h"
 #include "engine/policy/problems.h"
 #include "engine/policy/proto_formats.h"
 #include "engine/policy/set_snapshot.h"
+#include "google/protobuf/text_format.h"
 
 namespace chaintrust {
 namespace {
@@ -60,7 +62,75 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path) {
   return contents;
 }
 
+enum class Format { kJson, kText, kBinary };
+
+// The format `path`'s extension names, or an error naming what `what` is.
+absl::StatusOr<Format> FormatOf(absl::string_view path,
+                                absl::string_view what) {
+  if (absl::EndsWith(path, ".json")) return Format::kJson;
+  if (absl::EndsWith(path, ".textproto") || absl::EndsWith(path, ".txtpb")) {
+    return Format::kText;
+  }
+  if (absl::EndsWith(path, ".binpb")) return Format::kBinary;
+  const size_t slash = path.rfind('/');
+  const absl::string_view base =
+      slash == absl::string_view::npos ? path : path.substr(slash + 1);
+  const size_t dot = base.rfind('.');
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": unknown ", what, " file extension ",
+      dot == absl::string_view::npos
+          ? "(none)"
+          : internal::QuoteForProblem(base.substr(dot)),
+      "; expected .json (DPS service JSON), .textproto or .txtpb (text "
+      "format) or .binpb (binary)"));
+}
+
 }  // namespace
+
+absl::StatusOr<v1::DpsCertificateList> LoadCertificateListFile(
+    absl::string_view path, const PolicyLoadOptions& options,
+    PolicyLoadReport* report) {
+  auto format = FormatOf(path, "certificate list");
+  if (!format.ok()) return format.status();
+  auto contents = ReadFile(path);
+  if (!contents.ok()) return contents.status();
+  v1::DpsCertificateList list;
+  switch (*format) {
+    case Format::kJson: {
+      auto parsed =
+          policy::DpsJsonToCertificateList(*contents, path, options, report);
+      if (!parsed.ok()) return parsed.status();
+      list = *std::move(parsed);
+      break;
+    }
+    case Format::kText:
+      if (!google::protobuf::TextFormat::ParseFromString(*contents, &list)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": not a chaintrust.v1.DpsCertificateList in text format"));
+      }
+      break;
+    case Format::kBinary:
+      if (!list.ParseFromString(*contents)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": not a chaintrust.v1.DpsCertificateList (binary)"));
+      }
+      break;
+  }
+  internal::Problems problems;
+  for (int i = 0; i < list.value_size(); ++i) {
+    const v1::DpsCertificate& c = list.value(i);
+    if (c.properties().certificate().empty()) continue;
+    auto cert =
+        policy_internal::ParseDpsCertificateBody(c.properties().certificate());
+    if (!cert.ok()) {
+      problems.Add(absl::StrCat(
+          path, ": value[", i, "] (", internal::QuoteForProblem(c.name()),
+          "): properties.certificate: ", cert.status().message()));
+    }
+  }
+  if (!problems.empty()) return problems.ToStatus();
+  return list;
+}
 
 absl::StatusOr<v1::EnrollmentSet> ParseDpsJson(absl::string_view json,
                                                absl::string_view source_name,
@@ -82,39 +152,30 @@ absl::StatusOr<v1::EnrollmentSet> ParseEnrollmentSetBinary(
 absl::StatusOr<v1::EnrollmentSet> LoadEnrollmentSetFile(
     absl::string_view path, const PolicyLoadOptions& options,
     PolicyLoadReport* report) {
-  enum class Format { kJson, kText, kBinary };
-  Format format;
-  if (absl::EndsWith(path, ".json")) {
-    format = Format::kJson;
-  } else if (absl::EndsWith(path, ".textproto") ||
-             absl::EndsWith(path, ".txtpb")) {
-    format = Format::kText;
-  } else if (absl::EndsWith(path, ".binpb")) {
-    format = Format::kBinary;
-  } else {
-    const size_t slash = path.rfind('/');
-    const absl::string_view base =
-        slash == absl::string_view::npos ? path : path.substr(slash + 1);
-    const size_t dot = base.rfind('.');
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": unknown policy file extension ",
-        dot == absl::string_view::npos
-            ? "(none)"
-            : internal::QuoteForProblem(base.substr(dot)),
-        "; expected .json (DPS service JSON), .textproto or .txtpb (text "
-        "format) or .binpb (binary)"));
-  }
+  auto format = FormatOf(path, "policy");
+  if (!format.ok()) return format.status();
   auto contents = ReadFile(path);
   if (!contents.ok()) return contents.status();
-  switch (format) {
+  absl::StatusOr<v1::EnrollmentSet> set;
+  switch (*format) {
     case Format::kJson:
-      return ParseDpsJson(*contents, path, options, report);
+      set = ParseDpsJson(*contents, path, options, report);
+      break;
     case Format::kText:
-      return ParseEnrollmentSetText(*contents, path);
+      set = ParseEnrollmentSetText(*contents, path);
+      break;
     case Format::kBinary:
-      return ParseEnrollmentSetBinary(*contents, path);
+      set = ParseEnrollmentSetBinary(*contents, path);
+      break;
   }
-  return absl::InternalError("unreachable");
+  if (!set.ok() || options.certificates_path.empty()) return set;
+  auto list =
+      LoadCertificateListFile(options.certificates_path, options, report);
+  if (!list.ok()) return list.status();
+  for (v1::DpsCertificate& c : *list->mutable_value()) {
+    *set->add_certificates() = std::move(c);
+  }
+  return set;
 }
 
 absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,

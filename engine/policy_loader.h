@@ -34,8 +34,10 @@
 
 namespace chaintrust {
 
-// Reads `path` and parses it according to its extension. `report` may be
-// null.
+// Reads `path` and parses it according to its extension. When
+// options.certificates_path is set, the certificate list there
+// (LoadCertificateListFile) is appended to the set's certificates. `report`
+// may be null.
 absl::StatusOr<v1::EnrollmentSet> LoadEnrollmentSetFile(
     absl::string_view path, const PolicyLoadOptions& options = {},
     PolicyLoadReport* report = nullptr);
@@ -44,6 +46,14 @@ absl::StatusOr<v1::EnrollmentSet> LoadEnrollmentSetFile(
 absl::StatusOr<v1::EnrollmentSet> ParseDpsJson(
     absl::string_view json, absl::string_view source_name,
     const PolicyLoadOptions& options = {}, PolicyLoadReport* report = nullptr);
+
+// A DPS instance's CA certificates: `az iot dps certificate list` output
+// ({"value": [...]}), an array of certificates or one certificate as .json,
+// or chaintrust.v1.DpsCertificateList as .textproto/.txtpb/.binpb. Every
+// certificate body given must parse; errors name the file and the entry.
+absl::StatusOr<v1::DpsCertificateList> LoadCertificateListFile(
+    absl::string_view path, const PolicyLoadOptions& options = {},
+    PolicyLoadReport* report = nullptr);
 
 // Parses protobuf text format; errors carry source_name:line:column.
 absl::StatusOr<v1::EnrollmentSet> ParseEnrollmentSetText(
@@ -56,9 +66,10 @@ absl::StatusOr<v1::EnrollmentSet> ParseEnrollmentSetBinary(
 // Validates and compiles `set` into a snapshot; every problem names the
 // entry as `<source_name>: individualEnrollments[3] ("dev-7")` and the field.
 // A missing provisioningStatus means enabled. X.509 groups need signing
-// certificates (bodies or SHA-256 thumbprints): caReferences alone name
-// certificates kept inside a DPS instance and are rejected. TPM keys, when
-// given, must be base64.
+// certificates (bodies or SHA-256 thumbprints) or caReferences naming
+// certificates of set.certificates() (the DPS instance's certificate list);
+// an unknown name is an error naming the group and the reference. TPM keys,
+// when given, must be base64.
 absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
                                           absl::string_view source_name);
 

@@ -577,8 +577,8 @@ INSTANTIATE_TEST_SUITE_P(
                             })pb",
          /*error=*/
          "policy.textproto: enrollmentGroups[0] (\"by-name\"): "
-         "attestation.x509.signingCertificates: certificate bodies "
-         "or thumbprints required"},
+         "attestation.x509.caReferences.primary: no CA certificate named "
+         "\"ca-one\""},
         {/*name=*/"Sha1Only",
          /*textproto=*/R"pb(individual_enrollments {
                               registration_id: "dev-7"

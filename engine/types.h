@@ -86,6 +86,8 @@ enum class Cause : uint8_t {
   kIssuerNotCa,       // value: 1 when basicConstraints are absent
   kKeyCertSignMissing,
   kPathLengthExceeded,  // value: intermediates below, limit: pathLen
+  kCaNotVerified,       // the group's CA, named by reference (name: its name
+                        // in the DPS certificate list), is not verified
   // Key and signature strength (CHECK_KEY_STRENGTH).
   kWeakKey,                         // value: RSA bits, limit: 2048
   kKeyAlgorithmNotAccepted,         // value: 1 for an EC key off the curves

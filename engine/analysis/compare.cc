@@ -114,12 +114,12 @@ class RevokedCas {
         for (const CertificatePtr& p : presented) candidates.push_back(p.get());
         for (const SnapshotPtr& snap : {c_.before, c_.after}) {
           for (const Certificate* a :
-               snap->FindCertificatesBySubject(c->issuer_der())) {
+               snap->FindCertificatesBySubject(c->issuer_name_key())) {
             candidates.push_back(a);
           }
         }
         for (const Certificate* issuer : candidates) {
-          if (issuer->subject_der() != c->issuer_der()) continue;
+          if (issuer->subject_name_key() != c->issuer_name_key()) continue;
           if (!seen.insert(issuer->sha256()).second) continue;
           if (VerifySignedBy(*c, *issuer)) next.push_back(issuer);
         }

@@ -251,7 +251,7 @@ void GraphBuilder::Link() {
     }
   }
   parents_.assign(nodes.size(), {});
-  std::map<std::string, int> missing_issuers;  // issuer DER -> node
+  std::map<std::string, int> missing_issuers;  // issuer name key -> node
   const size_t drawn = nodes.size();
   for (size_t i = 0; i < drawn; ++i) {
     const Certificate* cert = nodes[i].cert;
@@ -259,14 +259,14 @@ void GraphBuilder::Link() {
     for (size_t j = 0; j < drawn; ++j) {
       const Certificate* other = nodes[j].cert;
       if (j == i || other == nullptr ||
-          other->subject_der() != cert->issuer_der() ||
+          other->subject_name_key() != cert->issuer_name_key() ||
           !VerifySignedBy(*cert, *other)) {
         continue;
       }
       parents_[i].push_back(j);
     }
     if (!parents_[i].empty()) continue;
-    const std::string key(cert->issuer_der());
+    const std::string& key = cert->issuer_name_key();
     auto it = missing_issuers.find(key);
     if (it == missing_issuers.end()) {
       GraphNode n;

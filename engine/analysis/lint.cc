@@ -73,7 +73,7 @@ const Certificate* IssuerInSet(const EnrollmentSnapshot& snapshot,
                                const Certificate& cert) {
   if (cert.self_issued()) return nullptr;
   for (const Certificate* c :
-       snapshot.FindCertificatesBySubject(cert.issuer_der())) {
+       snapshot.FindCertificatesBySubject(cert.issuer_name_key())) {
     if (VerifySignedBy(cert, *c)) return c;
   }
   return nullptr;
@@ -90,7 +90,8 @@ void CheckShadowed(const EnrollmentSnapshot& snapshot, const EnrollmentGroup& g,
       if (hc.certificate == nullptr || hc.certificate == gc.certificate) {
         continue;
       }
-      if (hc.certificate->issuer_der() == gc.certificate->subject_der() &&
+      if (hc.certificate->issuer_name_key() ==
+              gc.certificate->subject_name_key() &&
           !hc.certificate->self_issued() && h.group_id != g.group_id) {
         children.push_back(absl::StrCat(
             h.group_id, " (", hc.certificate->subject_common_name(), ")"));
@@ -149,6 +150,43 @@ void LintGroups(const EnrollmentSnapshot& snapshot, const LintOptions& options,
   }
 }
 
+// The DPS instance's CA certificates: CA_NOT_VERIFIED for each one DPS has
+// not verified (an error when a group names it: DPS refuses every device
+// under it; a warning otherwise), CA_UNREFERENCED (info) for each one no
+// group names.
+void LintCaCertificates(const EnrollmentSnapshot& snapshot,
+                        std::vector<Finding>* out) {
+  if (snapshot.ca_certificates().empty()) return;
+  std::map<std::string, std::vector<std::string>> referenced_by;
+  for (const EnrollmentGroup& g : snapshot.enrollment_groups()) {
+    for (const GroupCertificate& gc : g.certificates) {
+      if (!gc.ca_reference.empty()) {
+        referenced_by[gc.ca_reference].push_back(g.group_id);
+      }
+    }
+  }
+  for (const CaCertificate& ca : snapshot.ca_certificates()) {
+    const std::string entry = absl::StrCat("certificate \"", ca.name, "\"");
+    auto it = referenced_by.find(ca.name);
+    if (!ca.verified) {
+      if (it != referenced_by.end()) {
+        out->push_back(
+            {"error", "CA_NOT_VERIFIED", entry,
+             absl::StrCat("not verified (no proof of possession): DPS refuses "
+                          "every device under it; referenced by ",
+                          absl::StrJoin(it->second, ", "))});
+      } else {
+        out->push_back({"warning", "CA_NOT_VERIFIED", entry,
+                        "not verified (no proof of possession)"});
+      }
+    }
+    if (it == referenced_by.end()) {
+      out->push_back({"info", "CA_UNREFERENCED", entry,
+                      "no enrollment group names it in caReferences"});
+    }
+  }
+}
+
 // RENEWED_CA_STATUS_MISMATCH: group certificates with one subject and one
 // key (a CA renewed without a new key) whose groups differ in status. Both
 // verify the same devices, so which group decides depends on the
@@ -165,7 +203,7 @@ void CheckRenewedPairs(const EnrollmentSnapshot& snapshot,
   for (const EnrollmentGroup& g : snapshot.enrollment_groups()) {
     for (const GroupCertificate& gc : g.certificates) {
       if (gc.certificate == nullptr) continue;
-      by_name_and_key[{gc.certificate->subject_der(),
+      by_name_and_key[{gc.certificate->subject_name_key(),
                        gc.certificate->spki_der()}]
           .push_back({&g, gc.certificate.get()});
     }
@@ -312,6 +350,7 @@ void LintPolicy(const v1::EnrollmentSet& set,
                 const EnrollmentSnapshot& snapshot, const LintOptions& options,
                 LintReport* report) {
   LintGroups(snapshot, options, &report->findings);
+  LintCaCertificates(snapshot, &report->findings);
   CheckRenewedPairs(snapshot, &report->findings);
   LintIndividuals(set, snapshot, options, &report->findings);
 }

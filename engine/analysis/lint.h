@@ -17,6 +17,9 @@
 //   CERTIFICATE_EXPIRED (error), CERTIFICATE_EXPIRING (warning),
 //   CERTIFICATE_NOT_YET_VALID (warning), WEAK_KEY (warning: RSA < 2048),
 //   WEAK_SIGNATURE (warning: SHA-1), GROUP_THUMBPRINT_ONLY (info);
+//   over the DPS certificate list: CA_NOT_VERIFIED (error when a group names
+//   the CA in caReferences, warning otherwise), CA_UNREFERENCED (info: no
+//   group names it);
 //   over a registration export: ORPHANED_REGISTRATION (warning), QUOTA
 //   (error when full, warning above 90%, info otherwise);
 //   over CRLs (LintCrls): CRL_STALE (error: past nextUpdate, so the devices

@@ -340,7 +340,7 @@ class Resolver {
                         int* presented) {
     Candidates& all = *out;
     const auto matches = [&](const Certificate* c) {
-      if (c->subject_der() != child.issuer_der() || InPath(c) ||
+      if (c->subject_name_key() != child.issuer_name_key() || InPath(c) ||
           !KeyIdsAgree(child, *c)) {
         return false;
       }
@@ -357,7 +357,7 @@ class Resolver {
     *presented = static_cast<int>(all.size());
     if (*presented > options_.max_issuer_candidates) return false;
     for (const Certificate* c :
-         snapshot_.FindCertificatesBySubject(child.issuer_der())) {
+         snapshot_.FindCertificatesBySubject(child.issuer_name_key())) {
       if (static_cast<int>(all.size()) >= options_.max_issuer_candidates) {
         break;
       }
@@ -457,7 +457,9 @@ class Resolver {
   int PresentedWithName(const Certificate& child) const {
     int n = 0;
     for (size_t i = 1; i < chain_.presented.size(); ++i) {
-      if (chain_.presented[i]->subject_der() == child.issuer_der()) ++n;
+      if (chain_.presented[i]->subject_name_key() == child.issuer_name_key()) {
+        ++n;
+      }
     }
     return n;
   }
@@ -574,6 +576,14 @@ class Resolver {
       return;
     }
     const EnrollmentGroup& group = *chosen.group;
+    // The group certificate the path ends at (path_[top] is one).
+    const GroupCertificate* anchor = &group.certificates[0];
+    for (const GroupCertificate& gc : group.certificates) {
+      if (gc.sha256 == path_[top]->sha256()) {
+        anchor = &gc;
+        break;
+      }
+    }
     ExplanationStep& s = b_.AddStep(StepId::kLookupGroup, Outcome::kFound, top);
     s.has_thumbprint = true;
     s.thumbprint = path_[top]->sha256();
@@ -582,14 +592,25 @@ class Resolver {
     s.enrollment_enabled = group.enabled;
     s.has_slot = true;
     s.slot = chosen.slot;
-    DecideGroup(group, top);
+    DecideGroup(group, *anchor, top);
   }
 
-  void DecideGroup(const EnrollmentGroup& group, int top) {
+  void DecideGroup(const EnrollmentGroup& group, const GroupCertificate& anchor,
+                   int top) {
     const absl::string_view id = group.group_id;
     if (!group.enabled) {
       b_.Decide(Reason::kEnrollmentGroupDisabled, EnrollmentKind::kGroup, id,
                 top);
+      return;
+    }
+    // A CA named by reference that DPS has not verified: DPS refuses every
+    // device under it (401002), whatever the chain.
+    if (!anchor.verified) {
+      CheckFailure f;
+      f.cause = Cause::kCaNotVerified;
+      f.certificate_index = top;
+      f.name = anchor.ca_reference;
+      b_.Deny(f, Reason::kChainUnverified, EnrollmentKind::kGroup, id);
       return;
     }
     // Structure (ranking 5c), then revocation (5c'), then time (5d).

@@ -84,6 +84,7 @@ bool IsRequired(const FieldDescriptor* field) {
       "chaintrust.v1.EnrollmentGroup.enrollment_group_id",
       "chaintrust.v1.EnrollmentGroup.attestation",
       "chaintrust.v1.AttestationMechanism.type",
+      "chaintrust.v1.DpsCertificate.name",
   };
   for (absl::string_view name : kRequired) {
     if (field->full_name() == name) return true;
@@ -341,7 +342,7 @@ EntryKind KindOf(const JsonValue& entry) {
 class SetReader {
  public:
   SetReader(absl::string_view source, const PolicyLoadOptions& options,
-            PolicyLoadReport* report, v1::EnrollmentSet* set)
+            PolicyLoadReport* report, v1::EnrollmentSet* set = nullptr)
       : source_(source), keys_(&problems_, options, report), set_(set) {}
 
   Problems& problems() { return problems_; }
@@ -364,6 +365,71 @@ class SetReader {
     } else {
       converter.Object(value, set_->add_individual_enrollments(), "");
     }
+  }
+
+  // One DPS CA certificate (an entry of the bundle's "certificates", or of
+  // a certificate list file), named by `label` and its name.
+  void Certificate(const JsonValue& value, const std::string& label,
+                   v1::DpsCertificate* out) {
+    if (!value.is_object()) {
+      problems_.Add(absl::StrCat(source_, ": ", label,
+                                 ": expected an object, got ",
+                                 value.KindName()));
+      return;
+    }
+    absl::string_view name;
+    if (const JsonValue* v = value.Find("name");
+        v != nullptr && v->is_string()) {
+      name = v->string_value();
+    }
+    JsonToProto converter(&problems_, &keys_, EntryName(source_, label, name));
+    converter.Object(value, out, "");
+  }
+
+  // The certificates of `list` (an array) into `out`, labelled
+  // "<list_name>[i]".
+  template <typename AddCertificate>
+  void Certificates(const JsonValue& list, absl::string_view list_name,
+                    const AddCertificate& add) {
+    if (!list.is_array()) {
+      problems_.Add(absl::StrCat(source_, ": ", list_name,
+                                 ": expected an array, got ", list.KindName()));
+      return;
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      Certificate(list.item(i), absl::StrCat(list_name, "[", i, "]"), add());
+    }
+  }
+
+  // A certificate list file: {"value": [...]} as `az iot dps certificate
+  // list` prints it, a top-level array of certificates, or one certificate
+  // (`az iot dps certificate show`).
+  void CertificateList(const JsonValue& root, v1::DpsCertificateList* out) {
+    const auto add = [out] { return out->add_value(); };
+    if (root.is_array()) return Certificates(root, "", add);
+    if (!root.is_object()) {
+      problems_.Add(absl::StrCat(
+          source_, ": expected an object or an array at the top level, got ",
+          root.KindName()));
+      return;
+    }
+    if (root.Find("name") != nullptr) {
+      return Certificate(root, "certificate", out->add_value());
+    }
+    keys_.Check(root,
+                *dps::FindSchemaObject("chaintrust.v1.DpsCertificateList"),
+                source_, "");
+    const JsonValue* list = root.Find("value");
+    if (list == nullptr) {
+      if (problems_.empty()) {
+        problems_.Add(absl::StrCat(
+            source_,
+            ": no \"value\" array (expected the output of `az iot dps "
+            "certificate list`)"));
+      }
+      return;
+    }
+    if (!list->is_null()) Certificates(*list, "value", add);
   }
 
   // A list of entries of one kind; `list_name` is empty for a top-level
@@ -395,6 +461,15 @@ class SetReader {
         continue;
       }
       List(*list, dps::ListName(group), group);
+    }
+    if (const JsonValue* certificates =
+            object.Find(dps::CertificatesListName());
+        certificates != nullptr) {
+      any = true;
+      if (!certificates->is_null()) {
+        Certificates(*certificates, dps::CertificatesListName(),
+                     [this] { return set_->add_certificates(); });
+      }
     }
     if (!any && object.member_count() > 0 && problems_.empty()) {
       problems_.Add(absl::StrCat(
@@ -445,29 +520,56 @@ class SetReader {
   v1::EnrollmentSet* set_;
 };
 
-}  // namespace
-
-absl::StatusOr<v1::EnrollmentSet> DpsJsonToEnrollmentSet(
-    absl::string_view json, absl::string_view source_name,
-    const PolicyLoadOptions& options, PolicyLoadReport* report) {
+// Checks the size, then parses JSON text into `root`.
+absl::Status ParseRoot(absl::string_view json, absl::string_view source_name,
+                       absl::string_view expected, JsonValue* root) {
   if (json.size() > kMaxPolicyFileBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(source_name, ": larger than ", kMaxPolicyFileBytes >> 20,
                      " MiB, the limit for policy files"));
   }
   if (absl::StripAsciiWhitespace(json).empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source_name, ": empty file (expected DPS enrollment JSON)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ": empty file (expected ", expected, ")"));
   }
   internal::JsonParseOptions parse_options;
   parse_options.max_depth = kMaxPolicyJsonNesting;
-  JsonValue root;
   internal::JsonParseError error;
-  if (!internal::ParseJson(json, parse_options, &root, &error)) {
+  if (!internal::ParseJson(json, parse_options, root, &error)) {
     return absl::InvalidArgumentError(
         absl::StrCat(source_name, ": invalid JSON at ", error.ToString()));
   }
+  return absl::OkStatus();
+}
 
+}  // namespace
+
+absl::StatusOr<v1::DpsCertificateList> DpsJsonToCertificateList(
+    absl::string_view json, absl::string_view source_name,
+    const PolicyLoadOptions& options, PolicyLoadReport* report) {
+  JsonValue root;
+  if (absl::Status s =
+          ParseRoot(json, source_name,
+                    "the output of `az iot dps certificate list`", &root);
+      !s.ok()) {
+    return s;
+  }
+  v1::DpsCertificateList list;
+  SetReader reader(source_name, options, report);
+  reader.CertificateList(root, &list);
+  if (!reader.problems().empty()) return reader.problems().ToStatus();
+  return list;
+}
+
+absl::StatusOr<v1::EnrollmentSet> DpsJsonToEnrollmentSet(
+    absl::string_view json, absl::string_view source_name,
+    const PolicyLoadOptions& options, PolicyLoadReport* report) {
+  JsonValue root;
+  if (absl::Status s =
+          ParseRoot(json, source_name, "DPS enrollment JSON", &root);
+      !s.ok()) {
+    return s;
+  }
   v1::EnrollmentSet set;
   SetReader reader(source_name, options, report, &set);
   if (root.is_object()) {

@@ -1,7 +1,9 @@
 // DPS service JSON <-> chaintrust.v1.EnrollmentSet.
 //
 // Reading accepts a bundle object {"individualEnrollments": [...],
-// "enrollmentGroups": [...]}, a top-level array of individual enrollments
+// "enrollmentGroups": [...], "certificates": [...]} (certificates: the DPS
+// instance's CA certificates, as `az iot dps certificate list` prints each
+// one), a top-level array of individual enrollments
 // or of enrollment groups (as `az iot dps enrollment list` prints), or one
 // entry. Every key is checked against the DPS service schema
 // (dps_schema.h); a value of the wrong type, an unknown enum spelling, a
@@ -25,6 +27,13 @@ namespace chaintrust::policy {
 
 // `report` may be null.
 absl::StatusOr<v1::EnrollmentSet> DpsJsonToEnrollmentSet(
+    absl::string_view json, absl::string_view source_name,
+    const PolicyLoadOptions& options, PolicyLoadReport* report);
+
+// A DPS instance's CA certificates as `az iot dps certificate list` prints
+// them ({"value": [...]}), a top-level array of them, or one certificate;
+// keys are checked as for enrollments. `report` may be null.
+absl::StatusOr<v1::DpsCertificateList> DpsJsonToCertificateList(
     absl::string_view json, absl::string_view source_name,
     const PolicyLoadOptions& options, PolicyLoadReport* report);
 

@@ -59,6 +59,15 @@ absl::string_view TpmKeyField(bool storage_root_key) {
 
 absl::string_view StatusField() { return "provisioningStatus"; }
 
+absl::string_view CertificatesListName() { return "certificates"; }
+
+absl::string_view CaReferenceField(bool secondary) {
+  return secondary ? "attestation.x509.caReferences.secondary"
+                   : "attestation.x509.caReferences.primary";
+}
+
+absl::string_view DpsCertificateBodyField() { return "properties.certificate"; }
+
 // The schema: Azure/azure-rest-api-specs, specification/
 // deviceprovisioningservices/data-plane, service.json of api-version
 // 2021-10-01, plus what the preview versions up to 2025-07-01-preview add
@@ -67,7 +76,7 @@ const std::vector<SchemaObject>& ServiceSchema() {
   static const auto* schema = new std::vector<SchemaObject>{
       {"",
        "the top-level object",
-       {"individualEnrollments", "enrollmentGroups"}},
+       {"individualEnrollments", "enrollmentGroups", "certificates"}},
       {"chaintrust.v1.IndividualEnrollment",
        "an enrollment",
        {"registrationId", "deviceId", "registrationState",
@@ -123,6 +132,21 @@ const std::vector<SchemaObject>& ServiceSchema() {
        {"registrationId", "createdDateTimeUtc", "assignedHub", "deviceId",
         "status", "substatus", "errorCode", "errorMessage",
         "lastUpdatedDateTimeUtc", "etag", "payload"}},
+      // The resource API's certificate list (api-version 2022-12-12), as
+      // `az iot dps certificate list` prints it.
+      {"chaintrust.v1.DpsCertificateList", "a certificate list", {"value"}},
+      {"chaintrust.v1.DpsCertificate",
+       "a DPS certificate",
+       {"name", "etag", "properties", "id", "type", "resourceGroup",
+        "systemData"}},
+      {"chaintrust.v1.DpsCertificateProperties",
+       "properties",
+       {"subject", "expiry", "thumbprint", "isVerified", "created", "updated",
+        "certificate"}},
+      {"chaintrust.v1.DpsCertificateSystemData",
+       "systemData",
+       {"createdBy", "createdByType", "createdAt", "lastModifiedBy",
+        "lastModifiedByType", "lastModifiedAt"}},
   };
   return *schema;
 }

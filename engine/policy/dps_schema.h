@@ -40,6 +40,12 @@ absl::string_view SymmetricKeyField(bool secondary);
 absl::string_view TpmKeyField(bool storage_root_key);
 // "provisioningStatus".
 absl::string_view StatusField();
+// The bundle's list of DPS CA certificates: "certificates".
+absl::string_view CertificatesListName();
+// "attestation.x509.caReferences.primary" / "...secondary".
+absl::string_view CaReferenceField(bool secondary);
+// A DPS certificate's body: "properties.certificate".
+absl::string_view DpsCertificateBodyField();
 
 // ---- Keys ----
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/internal/base64.h"
 #include "engine/policy/dps_schema.h"
+#include "engine/policy/enrollment_set_ca.h"
 #include "engine/policy/problems.h"
 #include "engine/policy/registration_id.h"
 
@@ -148,6 +149,9 @@ struct EnrollmentSnapshot::Builder::Impl {
   absl::flat_hash_map<uint32_t, std::string> group_where;
   std::vector<ThumbprintRef> thumbprints;
   Problems problems;
+  // The DPS instance's CA certificates and the groups' references to them
+  // (resolved by Build).
+  policy_internal::CaCertificateTable ca_certificates;
 
   std::string Name(bool is_group, uint32_t index, absl::string_view id) const {
     const auto& where = is_group ? group_where : individual_where;
@@ -232,17 +236,10 @@ struct EnrollmentSnapshot::Builder::Impl {
       return false;
     }
     if (group) {
-      const Certificate& cert = **certificate;
-      if (!cert.is_ca()) {
-        report(body_field,
-               "not a CA certificate (basicConstraints cA is not set); "
-               "enrollment group certificates must be CAs");
-        return false;
-      }
-      if (cert.has_key_usage() && (cert.key_usage() & kKeyCertSign) == 0) {
-        report(body_field,
-               "keyUsage lacks keyCertSign; enrollment group certificates "
-               "must be able to sign certificates");
+      if (const std::string problem =
+              policy_internal::GroupCaProblem(**certificate);
+          !problem.empty()) {
+        report(body_field, problem);
         return false;
       }
       *keep = *std::move(certificate);
@@ -259,6 +256,7 @@ EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::operator=(Builder&&) =
 
 EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::SetSourceName(
     std::string source_name) {
+  impl_->ca_certificates.SetSourceName(source_name);
   impl_->source_name = std::move(source_name);
   return *this;
 }
@@ -402,6 +400,25 @@ EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::AddEnrollmentGroup(
   switch (spec.kind) {
     case AttestationKind::kX509: {
       const absl::string_view kPrimary = dps::CertificateField(true, false);
+      if (!spec.primary_ca_reference.empty() ||
+          !spec.secondary_ca_reference.empty()) {
+        if (!spec.primary_certificate.empty() ||
+            !spec.secondary_certificate.empty()) {
+          report(dps::CaReferenceField(false),
+                 "give signingCertificates or caReferences, not both");
+        } else if (spec.primary_ca_reference.empty()) {
+          report(dps::CaReferenceField(false),
+                 "required when a secondary reference is given");
+        } else {
+          impl.ca_certificates.AddReference(
+              index, false, std::move(spec.primary_ca_reference));
+          if (!spec.secondary_ca_reference.empty()) {
+            impl.ca_certificates.AddReference(
+                index, true, std::move(spec.secondary_ca_reference));
+          }
+        }
+        break;
+      }
       if (spec.primary_certificate.empty()) {
         report(kPrimary,
                spec.secondary_certificate.empty()
@@ -457,12 +474,31 @@ EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::AddEnrollmentGroup(
   return *this;
 }
 
+EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::AddCaCertificate(
+    CaCertificateSpec spec, std::string where) {
+  impl_->ca_certificates.Add(std::move(spec), std::move(where),
+                             &impl_->problems);
+  return *this;
+}
+
 absl::StatusOr<std::shared_ptr<const EnrollmentSnapshot>>
 EnrollmentSnapshot::Builder::Build() && {
   // Take everything out of the builder: whatever happens, it ends empty.
   std::unique_ptr<Impl> owned = std::move(impl_);
   impl_ = std::make_unique<Impl>();
   Impl& impl = *owned;
+  // caReferences become group certificates (before the duplicate check).
+  impl.ca_certificates.Resolve(
+      [&impl](uint32_t group) { return impl.GroupName(group); },
+      [&impl](uint32_t group, GroupCertificate gc) {
+        std::vector<GroupCertificate>& certificates =
+            impl.groups[group].certificates;
+        certificates.push_back(std::move(gc));
+        impl.thumbprints.push_back(
+            {DigestPrefix(certificates.back().sha256), group, 1,
+             static_cast<uint8_t>(certificates.size() - 1)});
+      },
+      &impl.problems);
 
   // A certificate belongs to one entry only. Sort the references by
   // thumbprint (ties: individuals before groups, then by position), so each
@@ -538,6 +574,7 @@ EnrollmentSnapshot::Builder::Build() && {
   std::shared_ptr<EnrollmentSnapshot> snapshot(new EnrollmentSnapshot());
   snapshot->individuals_ = std::move(impl.individuals);
   snapshot->groups_ = std::move(impl.groups);
+  snapshot->ca_certificates_ = impl.ca_certificates.Take();
   snapshot->index_ = std::make_unique<Index>(&snapshot->individuals_);
   Index& index = *snapshot->index_;
   const auto& individuals = snapshot->individuals_;
@@ -579,7 +616,7 @@ EnrollmentSnapshot::Builder::Build() && {
                                 .try_emplace(gc.sha256, Index::CertRef{gi, ci})
                                 .second;
       if (inserted && gc.certificate != nullptr) {
-        index.by_subject[gc.certificate->subject_der()].push_back(
+        index.by_subject[gc.certificate->subject_name_key()].push_back(
             gc.certificate.get());
       }
     }
@@ -616,8 +653,8 @@ EnrollmentSnapshot::FindGroupByCertificate(const Sha256Digest& sha256) const {
 
 absl::Span<const Certificate* const>
 EnrollmentSnapshot::FindCertificatesBySubject(
-    absl::string_view subject_der) const {
-  auto it = index_->by_subject.find(subject_der);
+    absl::string_view subject_name_key) const {
+  auto it = index_->by_subject.find(subject_name_key);
   if (it == index_->by_subject.end()) return {};
   return it->second;
 }
@@ -625,6 +662,10 @@ EnrollmentSnapshot::FindCertificatesBySubject(
 absl::Span<const IndividualEnrollment>
 EnrollmentSnapshot::individual_enrollments() const {
   return individuals_;
+}
+
+absl::Span<const CaCertificate> EnrollmentSnapshot::ca_certificates() const {
+  return ca_certificates_;
 }
 
 absl::Span<const EnrollmentGroup> EnrollmentSnapshot::enrollment_groups()

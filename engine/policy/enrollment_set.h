@@ -59,8 +59,22 @@ struct EnrollmentGroupSpec {
   AttestationKind kind = AttestationKind::kX509;  // kX509 or kSymmetricKey
   CertificateSpec primary_certificate;            // kX509: a CA certificate
   CertificateSpec secondary_certificate;          // kX509, optional
+  // kX509, instead of the certificates: the names of CA certificates added
+  // with AddCaCertificate (DPS's caReferences), resolved by Build.
+  std::string primary_ca_reference;
+  std::string secondary_ca_reference;
   std::string primary_key;    // kSymmetricKey: base64, 16-64 bytes
   std::string secondary_key;  // kSymmetricKey
+};
+
+// A CA certificate uploaded to a DPS instance, which groups name by
+// reference: its name, its body (PEM text, base64 DER or base64 of PEM
+// text; empty when the listing left it out) and whether DPS verified it
+// (proof of possession).
+struct CaCertificateSpec {
+  std::string name;
+  std::string text;
+  bool verified = false;
 };
 
 // ---- What the snapshot holds. ----
@@ -81,6 +95,17 @@ struct GroupCertificate {
   Sha256Digest sha256;
   Slot slot = Slot::kPrimary;
   CertificatePtr certificate;  // null when known by thumbprint only
+  // For a CA named by reference: its name in the certificate list and
+  // whether DPS verified it. Embedded certificates count as verified.
+  std::string ca_reference;
+  bool verified = true;
+};
+
+// A CA certificate of the DPS instance (CaCertificateSpec, parsed).
+struct CaCertificate {
+  std::string name;
+  bool verified = false;
+  CertificatePtr certificate;  // null when the listing gave no body
 };
 
 struct EnrollmentGroup {
@@ -108,6 +133,9 @@ class EnrollmentSnapshot {
                                      std::string where = "");
     Builder& AddEnrollmentGroup(EnrollmentGroupSpec spec,
                                 std::string where = "");
+    // A CA certificate that groups may name (caReferences). Names are
+    // unique (case-sensitive, as DPS keeps them).
+    Builder& AddCaCertificate(CaCertificateSpec spec, std::string where = "");
     void Reserve(size_t individual_enrollments, size_t enrollment_groups);
 
     // Names entries added without `where` as "<source_name>:
@@ -142,13 +170,16 @@ class EnrollmentSnapshot {
   absl::optional<GroupMatch> FindGroupByCertificate(
       const Sha256Digest& sha256) const;
 
-  // Group certificates (with bodies) whose subject is `subject_der`: the
-  // candidate anchors a device may not have sent.
+  // Group certificates (with bodies) whose subject's name key
+  // (Certificate::subject_name_key) is `subject_name_key`: the candidate
+  // anchors a device may not have sent.
   absl::Span<const Certificate* const> FindCertificatesBySubject(
-      absl::string_view subject_der) const;
+      absl::string_view subject_name_key) const;
 
   absl::Span<const IndividualEnrollment> individual_enrollments() const;
   absl::Span<const EnrollmentGroup> enrollment_groups() const;
+  // The DPS instance's CA certificates, in the order they were added.
+  absl::Span<const CaCertificate> ca_certificates() const;
   // Symmetric-key groups in the order they were added.
   absl::Span<const EnrollmentGroup* const> symmetric_key_groups() const;
 
@@ -160,6 +191,7 @@ class EnrollmentSnapshot {
   EnrollmentSnapshot();
   std::vector<IndividualEnrollment> individuals_;
   std::vector<EnrollmentGroup> groups_;
+  std::vector<CaCertificate> ca_certificates_;
   std::unique_ptr<Index> index_;
 };
 

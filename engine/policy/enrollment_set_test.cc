@@ -453,10 +453,11 @@ TEST(EnrollmentSnapshotTest, GroupsAreFoundByCertificate) {
   EXPECT_FALSE(s.FindGroupByCertificate(leaf->sha256()).has_value());
 
   // Anchors by subject: only certificates with bodies.
-  auto by_subject = s.FindCertificatesBySubject(intermediate->subject_der());
+  auto by_subject =
+      s.FindCertificatesBySubject(intermediate->subject_name_key());
   ASSERT_THAT(by_subject, SizeIs(1));
   EXPECT_EQ(by_subject[0]->der(), certs.intermediate.der);
-  EXPECT_THAT(s.FindCertificatesBySubject(root->subject_der()), IsEmpty());
+  EXPECT_THAT(s.FindCertificatesBySubject(root->subject_name_key()), IsEmpty());
 
   ASSERT_THAT(s.symmetric_key_groups(), SizeIs(2));
   EXPECT_EQ(s.symmetric_key_groups()[0]->group_id, "keys-1");

@@ -148,15 +148,8 @@ EnrollmentGroupSpec GroupSpec(const v1::EnrollmentGroup& g,
     spec.secondary_certificate =
         ToSpec(certs.secondary(), entry, true, true, problems);
     const auto& refs = a.x509().ca_references();
-    if (spec.primary_certificate.empty() &&
-        spec.secondary_certificate.empty() &&
-        (!refs.primary().empty() || !refs.secondary().empty())) {
-      problems->Add(absl::StrCat(
-          entry.str(), ": ", dps::SigningCertificatesField(),
-          ": certificate bodies or thumbprints required (caReferences name "
-          "certificates stored in a DPS instance, which this file does not "
-          "contain)"));
-    }
+    spec.primary_ca_reference = refs.primary();
+    spec.secondary_ca_reference = refs.secondary();
   } else if (spec.kind == AttestationKind::kSymmetricKey) {
     spec.primary_key = a.symmetric_key().primary_key();
     spec.secondary_key = a.symmetric_key().secondary_key();
@@ -183,6 +176,13 @@ absl::StatusOr<SnapshotPtr> EnrollmentSetToSnapshot(
     const v1::EnrollmentGroup& g = set.enrollment_groups(i);
     const EntryLabel entry(source_name, true, i, g.enrollment_group_id());
     builder.AddEnrollmentGroup(GroupSpec(g, entry, &problems));
+  }
+  for (const v1::DpsCertificate& c : set.certificates()) {
+    CaCertificateSpec spec;
+    spec.name = c.name();
+    spec.text = c.properties().certificate();
+    spec.verified = c.properties().is_verified();
+    builder.AddCaCertificate(std::move(spec));
   }
   if (!problems.empty()) return problems.ToStatus();
   return std::move(builder).Build();

@@ -13,9 +13,10 @@ namespace chaintrust::policy {
 
 // Every problem names the entry as `<source_name>: individualEnrollments[3]
 // ("dev-7")` and the field. A missing provisioningStatus means enabled.
-// X.509 groups need signing certificates (bodies or SHA-256 thumbprints):
-// caReferences alone name certificates kept inside a DPS instance and are
-// rejected. TPM keys, when given, must be base64.
+// X.509 groups need signing certificates (bodies or SHA-256 thumbprints) or
+// caReferences naming CA certificates of the set's "certificates" (the DPS
+// instance's certificate list); an unknown name is a problem naming the
+// group and the reference. TPM keys, when given, must be base64.
 absl::StatusOr<SnapshotPtr> EnrollmentSetToSnapshot(
     const v1::EnrollmentSet& set, absl::string_view source_name);
 

@@ -22,8 +22,8 @@ bool IsValidCodePoint(uint32_t c) {
   return c <= 0x10ffff && !(c >= 0xd800 && c <= 0xdfff);
 }
 
-// Converts a directory string to UTF-8. Teletex is read as Latin-1, as
-// most software does.
+}  // namespace
+
 absl::StatusOr<std::string> DecodeDirectoryString(uint8_t tag,
                                                   absl::string_view value,
                                                   absl::string_view what) {
@@ -74,6 +74,8 @@ absl::StatusOr<std::string> DecodeDirectoryString(uint8_t tag,
       return DerError(what, "not a directory string type");
   }
 }
+
+namespace {
 
 // Walks a Name (SEQUENCE OF RelativeDistinguishedName, each a non-empty
 // SET OF AttributeTypeAndValue), calling `visit(type_oid, value_element,

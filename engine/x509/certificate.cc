@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/internal/status_macros.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/x509/certificate_names.h"
 #include "engine/x509/certificate_parse.h"
 #include "engine/x509/der.h"
 #include "engine/x509/verification_key.h"
@@ -87,6 +88,7 @@ absl::Status ParseTbs(const DerReader& parent, const DerElement& tbs,
       reader.ReadExpected(internal::kDerSequence, "issuer", &element));
   RETURN_IF_ERROR(ParseName(reader, element, "issuer", nullptr));
   out->issuer = RangeOf(der, element.tlv);
+  ASSIGN_OR_RETURN(out->issuer_key, NameKey(element.tlv));
   RETURN_IF_ERROR(
       reader.ReadExpected(internal::kDerSequence, "validity", &element));
   RETURN_IF_ERROR(ParseValidity(reader, element, out));
@@ -95,6 +97,12 @@ absl::Status ParseTbs(const DerReader& parent, const DerElement& tbs,
   RETURN_IF_ERROR(
       ParseName(reader, element, "subject", &out->subject_common_name));
   out->subject = RangeOf(der, element.tlv);
+  // Self-issued certificates share the key: no second computation.
+  if (element.tlv == der.substr(out->issuer.begin, out->issuer.size)) {
+    out->subject_key = out->issuer_key;
+  } else {
+    ASSIGN_OR_RETURN(out->subject_key, NameKey(element.tlv));
+  }
   RETURN_IF_ERROR(reader.ReadExpected(internal::kDerSequence,
                                       "subjectPublicKeyInfo", &element));
   RETURN_IF_ERROR(ParseSpki(reader, element, out));
@@ -221,6 +229,12 @@ absl::string_view Certificate::subject_der() const {
 }
 absl::string_view Certificate::issuer_der() const {
   return parsed_->View(der_, parsed_->issuer);
+}
+const std::string& Certificate::subject_name_key() const {
+  return parsed_->subject_key;
+}
+const std::string& Certificate::issuer_name_key() const {
+  return parsed_->issuer_key;
 }
 std::string Certificate::SubjectString() const {
   return NameToString(subject_der());

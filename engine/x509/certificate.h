@@ -113,15 +113,20 @@ class Certificate {
 
   int version() const;                      // 1, 2 or 3
   absl::string_view serial_number() const;  // INTEGER contents, big-endian
-  // Raw Name TLVs, for exact issuer/subject matching.
+  // Raw Name TLVs.
   absl::string_view subject_der() const;
   absl::string_view issuer_der() const;
+  // The names' keys (certificate_names.h), computed at parse time: names
+  // are compared, for issuer lookup and self-issuance, by these keys.
+  const std::string& subject_name_key() const;
+  const std::string& issuer_name_key() const;
   // RFC 4514-style rendering for people, e.g. "CN=device-1,O=Contoso".
   std::string SubjectString() const;
   std::string IssuerString() const;
   // The subject's (last) commonName as text, empty when there is none.
   const std::string& subject_common_name() const;
-  bool self_issued() const { return subject_der() == issuer_der(); }
+  // RFC 5280 §6.1: subject and issuer names match (by name key).
+  bool self_issued() const { return subject_name_key() == issuer_name_key(); }
 
   absl::Time not_before() const;
   absl::Time not_after() const;

@@ -113,6 +113,9 @@ struct ParsedFields {
   Sha256Digest sha256{};
   int version = 1;
   std::string subject_common_name;
+  // NameKey of the subject and of the issuer (certificate_names.h).
+  std::string subject_key;
+  std::string issuer_key;
   absl::Time not_before;
   absl::Time not_after;
   KeyType key_type = KeyType::kUnknown;
@@ -145,6 +148,11 @@ absl::StatusOr<SignatureAlgorithm> ParseSignatureAlgorithm(
 // (cert_names.cc).
 absl::Status ParseName(const DerReader& parent, const DerElement& name,
                        absl::string_view what, std::string* common_name);
+// Converts a string-typed attribute value to UTF-8 (cert_names.cc).
+// Teletex is read as Latin-1, as most software does.
+absl::StatusOr<std::string> DecodeDirectoryString(uint8_t tag,
+                                                  absl::string_view value,
+                                                  absl::string_view what);
 // RFC 4514-style text of a DER Name (cert_names.cc).
 std::string NameToString(absl::string_view name_der);
 

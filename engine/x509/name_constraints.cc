@@ -1,6 +1,7 @@
 #include "engine/x509/name_constraints.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -8,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "engine/internal/status_macros.h"
+#include "engine/x509/certificate_names.h"
 #include "engine/x509/der.h"
 
 namespace chaintrust {
@@ -27,6 +29,8 @@ struct GeneralName {
   uint8_t tag = 0;
   // The value; for a directoryName, the Name TLV.
   absl::string_view value;
+  // For a certificate's subject, its name key, computed at parse time.
+  const std::string* name_key = nullptr;
 };
 
 absl::StatusOr<GeneralName> ReadGeneralName(const DerElement& element) {
@@ -64,29 +68,17 @@ absl::Status ReadSubtrees(const DerReader& parent, const DerElement& element,
   return absl::OkStatus();
 }
 
-// The RDN TLVs of a Name TLV.
-absl::StatusOr<std::vector<absl::string_view>> Rdns(absl::string_view name) {
-  DerElement element;
-  RETURN_IF_ERROR(internal::ParseSingleElement(name, "Name", &element));
-  ASSIGN_OR_RETURN(DerReader reader, DerReader(name).Nested(element, "Name"));
-  std::vector<absl::string_view> rdns;
-  while (!reader.empty()) {
-    DerElement rdn;
-    RETURN_IF_ERROR(reader.ReadExpected(internal::kDerSet, "Name", &rdn));
-    rdns.push_back(rdn.tlv);
-  }
-  return rdns;
-}
-
+// RFC 5280 §4.2.1.10: a directoryName is within the subtree when its
+// RDNs begin with the constraint's, names compared as §7.1 says.
 bool DirectoryNameMatches(absl::string_view constraint,
-                          absl::string_view name) {
-  auto c = Rdns(constraint);
-  auto n = Rdns(name);
-  if (!c.ok() || !n.ok() || c->size() > n->size()) return false;
-  for (size_t i = 0; i < c->size(); ++i) {
-    if ((*c)[i] != (*n)[i]) return false;
+                          const GeneralName& name) {
+  absl::StatusOr<std::string> c = NameKey(constraint);
+  if (!c.ok()) return false;
+  if (name.name_key != nullptr) {
+    return NameKeyWithinSubtree(*name.name_key, *c);
   }
-  return true;
+  absl::StatusOr<std::string> n = NameKey(name.value);
+  return n.ok() && NameKeyWithinSubtree(*n, *c);
 }
 
 bool EndsWithLabel(absl::string_view name, absl::string_view suffix) {
@@ -139,7 +131,7 @@ bool Supported(uint8_t tag) {
 bool Matches(const GeneralName& constraint, const GeneralName& name) {
   switch (constraint.tag) {
     case kDirectoryName:
-      return DirectoryNameMatches(constraint.value, name.value);
+      return DirectoryNameMatches(constraint.value, name);
     case kDnsName:
       return DnsNameMatches(constraint.value, name.value);
     case kRfc822Name:
@@ -199,7 +191,8 @@ absl::Status ReadConstraints(absl::string_view name_constraints,
 absl::Status ReadNames(const Certificate& cert,
                        std::vector<GeneralName>* names) {
   if (cert.subject_der().size() > 2) {
-    names->push_back(GeneralName{kDirectoryName, cert.subject_der()});
+    names->push_back(GeneralName{kDirectoryName, cert.subject_der(),
+                                 &cert.subject_name_key()});
   }
   const absl::string_view san = cert.subject_alt_name_der();
   if (san.empty()) return absl::OkStatus();

@@ -21,11 +21,11 @@ const CommandSpec kAuditCommand = {
     "  audit    --policy=FILE --devices=DIR|FILE.jsonl [--at=RFC3339]\n"
     "           [--out=FILE.jsonl] [--format=text|json] "
     "[--allow_unknown_fields]\n"
-    "           [--crl=FILE]... [--accept_stale_crls]\n"
+    "           [--crl=FILE]... [--accept_stale_crls] [--certificates=FILE]\n"
     "      Decides every device of a corpus; one decision per device, a "
     "summary.\n",
     {"policy", "devices", "at", "out", "format", "allow_unknown_fields", "crl",
-     "accept_stale_crls"},
+     "accept_stale_crls", "certificates"},
     {"crl"}};
 
 int RunAudit(const Args& args) {

@@ -180,6 +180,13 @@ absl::StatusOr<PolicyLoadOptions> PolicyLoadFlags(const Flags& flags) {
   if (!allow.ok()) return allow.status();
   PolicyLoadOptions options;
   options.allow_unknown_fields = *allow;
+  if (flags.Has(std::string(kCertificatesFlag))) {
+    options.certificates_path = flags.Get(std::string(kCertificatesFlag));
+    if (auto s = analysis::CheckRegularFile(options.certificates_path);
+        !s.ok()) {
+      return s;
+    }
+  }
   return options;
 }
 

@@ -106,6 +106,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes);
 // known keys; see PolicyLoadOptions).
 inline constexpr absl::string_view kAllowUnknownFieldsFlag =
     "allow_unknown_fields";
+// --certificates=FILE: the DPS instance's CA certificates (`az iot dps
+// certificate list` output), which groups' caReferences name.
+inline constexpr absl::string_view kCertificatesFlag = "certificates";
 absl::StatusOr<PolicyLoadOptions> PolicyLoadFlags(const Flags& flags);
 
 // The revocation flags of the commands that decide devices: --crl=FILE

@@ -21,9 +21,10 @@ const CommandSpec kDecideCommand = {
     "           [--sas_token=TOKEN] [--at=RFC3339] [--format=text|json]\n"
     "           [--crl=FILE]... [--accept_stale_crls] "
     "[--allow_unknown_fields]\n"
+    "           [--certificates=FILE]\n"
     "      Decides one device. Exit status 0 = ALLOW, 1 = DENY, 2 = error.\n",
     {"policy", "chain", "registration_id", "sas_token", "at", "format",
-     "allow_unknown_fields", "crl", "accept_stale_crls"},
+     "allow_unknown_fields", "crl", "accept_stale_crls", "certificates"},
     {"crl"}};
 
 int RunDecide(const Args& args) {

@@ -27,8 +27,10 @@ const CommandSpec kGraphCommand = {
     "  graph    --policy=FILE [--devices=D] [--at=RFC3339]\n"
     "           [--out=FILE.dot|FILE.svg] [--format=text|json]\n"
     "           [--allow_unknown_fields]\n"
+    "           [--certificates=FILE]\n"
     "      The trust graph as Graphviz DOT.\n",
-    {"policy", "devices", "at", "out", "format", "allow_unknown_fields"}};
+    {"policy", "devices", "at", "out", "format", "allow_unknown_fields",
+     "certificates"}};
 
 namespace {
 

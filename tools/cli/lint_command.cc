@@ -22,11 +22,12 @@ const CommandSpec kLintCommand = {
     "           [--expiring_within_days=N] [--max_registrations=N]\n"
     "           [--crl=FILE]... [--crl_expiring_within_hours=N]\n"
     "           [--format=text|json] [--allow_unknown_fields]\n"
+    "           [--certificates=FILE]\n"
     "      Findings about a policy (and its CRLs). Exit status 1 when there\n"
     "      are errors.\n",
     {"policy", "registrations", "at", "expiring_within_days",
      "max_registrations", "format", "allow_unknown_fields", "crl",
-     "crl_expiring_within_hours"},
+     "crl_expiring_within_hours", "certificates"},
     {"crl"}};
 
 int RunLint(const Args& args) {

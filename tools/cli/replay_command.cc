@@ -41,11 +41,12 @@ const CommandSpec kReplayCommand = {
     "           [--max_registrations=N] [--throttle] "
     "[--global_rate_per_minute=N]\n"
     "           [--allow_unknown_fields]\n"
+    "           [--certificates=FILE]\n"
     "      Provisions attempts in order against a registration store; one "
     "JSON\n"
     "      decision per attempt. Exit status 0 = all decided, 2 = error.\n",
     {"policy", "store", "attempts", "max_registrations", "throttle",
-     "global_rate_per_minute", "allow_unknown_fields"}};
+     "global_rate_per_minute", "allow_unknown_fields", "certificates"}};
 
 const CommandSpec kRegistrationsCommand = {
     "registrations",

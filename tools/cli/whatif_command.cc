@@ -24,10 +24,12 @@ const CommandSpec kWhatIfCommand = {
     "[--sample=N]\n"
     "           [--crl=FILE]... [--accept_stale_crls]\n"
     "           [--format=text|json] [--allow_unknown_fields]\n"
+    "           [--certificates=FILE]\n"
     "      What edits to a policy, or new CRLs (--crl: the devices they would\n"
     "      deny), change for a fleet.\n",
     {"policy", "devices", "disable", "enable", "delete", "at", "format", "out",
-     "sample", "allow_unknown_fields", "crl", "accept_stale_crls"},
+     "sample", "allow_unknown_fields", "crl", "accept_stale_crls",
+     "certificates"},
     {"disable", "enable", "delete", "crl"}};
 
 const CommandSpec kDiffCommand = {
@@ -36,10 +38,11 @@ const CommandSpec kDiffCommand = {
     "           [--out=FILE.jsonl] [--sample=N] [--format=text|json]\n"
     "           [--allow_unknown_fields] [--crl=FILE]... "
     "[--accept_stale_crls]\n"
+    "           [--certificates=FILE]\n"
     "      The devices whose decision a policy change changes (--crl: CRLs\n"
     "      in force before and after).\n",
     {"before", "after", "devices", "at", "format", "out", "sample",
-     "allow_unknown_fields", "crl", "accept_stale_crls"},
+     "allow_unknown_fields", "crl", "accept_stale_crls", "certificates"},
     {"crl"}};
 
 namespace {
