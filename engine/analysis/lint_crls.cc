@@ -25,7 +25,7 @@ void CheckIssuer(const Crl& crl, const EnrollmentSnapshot& snapshot,
   bool named = false;
   const Certificate* verifier = nullptr;
   for (const Certificate* c :
-       snapshot.FindCertificatesBySubject(crl.issuer_der())) {
+       snapshot.FindCertificatesBySubject(crl.issuer_name_key())) {
     named = true;
     if (crl.MayBeIssuedBy(*c) && crl.SignatureVerifiesWith(*c)) {
       verifier = c;

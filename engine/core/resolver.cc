@@ -648,12 +648,13 @@ class Resolver {
       caches_->signatures.Insert(key, true);
       return true;
     };
-    const auto find = [this](absl::string_view name,
+    const auto find = [this](absl::string_view name_key,
                              std::vector<const Certificate*>* out) {
       for (const BorrowedCertificate& c : chain_.presented) {
-        if (c->subject_der() == name) out->push_back(c.get());
+        if (c->subject_name_key() == name_key) out->push_back(c.get());
       }
-      for (const Certificate* c : snapshot_.FindCertificatesBySubject(name)) {
+      for (const Certificate* c :
+           snapshot_.FindCertificatesBySubject(name_key)) {
         out->push_back(c);
       }
     };

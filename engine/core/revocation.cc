@@ -45,7 +45,7 @@ CheckFailure CheckRevocation(absl::Span<const Certificate* const> path,
     const bool top = i + 1 == n;
     if (top && cert.self_issued()) break;
     const absl::Span<const Crl* const> crls =
-        check.crls.FindByIssuer(cert.issuer_der());
+        check.crls.FindByIssuer(cert.issuer_name_key());
     if (crls.empty()) continue;
     const Crl* used = nullptr;
     CheckFailure problem;
@@ -67,7 +67,7 @@ CheckFailure CheckRevocation(absl::Span<const Certificate* const> path,
                        absl::MakeConstSpan(&issuer_index, 1), check);
       } else {
         if (found.empty()) {
-          check.find_certificates(cert.issuer_der(), &found);
+          check.find_certificates(cert.issuer_name_key(), &found);
           found_indices.assign(found.size(), -1);
         }
         f = FindSigner(*crl, i, found, found_indices, check);

@@ -23,10 +23,10 @@ struct RevocationCheck {
   // Whether `crl`'s signature verifies with `issuer`'s key (the resolver
   // keeps the proof per Evaluator).
   absl::FunctionRef<bool(const Crl& crl, const Certificate& issuer)> verify;
-  // The certificates, presented or the snapshot's, whose subject is
-  // `name_der`: the CRL issuers of a path's top certificate, whose issuer
-  // is not on the path.
-  absl::FunctionRef<void(absl::string_view name_der,
+  // The certificates, presented or the snapshot's, whose subject name has
+  // the key `name_key` (see NameKey): the CRL issuers of a path's top
+  // certificate, whose issuer is not on the path.
+  absl::FunctionRef<void(absl::string_view name_key,
                          std::vector<const Certificate*>* out)>
       find_certificates;
 };

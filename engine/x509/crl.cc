@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/internal/base64.h"
 #include "engine/internal/status_macros.h"
+#include "engine/x509/certificate_names.h"
 #include "engine/x509/certificate_parse.h"
 #include "engine/x509/der.h"
 #include "engine/x509/verification_key.h"
@@ -159,6 +160,7 @@ class CrlParser {
         reader.ReadExpected(internal::kDerSequence, "issuer", &issuer));
     RETURN_IF_ERROR(x509_parse::ParseName(reader, issuer, "issuer", nullptr));
     crl_.issuer_ = issuer.tlv;
+    ASSIGN_OR_RETURN(crl_.issuer_key_, NameKey(issuer.tlv));
     RETURN_IF_ERROR(reader.Read("thisUpdate", &element));
     ASSIGN_OR_RETURN(
         crl_.this_update_,
@@ -443,14 +445,14 @@ bool Crl::SignatureVerifiesWith(const Certificate& issuer) const {
 }
 
 bool Crl::MayBeIssuedBy(const Certificate& issuer) const {
-  if (issuer.subject_der() != issuer_) return false;
+  if (issuer.subject_name_key() != issuer_key_) return false;
   const absl::string_view skid = issuer.subject_key_identifier();
   return akid_.empty() || skid.empty() || akid_ == skid;
 }
 
 CrlSet::CrlSet(std::vector<CrlPtr> crls) : crls_(std::move(crls)) {
   for (const CrlPtr& crl : crls_) {
-    by_issuer_[crl->issuer_der()].push_back(crl.get());
+    by_issuer_[crl->issuer_name_key()].push_back(crl.get());
   }
   for (auto& entry : by_issuer_) {
     std::sort(entry.second.begin(), entry.second.end(),
@@ -467,8 +469,8 @@ CrlSet::CrlSet(std::vector<CrlPtr> crls) : crls_(std::move(crls)) {
 }
 
 absl::Span<const Crl* const> CrlSet::FindByIssuer(
-    absl::string_view issuer_der) const {
-  auto it = by_issuer_.find(issuer_der);
+    absl::string_view issuer_name_key) const {
+  auto it = by_issuer_.find(issuer_name_key);
   if (it == by_issuer_.end()) return {};
   return absl::MakeConstSpan(it->second);
 }

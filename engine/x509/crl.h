@@ -67,6 +67,9 @@ class Crl {
   absl::string_view signature() const { return signature_; }
   // The issuer Name TLV, compared with certificates' subject and issuer.
   absl::string_view issuer_der() const { return issuer_; }
+  // The issuer name's comparison key (RFC 5280 §7.1, as
+  // Certificate::subject_name_key()): CRLs are matched to issuers by it.
+  const std::string& issuer_name_key() const { return issuer_key_; }
   std::string IssuerString() const;
   // authorityKeyIdentifier.keyIdentifier, empty when absent.
   absl::string_view authority_key_identifier() const { return akid_; }
@@ -99,6 +102,7 @@ class Crl {
   absl::string_view tbs_;
   absl::string_view signature_;
   absl::string_view issuer_;
+  std::string issuer_key_;
   absl::string_view akid_;
   SignatureAlgorithm algorithm_ = SignatureAlgorithm::kUnknown;
   absl::Time this_update_;
@@ -118,9 +122,11 @@ class CrlSet {
 
   bool empty() const { return crls_.empty(); }
   const std::vector<CrlPtr>& crls() const { return crls_; }
-  // The CRLs whose issuer name is `issuer_der`, newest thisUpdate first
-  // (then by CRL number, then SHA-256); empty when none.
-  absl::Span<const Crl* const> FindByIssuer(absl::string_view issuer_der) const;
+  // The CRLs whose issuer name has the key `issuer_name_key` (see
+  // NameKey), newest thisUpdate first (then by CRL number, then SHA-256);
+  // empty when none.
+  absl::Span<const Crl* const> FindByIssuer(
+      absl::string_view issuer_name_key) const;
 
  private:
   std::vector<CrlPtr> crls_;
