@@ -10,9 +10,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "tools/serve/json_util.h"
 
@@ -138,10 +140,56 @@ DpsService::DpsService(DpsServiceOptions options, EngineAdapter* adapter,
       adapter_(adapter),
       repository_(repository),
       metrics_(metrics),
-      worker_mu_(new std::mutex[std::max(workers, 1)]) {
-  for (int i = 0; i < std::max(workers, 1); ++i) {
-    workers_.push_back(adapter_->NewWorker());
+      worker_mu_(new std::mutex[std::max(workers, 1) +
+                                std::max(options_.registration_threads, 0)]) {
+  const int first_registration_worker = std::max(workers, 1);
+  const int total =
+      first_registration_worker + std::max(options_.registration_threads, 0);
+  for (int i = 0; i < total; ++i) workers_.push_back(adapter_->NewWorker());
+  for (int i = first_registration_worker; i < total; ++i) {
+    registration_threads_.emplace_back([this, i] { RegistrationLoop(i); });
   }
+}
+
+DpsService::~DpsService() {
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    stopping_ = true;
+  }
+  jobs_cv_.notify_all();
+  for (std::thread& thread : registration_threads_) thread.join();
+}
+
+void DpsService::RegistrationLoop(int worker) {
+  while (true) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(jobs_mu_);
+      jobs_cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping, and nothing left
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job.request.worker = worker;
+    job.respond(Handle(job.request));
+  }
+}
+
+void DpsService::HandleAsync(HttpRequest request, HttpRespond respond) {
+  const absl::string_view path =
+      absl::string_view(request.target).substr(0, request.target.find('?'));
+  const bool registration =
+      request.method == "PUT" &&
+      absl::EndsWithIgnoreCase(absl::StripSuffix(path, "/"), "/register");
+  if (!registration || registration_threads_.empty()) {
+    respond(Handle(request));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    jobs_.push_back(Job{std::move(request), std::move(respond)});
+  }
+  jobs_cv_.notify_one();
 }
 
 HttpResponse DpsService::Handle(const HttpRequest& request) {
