@@ -3,7 +3,7 @@
 //   bazel build -c opt //bench:frontend_load //tools/cli:chaintrust
 //   bazel-bin/bench/frontend_load --chaintrust=bazel-bin/tools/cli/chaintrust \
 //       [--baseline=OTHER_CHAINTRUST] [--port=18443] [--seconds=10]
-//       [--clients=4] [--lookup_clients=16] [--devices=2000]
+//       [--clients=4] [--lookup_connections=16] [--devices=2000]
 //       [--server_threads=2] [--soak_seconds=0] [--soak_rate=0]
 //       [--soak_sample_seconds=10]
 //
@@ -15,8 +15,9 @@
 //      (asks for a client certificate, accepts any), no HTTP, no engine;
 //   2. registrations, one new TLS connection each (as devices connect),
 //      alternating known devices (registered before) and new ones;
-//   3. status lookups (POST /{scope}/registrations/{id}) on kept-alive
-//      connections;
+//   3. status lookups (POST /{scope}/registrations/{id}) on
+//      --lookup_connections kept-alive connections, one request in flight
+//      on each, driven by --clients threads;
 //   4. optionally a soak: lookups at --soak_rate per second for
 //      --soak_seconds, sampling the server's resident memory every
 //      --soak_sample_seconds.
@@ -74,7 +75,7 @@ struct Options {
   int soak_seconds = 0;
   int soak_rate = 0;
   int soak_sample_seconds = 10;
-  int lookup_clients = 16;
+  int lookup_connections = 16;
   std::string baseline;
 };
 
@@ -120,9 +121,13 @@ struct Connection {
   }
   // Sends `request`, reads one response; returns its status or -1.
   int Exchange(const std::string& request) {
-    if (SSL_write(ssl, request.data(), static_cast<int>(request.size())) <= 0) {
-      return -1;
-    }
+    return Send(request) ? Receive() : -1;
+  }
+  bool Send(const std::string& request) {
+    return SSL_write(ssl, request.data(), static_cast<int>(request.size())) > 0;
+  }
+  // Reads one response; returns its status or -1.
+  int Receive() {
     std::string in;
     char buffer[4096];
     size_t header_end = std::string::npos;
@@ -343,7 +348,7 @@ Options ParseArgs(int argc, char** argv) {
           value("soak_seconds", &o.soak_seconds) ||
           value("soak_rate", &o.soak_rate) ||
           value("soak_sample_seconds", &o.soak_sample_seconds) ||
-          value("lookup_clients", &o.lookup_clients) ||
+          value("lookup_connections", &o.lookup_connections) ||
           value("baseline", &o.baseline))) {
       std::cerr << "frontend_load: unknown argument " << arg << "\n";
       std::exit(2);
@@ -430,24 +435,60 @@ struct ServerResult {
   double lookups = 0;
 };
 
-// Status lookups on `clients` kept-alive connections for `d`, at `rate` per
-// second in all (0: as fast as they answer).
+// Status lookups on `connections` kept-alive connections, spread over
+// o.clients threads, for `d`, at `rate` per second in all (0: as fast as
+// they answer). Each thread sends one request on each of its connections,
+// then reads the answers: as many devices asking at once, with no thread
+// of the load generator asleep per device.
 Stats Lookups(const Options& o, SSL_CTX* client,
-              const std::vector<Device>& devices, int known, int clients,
+              const std::vector<Device>& devices, int known, int connections,
               absl::Duration d, double rate) {
-  std::vector<std::unique_ptr<Connection>> connections(clients);
-  std::vector<std::string> requests(clients);
-  for (int t = 0; t < clients; ++t) {
-    connections[t] = std::make_unique<Connection>();
-    connections[t]->Open(client, o.port, devices[t % known]);
-    requests[t] = LookupRequest(devices[t % known].leaf.common_name);
+  const int threads = std::max(1, std::min(o.clients, connections));
+  std::vector<std::vector<std::unique_ptr<Connection>>> open(threads);
+  std::vector<std::vector<std::string>> requests(threads);
+  for (int c = 0; c < connections; ++c) {
+    auto connection = std::make_unique<Connection>();
+    connection->Open(client, o.port, devices[c % known]);
+    open[c % threads].push_back(std::move(connection));
+    requests[c % threads].push_back(
+        LookupRequest(devices[c % known].leaf.common_name));
   }
-  return RunLoad(
-      clients, d,
-      [&](int t, int64_t) {
-        return connections[t]->Exchange(requests[t]) == 200;
-      },
-      rate / clients);
+  std::vector<Stats> per_thread(threads);
+  std::vector<std::thread> workers;
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + d;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      Stats& stats = per_thread[t];
+      const size_t n = open[t].size();
+      const double batch_rate = rate / threads / n;  // batches per second
+      std::vector<bool> sent(n);
+      for (int64_t i = 0; absl::Now() < end; ++i) {
+        if (batch_rate > 0) {
+          const absl::Duration wait =
+              start + absl::Seconds(i / batch_rate) - absl::Now();
+          if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+        }
+        const absl::Time before = absl::Now();
+        for (size_t c = 0; c < n; ++c)
+          sent[c] = open[t][c]->Send(requests[t][c]);
+        for (size_t c = 0; c < n; ++c) {
+          const bool ok = sent[c] && open[t][c]->Receive() == 200;
+          stats.latencies_us.push_back(
+              absl::ToDoubleMicroseconds(absl::Now() - before));
+          if (!ok) ++stats.errors;
+        }
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  Stats all;
+  for (Stats& stats : per_thread) {
+    all.latencies_us.insert(all.latencies_us.end(), stats.latencies_us.begin(),
+                            stats.latencies_us.end());
+    all.errors += stats.errors;
+  }
+  return all;
 }
 
 // Steps 2-4 against the server binary `binary`; the soak only when `soak`.
@@ -491,10 +532,10 @@ ServerResult MeasureServer(const Options& o, const std::string& binary,
   // 3. Status lookups on kept-alive connections.
   cpu = CpuMicros(pid);
   Stats lookups =
-      Lookups(o, client, devices, known, o.lookup_clients, duration, 0);
-  result.lookups =
-      Report(absl::StrCat(label, ": lookup, ", o.lookup_clients, " kept-alive"),
-             std::move(lookups), duration, CpuMicros(pid) - cpu);
+      Lookups(o, client, devices, known, o.lookup_connections, duration, 0);
+  result.lookups = Report(
+      absl::StrCat(label, ": lookup, ", o.lookup_connections, " kept-alive"),
+      std::move(lookups), duration, CpuMicros(pid) - cpu);
 
   if (soak && o.soak_seconds > 0 && o.soak_rate > 0) {
     std::cout << "soak: load average before " << LoadAverage() << "\n";
@@ -512,8 +553,8 @@ ServerResult MeasureServer(const Options& o, const std::string& binary,
     const absl::Duration soak_duration = absl::Seconds(o.soak_seconds);
     cpu = CpuMicros(pid);
     Report(absl::StrCat(label, ": soak, lookups at ", o.soak_rate, "/s"),
-           Lookups(o, client, devices, known, o.lookup_clients, soak_duration,
-                   o.soak_rate),
+           Lookups(o, client, devices, known, o.lookup_connections,
+                   soak_duration, o.soak_rate),
            soak_duration, CpuMicros(pid) - cpu);
     done.store(true);
     sampler.join();

@@ -285,6 +285,43 @@ std::string DpsService::AllocateHub(absl::string_view registration_id,
   return hubs[StableHash(registration_id) % hubs.size()];
 }
 
+void DpsService::Assign(const Struct* enrollment,
+                        const RegistrationRecord* previous,
+                        RegistrationRecord* record) const {
+  bool update_hub = true, migrate = true;
+  if (enrollment != nullptr) {
+    auto it = enrollment->fields().find("reprovisionPolicy");
+    if (it != enrollment->fields().end() && it->second.has_struct_value()) {
+      const auto& policy = it->second.struct_value().fields();
+      auto flag = policy.find("updateHubAssignment");
+      if (flag != policy.end() && flag->second.has_bool_value()) {
+        update_hub = flag->second.bool_value();
+      }
+      flag = policy.find("migrateDeviceData");
+      if (flag != policy.end() && flag->second.has_bool_value()) {
+        migrate = flag->second.bool_value();
+      }
+    }
+  }
+  const std::string allocated =
+      AllocateHub(record->registration_id, enrollment);
+  if (previous == nullptr) {
+    record->assigned_hub = allocated;
+    record->substatus = RegistrationSubstatus::kInitialAssignment;
+    return;
+  }
+  // A record from before hubs were stored has none: allocate as then.
+  const std::string& previous_hub = previous->assigned_hub;
+  if (!update_hub || previous_hub.empty() || previous_hub == allocated) {
+    record->assigned_hub = previous_hub.empty() ? allocated : previous_hub;
+    record->substatus = previous->substatus;
+    return;
+  }
+  record->assigned_hub = allocated;
+  record->substatus = migrate ? RegistrationSubstatus::kDeviceDataMigrated
+                              : RegistrationSubstatus::kDeviceDataReset;
+}
+
 bool DpsService::Authorized(const HttpRequest& request,
                             std::string* why) const {
   const std::string header = request.Header("authorization");

@@ -68,6 +68,18 @@ class DpsService {
   std::string AllocateHub(absl::string_view registration_id,
                           const google::protobuf::Struct* enrollment) const;
 
+  // Completes the record of a registration the engine allowed through
+  // `enrollment` (null when it is gone), following the enrollment's
+  // reprovisionPolicy (both flags default to true). First registration
+  // (`previous` null): the allocated hub, substatus initialAssignment.
+  // Re-registration: updateHubAssignment false keeps the previous hub and
+  // substatus; true allocates again, and a hub that changed gives substatus
+  // deviceDataMigrated (migrateDeviceData true) or deviceDataReset (false);
+  // an unchanged hub keeps the previous substatus.
+  void Assign(const google::protobuf::Struct* enrollment,
+              const RegistrationRecord* previous,
+              RegistrationRecord* record) const;
+
  private:
   struct Operation {
     std::string registration_key;
@@ -84,12 +96,14 @@ class DpsService {
   std::optional<HttpResponse> Credentials(const HttpRequest& request,
                                           const std::string& registration_id,
                                           DeviceCredentials* credentials);
-  google::protobuf::Struct RegistrationResult(const RegistrationRecord& record,
-                                              const DecisionView& decision,
-                                              bool x509) const;
+  // The registrationState JSON object of an allowed device; `payload` (may
+  // be null) is the device's.
+  std::string RegistrationResult(const RegistrationRecord& record,
+                                 const DecisionView& decision, bool x509,
+                                 const google::protobuf::Value* payload) const;
   std::string SaveOperation(const std::string& registration_id,
                             const std::string& status,
-                            const google::protobuf::Struct& state);
+                            const std::string& state_json);
   // Service API (service_api.cc).
   HttpResponse Service(const HttpRequest& request,
                        const std::vector<std::string>& segments);
