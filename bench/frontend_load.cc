@@ -552,10 +552,10 @@ ServerResult MeasureServer(const Options& o, const std::string& binary,
     });
     const absl::Duration soak_duration = absl::Seconds(o.soak_seconds);
     cpu = CpuMicros(pid);
+    Stats soaked = Lookups(o, client, devices, known, o.lookup_connections,
+                           soak_duration, o.soak_rate);
     Report(absl::StrCat(label, ": soak, lookups at ", o.soak_rate, "/s"),
-           Lookups(o, client, devices, known, o.lookup_connections,
-                   soak_duration, o.soak_rate),
-           soak_duration, CpuMicros(pid) - cpu);
+           std::move(soaked), soak_duration, CpuMicros(pid) - cpu);
     done.store(true);
     sampler.join();
     samples.push_back(ResidentKb(pid));
