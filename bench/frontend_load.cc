@@ -2,8 +2,10 @@
 //
 //   bazel build -c opt //bench:frontend_load //tools/cli:chaintrust
 //   bazel-bin/bench/frontend_load --chaintrust=bazel-bin/tools/cli/chaintrust \
-//       [--port=18443] [--seconds=10] [--clients=4] [--devices=2000]
+//       [--baseline=OTHER_CHAINTRUST] [--port=18443] [--seconds=10]
+//       [--clients=4] [--lookup_connections=16] [--devices=2000]
 //       [--server_threads=2] [--soak_seconds=0] [--soak_rate=0]
+//       [--soak_sample_seconds=10]
 //
 // It mints a PKI (a root CA enrolled as a group, device leaves, the server's
 // TLS certificate), writes the policy, starts the server, then measures in
@@ -13,11 +15,17 @@
 //      (asks for a client certificate, accepts any), no HTTP, no engine;
 //   2. registrations, one new TLS connection each (as devices connect),
 //      alternating known devices (registered before) and new ones;
-//   3. status lookups (POST /{scope}/registrations/{id}) on kept-alive
-//      connections;
+//   3. status lookups (POST /{scope}/registrations/{id}) on
+//      --lookup_connections kept-alive connections, one request in flight
+//      on each, driven by --clients threads;
 //   4. optionally a soak: lookups at --soak_rate per second for
-//      --soak_seconds, sampling the server's resident memory.
-// Each prints operations per second, p50/p99 latency and errors.
+//      --soak_seconds, sampling the server's resident memory every
+//      --soak_sample_seconds.
+// Each prints operations per second, p50/p99 latency, errors and the
+// server's CPU time per operation (from /proc/PID/stat: on a shared box the
+// rate depends on the CPU the server is given, its cost per request much
+// less). With --baseline, steps 2 and 3 run against that binary first, in
+// the same run, so before/after ratios share the box's load.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -35,6 +43,9 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,6 +53,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "engine/x509/test_certs.h"
@@ -62,6 +74,9 @@ struct Options {
   int server_threads = 2;
   int soak_seconds = 0;
   int soak_rate = 0;
+  int soak_sample_seconds = 10;
+  int lookup_connections = 16;
+  std::string baseline;
 };
 
 struct Device {
@@ -106,9 +121,13 @@ struct Connection {
   }
   // Sends `request`, reads one response; returns its status or -1.
   int Exchange(const std::string& request) {
-    if (SSL_write(ssl, request.data(), static_cast<int>(request.size())) <= 0) {
-      return -1;
-    }
+    return Send(request) ? Receive() : -1;
+  }
+  bool Send(const std::string& request) {
+    return SSL_write(ssl, request.data(), static_cast<int>(request.size())) > 0;
+  }
+  // Reads one response; returns its status or -1.
+  int Receive() {
     std::string in;
     char buffer[4096];
     size_t header_end = std::string::npos;
@@ -175,7 +194,10 @@ Stats RunLoad(int clients, absl::Duration duration,
   return all;
 }
 
-double Report(const std::string& name, Stats stats, absl::Duration duration) {
+// Reports `stats`; `cpu_us`, when not negative, is the server's CPU time
+// over the phase, printed per operation.
+double Report(const std::string& name, Stats stats, absl::Duration duration,
+              double cpu_us = -1) {
   std::sort(stats.latencies_us.begin(), stats.latencies_us.end());
   const size_t n = stats.latencies_us.size();
   const double rate = n / absl::ToDoubleSeconds(duration);
@@ -183,10 +205,12 @@ double Report(const std::string& name, Stats stats, absl::Duration duration) {
     return n == 0 ? 0.0 : stats.latencies_us[std::min(n - 1, size_t(p * n))];
   };
   std::cout << absl::StrFormat(
-                   "%-36s %9.0f ops/s  p50 %8.0f us  p99 %8.0f us  ops %8d  "
-                   "errors %d\n",
-                   name, rate, pct(0.50), pct(0.99), n, stats.errors)
-            << std::flush;
+      "%-40s %9.0f ops/s  p50 %8.0f us  p99 %8.0f us  ops %8d  errors %d", name,
+      rate, pct(0.50), pct(0.99), n, stats.errors);
+  if (cpu_us >= 0 && n > 0) {
+    std::cout << absl::StrFormat("  server cpu %.1f us/op", cpu_us / n);
+  }
+  std::cout << "\n" << std::flush;
   return rate;
 }
 
@@ -198,8 +222,11 @@ SSL_CTX* ServerContext(const std::string& cert, const std::string& key) {
   SSL_CTX_set_num_tickets(ctx, 0);
   SSL_CTX_use_certificate_chain_file(ctx, cert.c_str());
   SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM);
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER,
-                     [](int, X509_STORE_CTX*) { return 1; });
+  // As the server: a client certificate is asked for and any chain taken
+  // without OpenSSL verifying it.
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_cert_verify_callback(
+      ctx, [](X509_STORE_CTX*, void*) { return 1; }, nullptr);
   return ctx;
 }
 
@@ -263,6 +290,33 @@ std::string JsonEscape(const std::string& text) {
   return out;
 }
 
+// User plus system CPU time of `pid`, in microseconds.
+double CpuMicros(pid_t pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(stat)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses: state is the
+  // 3rd field, utime the 14th, stime the 15th.
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::vector<std::string> fields = absl::StrSplit(
+      absl::string_view(text).substr(close + 2), ' ', absl::SkipEmpty());
+  if (fields.size() < 13) return 0;
+  double utime = 0, stime = 0;
+  if (!absl::SimpleAtod(fields[11], &utime) ||
+      !absl::SimpleAtod(fields[12], &stime)) {
+    return 0;
+  }
+  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return absl::StrCat(one, " ", five, " ", fifteen);
+}
+
 int64_t ResidentKb(pid_t pid) {
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
   std::string line;
@@ -292,7 +346,10 @@ Options ParseArgs(int argc, char** argv) {
           value("devices", &o.devices) ||
           value("server_threads", &o.server_threads) ||
           value("soak_seconds", &o.soak_seconds) ||
-          value("soak_rate", &o.soak_rate))) {
+          value("soak_rate", &o.soak_rate) ||
+          value("soak_sample_seconds", &o.soak_sample_seconds) ||
+          value("lookup_connections", &o.lookup_connections) ||
+          value("baseline", &o.baseline))) {
       std::cerr << "frontend_load: unknown argument " << arg << "\n";
       std::exit(2);
     }
@@ -331,8 +388,9 @@ std::vector<Device> MakeFixture(const std::string& dir, int count) {
 }
 
 // Starts `chaintrust serve` on the fixture and waits until it accepts.
-pid_t StartServer(const Options& o, const std::string& dir, SSL_CTX* client,
-                  const Device& probe_device) {
+pid_t StartServer(const Options& o, const std::string& binary,
+                  const std::string& dir, const std::string& store_name,
+                  SSL_CTX* client, const Device& probe_device) {
   const pid_t pid = fork();
   if (pid == 0) {
     const std::string threads = absl::StrCat("--threads=", o.server_threads);
@@ -340,10 +398,9 @@ pid_t StartServer(const Options& o, const std::string& dir, SSL_CTX* client,
     const std::string cert = absl::StrCat("--tls_cert=", dir, "/tls.pem");
     const std::string key = absl::StrCat("--tls_key=", dir, "/tls.key");
     const std::string policy = absl::StrCat("--policy=", dir, "/policy.json");
-    const std::string store = absl::StrCat("--store=", dir, "/reg.db");
-    execl(o.chaintrust.c_str(), o.chaintrust.c_str(), "serve", listen.c_str(),
-          cert.c_str(), key.c_str(), "--id_scope=0ne00BE7C4", policy.c_str(),
-          store.c_str(),
+    const std::string store = absl::StrCat("--store=", dir, "/", store_name);
+    execl(binary.c_str(), binary.c_str(), "serve", listen.c_str(), cert.c_str(),
+          key.c_str(), "--id_scope=0ne00BE7C4", policy.c_str(), store.c_str(),
           "--service_key=AAAAAAAAAAAAAAAAAAAAAA==", "--access_log=false",
           "--throttle=false", threads.c_str(), nullptr);
     std::_Exit(127);
@@ -357,9 +414,173 @@ pid_t StartServer(const Options& o, const std::string& dir, SSL_CTX* client,
   return pid;
 }
 
+std::string RegisterRequest(const std::string& id) {
+  const std::string body = absl::StrCat("{\"registrationId\":\"", id, "\"}");
+  return absl::StrCat("PUT /", kScope, "/registrations/", id,
+                      "/register?api-version=2019-03-31 HTTP/1.1\r\n"
+                      "Host: localhost\r\nContent-Type: application/json\r\n"
+                      "Content-Length: ",
+                      body.size(), "\r\n\r\n", body);
+}
+
+std::string LookupRequest(const std::string& id) {
+  return absl::StrCat(
+      "POST /", kScope, "/registrations/", id,
+      "?api-version=2019-03-31 HTTP/1.1\r\nHost: localhost\r\n"
+      "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+}
+
+struct ServerResult {
+  double registrations = 0;
+  double lookups = 0;
+};
+
+// Status lookups on `connections` kept-alive connections, spread over
+// o.clients threads, for `d`, at `rate` per second in all (0: as fast as
+// they answer). Each thread sends one request on each of its connections,
+// then reads the answers: as many devices asking at once, with no thread
+// of the load generator asleep per device.
+Stats Lookups(const Options& o, SSL_CTX* client,
+              const std::vector<Device>& devices, int known, int connections,
+              absl::Duration d, double rate) {
+  const int threads = std::max(1, std::min(o.clients, connections));
+  std::vector<std::vector<std::unique_ptr<Connection>>> open(threads);
+  std::vector<std::vector<std::string>> requests(threads);
+  for (int c = 0; c < connections; ++c) {
+    auto connection = std::make_unique<Connection>();
+    connection->Open(client, o.port, devices[c % known]);
+    open[c % threads].push_back(std::move(connection));
+    requests[c % threads].push_back(
+        LookupRequest(devices[c % known].leaf.common_name));
+  }
+  std::vector<Stats> per_thread(threads);
+  std::vector<std::thread> workers;
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + d;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      Stats& stats = per_thread[t];
+      const size_t n = open[t].size();
+      const double batch_rate = rate / threads / n;  // batches per second
+      std::vector<bool> sent(n);
+      for (int64_t i = 0; absl::Now() < end; ++i) {
+        if (batch_rate > 0) {
+          const absl::Duration wait =
+              start + absl::Seconds(i / batch_rate) - absl::Now();
+          if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+        }
+        const absl::Time before = absl::Now();
+        for (size_t c = 0; c < n; ++c)
+          sent[c] = open[t][c]->Send(requests[t][c]);
+        for (size_t c = 0; c < n; ++c) {
+          const bool ok = sent[c] && open[t][c]->Receive() == 200;
+          stats.latencies_us.push_back(
+              absl::ToDoubleMicroseconds(absl::Now() - before));
+          if (!ok) ++stats.errors;
+        }
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  Stats all;
+  for (Stats& stats : per_thread) {
+    all.latencies_us.insert(all.latencies_us.end(), stats.latencies_us.begin(),
+                            stats.latencies_us.end());
+    all.errors += stats.errors;
+  }
+  return all;
+}
+
+// Steps 2-4 against the server binary `binary`; the soak only when `soak`.
+ServerResult MeasureServer(const Options& o, const std::string& binary,
+                           const std::string& label, const std::string& dir,
+                           SSL_CTX* client, const std::vector<Device>& devices,
+                           bool soak) {
+  const pid_t pid =
+      StartServer(o, binary, dir, label + ".db", client, devices[0]);
+  const absl::Duration duration = absl::Seconds(o.seconds);
+  // Half the fleet is known before the measurement.
+  const int known = o.devices / 2;
+  for (int i = 0; i < known; ++i) {
+    Connection c;
+    if (!c.Open(client, o.port, devices[i]) ||
+        c.Exchange(RegisterRequest(devices[i].leaf.common_name)) != 202) {
+      std::cerr << "frontend_load: warm-up registration " << i << " failed\n";
+    }
+  }
+  ServerResult result;
+  // 2. Registrations, a new connection each: known and new devices in turn
+  // (new ones once each, then again as known).
+  std::atomic<int> next_new{known};
+  double cpu = CpuMicros(pid);
+  Stats registrations = RunLoad(o.clients, duration, [&](int t, int64_t i) {
+    int index;
+    if (i % 2 == 0) {
+      index = (t * 104729 + i) % known;
+    } else {
+      index = next_new.fetch_add(1);
+      if (index >= o.devices) index = index % o.devices;
+    }
+    Connection c;
+    return c.Open(client, o.port, devices[index]) &&
+           c.Exchange(RegisterRequest(devices[index].leaf.common_name)) == 202;
+  });
+  result.registrations =
+      Report(label + ": register, new TLS connection", std::move(registrations),
+             duration, CpuMicros(pid) - cpu);
+
+  // 3. Status lookups on kept-alive connections.
+  cpu = CpuMicros(pid);
+  Stats lookups =
+      Lookups(o, client, devices, known, o.lookup_connections, duration, 0);
+  result.lookups = Report(
+      absl::StrCat(label, ": lookup, ", o.lookup_connections, " kept-alive"),
+      std::move(lookups), duration, CpuMicros(pid) - cpu);
+
+  if (soak && o.soak_seconds > 0 && o.soak_rate > 0) {
+    std::cout << "soak: load average before " << LoadAverage() << "\n";
+    std::atomic<bool> done{false};
+    std::vector<int64_t> samples = {ResidentKb(pid)};
+    std::thread sampler([&] {
+      absl::Time next = absl::Now();
+      while (!done.load()) {
+        absl::SleepFor(absl::Milliseconds(200));
+        if (absl::Now() < next + absl::Seconds(o.soak_sample_seconds)) continue;
+        next += absl::Seconds(o.soak_sample_seconds);
+        samples.push_back(ResidentKb(pid));
+      }
+    });
+    const absl::Duration soak_duration = absl::Seconds(o.soak_seconds);
+    cpu = CpuMicros(pid);
+    Stats soaked = Lookups(o, client, devices, known, o.lookup_connections,
+                           soak_duration, o.soak_rate);
+    Report(absl::StrCat(label, ": soak, lookups at ", o.soak_rate, "/s"),
+           std::move(soaked), soak_duration, CpuMicros(pid) - cpu);
+    done.store(true);
+    sampler.join();
+    samples.push_back(ResidentKb(pid));
+    std::cout << absl::StrFormat(
+        "soak: server RSS first %d kB, last %d kB, max %d kB (%d samples, "
+        "every %d s)\n",
+        samples.front(), samples.back(),
+        *std::max_element(samples.begin(), samples.end()), samples.size(),
+        o.soak_sample_seconds);
+    std::cout << "soak: RSS samples kB:";
+    for (int64_t kb : samples) std::cout << " " << kb;
+    std::cout << "\nsoak: load average after " << LoadAverage() << "\n";
+  }
+
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::cout << label << ": server exit status " << WEXITSTATUS(status) << "\n";
+  return result;
+}
+
 int Main(int argc, char** argv) {
   const Options o = ParseArgs(argc, argv);
   signal(SIGPIPE, SIG_IGN);
+  std::cout << "load average at start " << LoadAverage() << "\n";
   char dir_template[] = "/tmp/frontend_load.XXXXXX";
   const std::string dir = mkdtemp(dir_template);
   std::vector<Device> devices = MakeFixture(dir, o.devices);
@@ -382,99 +603,29 @@ int Main(int argc, char** argv) {
                    duration);
   }
 
-  const pid_t pid = StartServer(o, dir, client, devices[0]);
-
-  auto register_request = [](const std::string& id) {
-    const std::string body = absl::StrCat("{\"registrationId\":\"", id, "\"}");
-    return absl::StrCat("PUT /", kScope, "/registrations/", id,
-                        "/register?api-version=2019-03-31 HTTP/1.1\r\n"
-                        "Host: localhost\r\nContent-Type: application/json\r\n"
-                        "Content-Length: ",
-                        body.size(), "\r\n\r\n", body);
-  };
-  // Half the fleet is known before the measurement.
-  const int known = o.devices / 2;
-  for (int i = 0; i < known; ++i) {
-    Connection c;
-    if (!c.Open(client, o.port, devices[i]) ||
-        c.Exchange(register_request(devices[i].leaf.common_name)) != 202) {
-      std::cerr << "frontend_load: warm-up registration " << i << " failed\n";
-    }
+  std::optional<ServerResult> baseline;
+  if (!o.baseline.empty()) {
+    baseline = MeasureServer(o, o.baseline, "baseline", dir, client, devices,
+                             /*soak=*/false);
   }
+  const ServerResult result = MeasureServer(o, o.chaintrust, "serve", dir,
+                                            client, devices, /*soak=*/true);
 
-  // 2. Registrations, a new connection each: known and new devices in turn
-  // (new ones once each, then again as known).
-  std::atomic<int> next_new{known};
-  const double registrations =
-      Report("register, new TLS connection each",
-             RunLoad(o.clients, duration,
-                     [&](int t, int64_t i) {
-                       int index;
-                       if (i % 2 == 0) {
-                         index = (t * 104729 + i) % known;
-                       } else {
-                         index = next_new.fetch_add(1);
-                         if (index >= o.devices) index = index % o.devices;
-                       }
-                       Connection c;
-                       return c.Open(client, o.port, devices[index]) &&
-                              c.Exchange(register_request(
-                                  devices[index].leaf.common_name)) == 202;
-                     }),
-             duration);
-
-  // 3. Status lookups on kept-alive connections, one per client thread.
-  auto lookup = [&](int clients, absl::Duration d, double rate) {
-    std::vector<std::unique_ptr<Connection>> connections(clients);
-    std::vector<std::string> requests(clients);
-    for (int t = 0; t < clients; ++t) {
-      connections[t] = std::make_unique<Connection>();
-      connections[t]->Open(client, o.port, devices[t % known]);
-      const std::string id = devices[t % known].leaf.common_name;
-      requests[t] = absl::StrCat(
-          "POST /", kScope, "/registrations/", id,
-          "?api-version=2019-03-31 HTTP/1.1\r\nHost: localhost\r\n"
-          "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
-    }
-    return RunLoad(
-        clients, d,
-        [&](int t, int64_t) {
-          return connections[t]->Exchange(requests[t]) == 200;
-        },
-        rate / clients);
-  };
-  const double lookups = Report("status lookup, kept-alive",
-                                lookup(o.clients, duration, 0), duration);
-
-  std::cout << absl::StrFormat(
-      "register / floor = %.2f (target >= 0.7); lookups %.0f/s (target >= "
-      "30000)\n",
-      registrations / floor, lookups);
-
-  if (o.soak_seconds > 0 && o.soak_rate > 0) {
-    const int64_t rss_before = ResidentKb(pid);
-    std::atomic<bool> done{false};
-    int64_t rss_max = rss_before;
-    std::thread sampler([&] {
-      while (!done.load()) {
-        rss_max = std::max(rss_max, ResidentKb(pid));
-        absl::SleepFor(absl::Seconds(1));
-      }
-    });
-    const absl::Duration soak = absl::Seconds(o.soak_seconds);
-    Report(absl::StrCat("soak: lookups at ", o.soak_rate, "/s"),
-           lookup(o.clients, soak, o.soak_rate), soak);
-    done.store(true);
-    sampler.join();
+  if (baseline.has_value()) {
     std::cout << absl::StrFormat(
-        "soak: server RSS %d kB before, %d kB max, %d kB after\n", rss_before,
-        rss_max, ResidentKb(pid));
+        "baseline: register / floor = %.2f; lookups %.0f/s\n",
+        baseline->registrations / floor, baseline->lookups);
+    std::cout << absl::StrFormat(
+        "serve / baseline: register %.2fx, lookups %.2fx\n",
+        result.registrations / baseline->registrations,
+        result.lookups / baseline->lookups);
   }
+  std::cout << absl::StrFormat(
+      "serve: register / floor = %.2f (target >= 0.7); lookups %.0f/s (target "
+      ">= 30000)\n",
+      result.registrations / floor, result.lookups);
+  std::cout << "load average at end " << LoadAverage() << "\n";
 
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  std::cout << "server exit status " << WEXITSTATUS(status) << "\n";
   for (Device& device : devices) X509_free(device.x509);
   SSL_CTX_free(client);
   if (std::system(absl::StrCat("rm -rf ", dir).c_str()) != 0) {

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "engine/internal/json.h"
 #include "tools/serve/dps_service.h"
 #include "tools/serve/json_util.h"
 
@@ -45,58 +46,77 @@ std::optional<HttpResponse> DpsService::Credentials(
   return std::nullopt;
 }
 
-Struct DpsService::RegistrationResult(const RegistrationRecord& record,
-                                      const DecisionView& decision,
-                                      bool x509) const {
+std::string DpsService::RegistrationResult(const RegistrationRecord& record,
+                                           const DecisionView& decision,
+                                           bool x509,
+                                           const Value* payload) const {
   std::optional<Struct> enrollment;
   if (!decision.enrollment_id.empty()) {
     enrollment = repository_->Find(
         decision.group ? EntryKind::kGroup : EntryKind::kIndividual,
         decision.enrollment_id);
   }
-  Struct state;
-  SetString(&state, "registrationId", record.registration_id);
-  SetString(&state, "createdDateTimeUtc", FormatUtc(record.created));
-  const std::string hub = AllocateHub(
-      record.registration_id, enrollment.has_value() ? &*enrollment : nullptr);
-  if (!hub.empty()) SetString(&state, "assignedHub", hub);
+  // Written directly rather than through a Struct: this is every status
+  // lookup's answer.
+  std::string json = "{";
+  auto field = [&json](absl::string_view name, absl::string_view value) {
+    if (json.size() > 1) json += ',';
+    internal::AppendJsonString(&json, name);
+    json += ':';
+    internal::AppendJsonString(&json, value);
+  };
+  field("registrationId", record.registration_id);
+  field("createdDateTimeUtc", FormatUtc(record.created));
+  // The hub stored with the record (see Assign); records from before hubs
+  // were stored have none and get the allocation.
+  const std::string hub =
+      !record.assigned_hub.empty()
+          ? record.assigned_hub
+          : AllocateHub(record.registration_id,
+                        enrollment.has_value() ? &*enrollment : nullptr);
+  if (!hub.empty()) field("assignedHub", hub);
   std::string device_id = record.device_id;
   if (enrollment.has_value() && !decision.group &&
       !StringField(*enrollment, "deviceId").empty()) {
     device_id = StringField(*enrollment, "deviceId");
   }
-  SetString(&state, "deviceId", device_id);
-  SetString(&state, "status",
-            std::string(RegistrationStatusName(record.status)));
-  SetString(&state, "substatus",
-            std::string(RegistrationSubstatusName(record.substatus)));
-  SetString(&state, "lastUpdatedDateTimeUtc", FormatUtc(record.last_updated));
-  SetString(&state, "etag", record.etag);
+  field("deviceId", device_id);
+  field("status", RegistrationStatusName(record.status));
+  field("substatus", RegistrationSubstatusName(record.substatus));
+  field("lastUpdatedDateTimeUtc", FormatUtc(record.last_updated));
+  field("etag", record.etag);
   if (decision.group) {
     // DPS names the group under the attestation kind that matched.
-    SetString((*state.mutable_fields())[x509 ? "x509" : "symmetricKey"]
-                  .mutable_struct_value(),
-              "enrollmentGroupId", decision.enrollment_id);
+    json += x509 ? ",\"x509\":{" : ",\"symmetricKey\":{";
+    internal::AppendJsonString(&json, "enrollmentGroupId");
+    json += ':';
+    internal::AppendJsonString(&json, decision.enrollment_id);
+    json += '}';
   }
   if (enrollment.has_value()) {
     auto twin = enrollment->fields().find("initialTwin");
     if (twin != enrollment->fields().end()) {
-      (*state.mutable_fields())["initialTwin"] = twin->second;
+      json += ",\"initialTwin\":";
+      json += ToJson(twin->second);
     }
   }
-  return state;
+  if (payload != nullptr) {
+    json += ",\"payload\":";
+    json += ToJson(*payload);
+  }
+  json += '}';
+  return json;
 }
 
 std::string DpsService::SaveOperation(const std::string& registration_id,
                                       const std::string& status,
-                                      const Struct& state) {
+                                      const std::string& state_json) {
   const std::string operation_id = absl::StrCat("4.", RandomId());
-  Value body;
-  Struct& object = *body.mutable_struct_value();
-  SetString(&object, "operationId", operation_id);
-  SetString(&object, "status", status);
-  *(*object.mutable_fields())["registrationState"].mutable_struct_value() =
-      state;
+  std::string body = "{\"operationId\":";
+  internal::AppendJsonString(&body, operation_id);
+  body += ",\"status\":";
+  internal::AppendJsonString(&body, status);
+  absl::StrAppend(&body, ",\"registrationState\":", state_json, "}");
   const absl::Time now = absl::Now();
   std::lock_guard<std::mutex> lock(operations_mu_);
   // Forget expired operations, and the oldest beyond the bound.
@@ -108,7 +128,7 @@ std::string DpsService::SaveOperation(const std::string& registration_id,
     operation_order_.pop_front();
   }
   operations_[operation_id] =
-      Operation{absl::AsciiStrToLower(registration_id), ToJson(body),
+      Operation{absl::AsciiStrToLower(registration_id), std::move(body),
                 now + options_.operation_ttl};
   operation_order_.push_back(operation_id);
   return operation_id;
@@ -144,7 +164,18 @@ HttpResponse DpsService::Register(const HttpRequest& request,
   DecisionView decision;
   {
     std::lock_guard<std::mutex> lock(worker_mu_[worker]);
-    decision = workers_[worker]->Provision(credentials, absl::Now(), &record);
+    decision = workers_[worker]->Provision(
+        credentials, absl::Now(),
+        [this](const RegistrationRecord* previous, RegistrationRecord* next) {
+          const std::optional<Struct> enrollment = repository_->Find(
+              next->enrollment_kind == RegistrationEnrollmentKind::kGroup
+                  ? EntryKind::kGroup
+                  : EntryKind::kIndividual,
+              next->enrollment_id);
+          Assign(enrollment.has_value() ? &*enrollment : nullptr, previous,
+                 next);
+        },
+        &record);
     metrics_->SetCacheCounters(worker, workers_[worker]->cache_counters());
   }
   metrics_->RecordDecision(decision.reason);
@@ -152,12 +183,10 @@ HttpResponse DpsService::Register(const HttpRequest& request,
 
   HttpResponse response;
   if (decision.allowed) {
-    Struct state =
-        RegistrationResult(record, decision, credentials.sas_token.empty());
     auto payload = body.fields().find("payload");
-    if (payload != body.fields().end()) {
-      (*state.mutable_fields())["payload"] = payload->second;
-    }
+    const std::string state = RegistrationResult(
+        record, decision, credentials.sas_token.empty(),
+        payload != body.fields().end() ? &payload->second : nullptr);
     const std::string operation_id =
         SaveOperation(registration_id, "assigned", state);
     response = JsonResponse(202,
@@ -178,7 +207,7 @@ HttpResponse DpsService::Register(const HttpRequest& request,
       SetString(&state, "errorMessage", answer.message);
       SetString(&state, "lastUpdatedDateTimeUtc", FormatUtc(absl::Now()));
       const std::string operation_id =
-          SaveOperation(registration_id, "disabled", state);
+          SaveOperation(registration_id, "disabled", ToJson(state));
       response = JsonResponse(202,
                               absl::StrCat("{\"operationId\":\"", operation_id,
                                            "\",\"status\":\"assigning\"}"),
@@ -244,11 +273,11 @@ HttpResponse DpsService::Lookup(const HttpRequest& request,
   } else {
     auto record = adapter_->store().Get(decision.registration_id);
     if (record.ok()) {
-      response =
-          JsonResponse(200,
-                       ToJson(RegistrationResult(
-                           *record, decision, credentials.sas_token.empty())),
-                       kRoute);
+      response = JsonResponse(
+          200,
+          RegistrationResult(*record, decision, credentials.sas_token.empty(),
+                             nullptr),
+          kRoute);
     } else if (absl::IsNotFound(record.status())) {
       response = ErrorResponse(
           404, 404201,

@@ -10,9 +10,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "tools/serve/json_util.h"
 
@@ -138,10 +140,56 @@ DpsService::DpsService(DpsServiceOptions options, EngineAdapter* adapter,
       adapter_(adapter),
       repository_(repository),
       metrics_(metrics),
-      worker_mu_(new std::mutex[std::max(workers, 1)]) {
-  for (int i = 0; i < std::max(workers, 1); ++i) {
-    workers_.push_back(adapter_->NewWorker());
+      worker_mu_(new std::mutex[std::max(workers, 1) +
+                                std::max(options_.registration_threads, 0)]) {
+  const int first_registration_worker = std::max(workers, 1);
+  const int total =
+      first_registration_worker + std::max(options_.registration_threads, 0);
+  for (int i = 0; i < total; ++i) workers_.push_back(adapter_->NewWorker());
+  for (int i = first_registration_worker; i < total; ++i) {
+    registration_threads_.emplace_back([this, i] { RegistrationLoop(i); });
   }
+}
+
+DpsService::~DpsService() {
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    stopping_ = true;
+  }
+  jobs_cv_.notify_all();
+  for (std::thread& thread : registration_threads_) thread.join();
+}
+
+void DpsService::RegistrationLoop(int worker) {
+  while (true) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(jobs_mu_);
+      jobs_cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping, and nothing left
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job.request.worker = worker;
+    job.respond(Handle(job.request));
+  }
+}
+
+void DpsService::HandleAsync(HttpRequest request, HttpRespond respond) {
+  const absl::string_view path =
+      absl::string_view(request.target).substr(0, request.target.find('?'));
+  const bool registration =
+      request.method == "PUT" &&
+      absl::EndsWithIgnoreCase(absl::StripSuffix(path, "/"), "/register");
+  if (!registration || registration_threads_.empty()) {
+    respond(Handle(request));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    jobs_.push_back(Job{std::move(request), std::move(respond)});
+  }
+  jobs_cv_.notify_one();
 }
 
 HttpResponse DpsService::Handle(const HttpRequest& request) {
@@ -235,6 +283,43 @@ std::string DpsService::AllocateHub(absl::string_view registration_id,
     return !host.empty() ? host : hubs.empty() ? "" : hubs[0];
   if (hubs.empty()) return host;
   return hubs[StableHash(registration_id) % hubs.size()];
+}
+
+void DpsService::Assign(const Struct* enrollment,
+                        const RegistrationRecord* previous,
+                        RegistrationRecord* record) const {
+  bool update_hub = true, migrate = true;
+  if (enrollment != nullptr) {
+    auto it = enrollment->fields().find("reprovisionPolicy");
+    if (it != enrollment->fields().end() && it->second.has_struct_value()) {
+      const auto& policy = it->second.struct_value().fields();
+      auto flag = policy.find("updateHubAssignment");
+      if (flag != policy.end() && flag->second.has_bool_value()) {
+        update_hub = flag->second.bool_value();
+      }
+      flag = policy.find("migrateDeviceData");
+      if (flag != policy.end() && flag->second.has_bool_value()) {
+        migrate = flag->second.bool_value();
+      }
+    }
+  }
+  const std::string allocated =
+      AllocateHub(record->registration_id, enrollment);
+  if (previous == nullptr) {
+    record->assigned_hub = allocated;
+    record->substatus = RegistrationSubstatus::kInitialAssignment;
+    return;
+  }
+  // A record from before hubs were stored has none: allocate as then.
+  const std::string& previous_hub = previous->assigned_hub;
+  if (!update_hub || previous_hub.empty() || previous_hub == allocated) {
+    record->assigned_hub = previous_hub.empty() ? allocated : previous_hub;
+    record->substatus = previous->substatus;
+    return;
+  }
+  record->assigned_hub = allocated;
+  record->substatus = migrate ? RegistrationSubstatus::kDeviceDataMigrated
+                              : RegistrationSubstatus::kDeviceDataReset;
 }
 
 bool DpsService::Authorized(const HttpRequest& request,

@@ -6,11 +6,13 @@
 #ifndef CHAINTRUST_TOOLS_SERVE_DPS_SERVICE_H_
 #define CHAINTRUST_TOOLS_SERVE_DPS_SERVICE_H_
 
+#include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -36,16 +38,28 @@ struct DpsServiceOptions {
   // Finished registration operations kept for the device's poll.
   size_t max_operations = 100'000;
   absl::Duration operation_ttl = absl::Minutes(10);
+  // Threads that run registrations for HandleAsync, each with its own
+  // Evaluator. A registration waits for the store's group commit; on these
+  // threads the connection threads meanwhile go on with other connections,
+  // and the registrations in flight share commits.
+  int registration_threads = 16;
 };
 
 class DpsService {
  public:
   // `workers`: how many worker threads will call Handle (one Evaluator each).
+  // `metrics` needs workers + options.registration_threads worker slots.
   DpsService(DpsServiceOptions options, EngineAdapter* adapter,
              EnrollmentRepository* repository, Metrics* metrics, int workers);
+  // Answers the registrations still queued, then stops their threads.
+  ~DpsService();
 
   // Thread-safe across workers; request.worker selects the Evaluator.
   HttpResponse Handle(const HttpRequest& request);
+  // Registrations (PUT .../register) are queued for the registration
+  // threads and answered from there; everything else is answered at once
+  // on the calling thread.
+  void HandleAsync(HttpRequest request, HttpRespond respond);
 
   // The hub a device is assigned to: the enrollment's allocationPolicy
   // ("static": its iotHubHostName or first hub; otherwise "hashed":
@@ -53,6 +67,18 @@ class DpsService {
   // iotHubs, else the server's --iot_hubs). Empty when there are no hubs.
   std::string AllocateHub(absl::string_view registration_id,
                           const google::protobuf::Struct* enrollment) const;
+
+  // Completes the record of a registration the engine allowed through
+  // `enrollment` (null when it is gone), following the enrollment's
+  // reprovisionPolicy (both flags default to true). First registration
+  // (`previous` null): the allocated hub, substatus initialAssignment.
+  // Re-registration: updateHubAssignment false keeps the previous hub and
+  // substatus; true allocates again, and a hub that changed gives substatus
+  // deviceDataMigrated (migrateDeviceData true) or deviceDataReset (false);
+  // an unchanged hub keeps the previous substatus.
+  void Assign(const google::protobuf::Struct* enrollment,
+              const RegistrationRecord* previous,
+              RegistrationRecord* record) const;
 
  private:
   struct Operation {
@@ -70,12 +96,14 @@ class DpsService {
   std::optional<HttpResponse> Credentials(const HttpRequest& request,
                                           const std::string& registration_id,
                                           DeviceCredentials* credentials);
-  google::protobuf::Struct RegistrationResult(const RegistrationRecord& record,
-                                              const DecisionView& decision,
-                                              bool x509) const;
+  // The registrationState JSON object of an allowed device; `payload` (may
+  // be null) is the device's.
+  std::string RegistrationResult(const RegistrationRecord& record,
+                                 const DecisionView& decision, bool x509,
+                                 const google::protobuf::Value* payload) const;
   std::string SaveOperation(const std::string& registration_id,
                             const std::string& status,
-                            const google::protobuf::Struct& state);
+                            const std::string& state_json);
   // Service API (service_api.cc).
   HttpResponse Service(const HttpRequest& request,
                        const std::vector<std::string>& segments);
@@ -94,6 +122,17 @@ class DpsService {
   // One mutex per worker: Handle may be called from threads other than the
   // server's workers (tests), and an Evaluator is single-threaded.
   std::unique_ptr<std::mutex[]> worker_mu_;
+  void RegistrationLoop(int worker);
+
+  struct Job {
+    HttpRequest request;
+    HttpRespond respond;
+  };
+  std::mutex jobs_mu_;
+  std::condition_variable jobs_cv_;
+  std::deque<Job> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> registration_threads_;
   std::mutex operations_mu_;
   std::unordered_map<std::string, Operation> operations_;
   std::deque<std::string> operation_order_;

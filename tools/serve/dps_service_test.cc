@@ -248,6 +248,127 @@ TEST_F(DpsServiceTest, RegisterThenPollTheOperation) {
   EXPECT_EQ(StringField(Json(record), "etag"), StringField(state, "etag"));
 }
 
+// An individual symmetric-key enrollment of `id` on `hub` with
+// `reprovision` as its reprovisionPolicy (JSON; empty: none).
+std::string EnrollmentOnHub(const std::string& id, const std::string& key_b64,
+                            const std::string& hub,
+                            const std::string& reprovision) {
+  std::string json = SymmetricKeyEnrollment(id, key_b64);
+  json.pop_back();
+  absl::StrAppend(&json, ",\"allocationPolicy\":\"hashed\",\"iotHubs\":[\"",
+                  hub, "\"]");
+  if (!reprovision.empty()) {
+    absl::StrAppend(&json, ",\"reprovisionPolicy\":", reprovision);
+  }
+  return json + "}";
+}
+
+TEST_F(DpsServiceTest, ReRegistrationFollowsTheReprovisionPolicy) {
+  const std::string key = std::string(32, 'k');
+  const std::string key_b64 = absl::Base64Escape(key);
+  // Registers dev-1 and returns its registration state as polled.
+  auto reregister = [&] {
+    const HttpResponse accepted = RegisterSas("dev-1", key);
+    EXPECT_EQ(accepted.status, 202) << accepted.body;
+    const HttpResponse polled = Call(
+        "GET", absl::StrCat("/", kScope, "/registrations/dev-1/operations/",
+                            StringField(Json(accepted), "operationId")));
+    EXPECT_EQ(polled.status, 200);
+    const auto body = Json(polled);
+    auto state = body.fields().find("registrationState");
+    return state == body.fields().end() ? google::protobuf::Struct()
+                                        : state->second.struct_value();
+  };
+  auto enroll = [&](const std::string& hub, const std::string& reprovision) {
+    const HttpResponse current = Service("GET", "/enrollments/dev-1");
+    const std::string etag =
+        current.status == 200 ? StringField(Json(current), "etag") : "";
+    ASSERT_EQ(Service("PUT", "/enrollments/dev-1",
+                      EnrollmentOnHub("dev-1", key_b64, hub, reprovision), etag)
+                  .status,
+              200);
+  };
+  enroll("hub-a", "");
+  auto state = reregister();
+  EXPECT_EQ(StringField(state, "assignedHub"), "hub-a");
+  EXPECT_EQ(StringField(state, "substatus"), "initialAssignment");
+
+  // Never re-provision: the device stays on its hub.
+  enroll("hub-b", "{\"updateHubAssignment\":false,\"migrateDeviceData\":true}");
+  state = reregister();
+  EXPECT_EQ(StringField(state, "assignedHub"), "hub-a");
+  EXPECT_EQ(StringField(state, "substatus"), "initialAssignment");
+
+  // Re-provision and reset to the initial configuration.
+  enroll("hub-b", "{\"updateHubAssignment\":true,\"migrateDeviceData\":false}");
+  state = reregister();
+  EXPECT_EQ(StringField(state, "assignedHub"), "hub-b");
+  EXPECT_EQ(StringField(state, "substatus"), "deviceDataReset");
+  // The same hub again: nothing moves, the substatus stays.
+  state = reregister();
+  EXPECT_EQ(StringField(state, "assignedHub"), "hub-b");
+  EXPECT_EQ(StringField(state, "substatus"), "deviceDataReset");
+
+  // Re-provision and migrate (also the default without a policy).
+  enroll("hub-c", "");
+  state = reregister();
+  EXPECT_EQ(StringField(state, "assignedHub"), "hub-c");
+  EXPECT_EQ(StringField(state, "substatus"), "deviceDataMigrated");
+
+  // The record keeps the hub: the lookup and the service API report it
+  // even after the enrollment moved on.
+  enroll("hub-d", "{\"updateHubAssignment\":false}");
+  const HttpResponse record = Service("GET", "/registrations/dev-1");
+  ASSERT_EQ(record.status, 200);
+  EXPECT_EQ(StringField(Json(record), "assignedHub"), "hub-c");
+  EXPECT_EQ(StringField(Json(record), "substatus"), "deviceDataMigrated");
+}
+
+TEST_F(DpsServiceTest, AssignWithoutAnEnrollmentOrAPreviousHub) {
+  RegistrationRecord record;
+  record.registration_id = "dev-9";
+  service_->Assign(nullptr, nullptr, &record);
+  EXPECT_EQ(record.assigned_hub, service_->AllocateHub("dev-9", nullptr));
+  EXPECT_EQ(record.substatus, RegistrationSubstatus::kInitialAssignment);
+  // A previous record without a hub (stored before hubs were): the
+  // allocation, and the substatus it had.
+  RegistrationRecord previous = record;
+  previous.assigned_hub = "";
+  previous.substatus = RegistrationSubstatus::kDeviceDataReset;
+  RegistrationRecord next;
+  next.registration_id = "dev-9";
+  service_->Assign(nullptr, &previous, &next);
+  EXPECT_EQ(next.assigned_hub, service_->AllocateHub("dev-9", nullptr));
+  EXPECT_EQ(next.substatus, RegistrationSubstatus::kDeviceDataReset);
+}
+
+TEST_F(DpsServiceTest, BulkEnrollmentOperationsGet405) {
+  for (const char* target : {"/enrollments", "/enrollmentGroups",
+                             "/enrollments?api-version=2021-10-01"}) {
+    const HttpResponse bulk =
+        Service("POST", target,
+                "{\"mode\":\"create\",\"enrollments\":[{\"registrationId\":"
+                "\"dev-1\"}]}");
+    EXPECT_EQ(bulk.status, 405) << target;
+    const auto body = Json(bulk);
+    EXPECT_EQ(body.fields().at("errorCode").number_value(), 405) << target;
+    EXPECT_THAT(StringField(body, "message"), HasSubstr("bulk")) << target;
+    EXPECT_FALSE(StringField(body, "trackingId").empty()) << target;
+  }
+  // Nothing was created.
+  EXPECT_EQ(Service("GET", "/enrollments/dev-1").status, 404);
+}
+
+TEST(EngineAdapterTest, CrlIsRefusedNamingTheFlag) {
+  AdapterOptions options;
+  options.store_path = TestDir() + "/crl.db";
+  options.crl_files = {"revoked.crl"};
+  auto adapter = EngineAdapter::Create(options);
+  ASSERT_FALSE(adapter.ok());
+  EXPECT_EQ(adapter.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(adapter.status().message(), HasSubstr("--crl=revoked.crl"));
+}
+
 TEST_F(DpsServiceTest, DeniesMapToDpsAnswers) {
   const std::string key = std::string(32, 'k');
   ASSERT_EQ(Service("PUT", "/enrollments/dev-1",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -95,34 +96,88 @@ struct EngineAdapter::State {
   Engine engine;
   std::unique_ptr<RegistrationStore> store;
   std::unique_ptr<Throttle> throttle;
-  std::unique_ptr<Provisioner> provisioner;
+  ProvisionerOptions provisioner_options;
 };
 
 namespace {
 
+// The store as a worker's Provisioner sees it: the record an ALLOW is about
+// to write first goes through the worker's Assign (hub and substatus, from
+// the device's previous record), and what was stored is kept for the answer.
+class AssigningStore final : public RegistrationStore {
+ public:
+  explicit AssigningStore(RegistrationStore* store) : store_(store) {}
+
+  // Around one Provision call: stored() is what it stored, if anything.
+  void Begin(const EngineAdapter::Assign* assign) {
+    assign_ = assign;
+    stored_.reset();
+  }
+  void End() { assign_ = nullptr; }
+  const std::optional<RegistrationRecord>& stored() const { return stored_; }
+
+  absl::StatusOr<RegisterResult> Register(const RegistrationRecord& record,
+                                          int64_t max_registrations) override {
+    RegistrationRecord complete = record;
+    if (assign_ != nullptr && *assign_) {
+      absl::StatusOr<RegistrationRecord> previous =
+          store_->Get(record.registration_id);
+      if (!previous.ok() && !absl::IsNotFound(previous.status())) {
+        return previous.status();
+      }
+      (*assign_)(previous.ok() ? &*previous : nullptr, &complete);
+    }
+    absl::StatusOr<RegisterResult> result =
+        store_->Register(complete, max_registrations);
+    if (result.ok() && result->outcome != RegisterOutcome::kQuotaExceeded) {
+      stored_ = result->record;
+    }
+    return result;
+  }
+  absl::StatusOr<RegistrationRecord> Get(
+      absl::string_view registration_id) override {
+    return store_->Get(registration_id);
+  }
+  absl::StatusOr<std::vector<RegistrationRecord>> List(
+      const RegistrationFilter& filter) override {
+    return store_->List(filter);
+  }
+  absl::StatusOr<int64_t> Delete(const RegistrationFilter& filter) override {
+    return store_->Delete(filter);
+  }
+  absl::StatusOr<int64_t> Count() override { return store_->Count(); }
+
+ private:
+  RegistrationStore* const store_;
+  const EngineAdapter::Assign* assign_ = nullptr;
+  std::optional<RegistrationRecord> stored_;
+};
+
 class WorkerImpl final : public EngineAdapter::Worker {
  public:
-  WorkerImpl(const Engine& engine, Provisioner* provisioner,
-             RegistrationStore* store)
+  WorkerImpl(const Engine& engine, Throttle* throttle,
+             const ProvisionerOptions& options, RegistrationStore* store)
       : evaluator_(engine.NewEvaluator()),
-        provisioner_(provisioner),
-        store_(store) {}
+        store_(store),
+        provisioner_(&store_, throttle, options) {}
 
   DecisionView Provision(const DeviceCredentials& credentials, absl::Time at,
+                         const EngineAdapter::Assign& assign,
                          RegistrationRecord* record) override {
-    const absl::Status status = provisioner_->Provision(
+    store_.Begin(&assign);
+    const absl::Status status = provisioner_.Provision(
         *evaluator_, AttestationOf(credentials, at), &decision_);
+    store_.End();
     DecisionView view = ViewOf(decision_, !status.ok());
     if (!status.ok()) view.detail = std::string(status.message());
     if (view.allowed) {
-      auto stored = store_->Get(decision_.registration_id());
-      if (stored.ok()) {
-        *record = *std::move(stored);
+      if (store_.stored().has_value()) {
+        *record = *store_.stored();
       } else {
         view = DecisionView();
         view.reason = "THROTTLED";
         view.store_error = true;
-        view.detail = std::string(stored.status().message());
+        view.detail = "the registration was not stored";
       }
     }
     return view;
@@ -147,8 +202,8 @@ class WorkerImpl final : public EngineAdapter::Worker {
 
  private:
   std::unique_ptr<Evaluator> evaluator_;
-  Provisioner* provisioner_;
-  RegistrationStore* store_;
+  AssigningStore store_;
+  Provisioner provisioner_;
   Decision decision_;
 };
 
@@ -156,10 +211,19 @@ class WorkerImpl final : public EngineAdapter::Worker {
 
 absl::StatusOr<std::unique_ptr<EngineAdapter>> EngineAdapter::Create(
     const AdapterOptions& options) {
-  if (!options.crl_files.empty() || !options.certificate_files.empty()) {
-    return absl::UnimplementedError(
-        "--crl and --certificates need an engine with revocation and CA "
-        "certificate support");
+  // Refused rather than ignored: a server that took --crl and went on
+  // admitting revoked devices would fail open.
+  if (!options.crl_files.empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "--crl=", options.crl_files.front(),
+        ": certificate revocation lists are not supported by serve yet; "
+        "start it without --crl (revoked devices would be admitted)"));
+  }
+  if (!options.certificate_files.empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        "--certificates=", options.certificate_files.front(),
+        ": CA certificate files are not supported by serve yet; start it "
+        "without --certificates"));
   }
   auto state = std::make_unique<State>();
   state->options = options;
@@ -182,10 +246,7 @@ absl::StatusOr<std::unique_ptr<EngineAdapter>> EngineAdapter::Create(
   auto throttle = Throttle::Create(throttle_options);
   if (!throttle.ok()) return throttle.status();
   state->throttle = *std::move(throttle);
-  ProvisionerOptions provisioner_options;
-  provisioner_options.max_registrations = options.max_registrations;
-  state->provisioner = std::make_unique<Provisioner>(
-      state->store.get(), state->throttle.get(), provisioner_options);
+  state->provisioner_options.max_registrations = options.max_registrations;
   return std::unique_ptr<EngineAdapter>(new EngineAdapter(std::move(state)));
 }
 
@@ -228,7 +289,8 @@ void EngineAdapter::Activate(CompiledPolicy policy) {
 }
 
 std::unique_ptr<EngineAdapter::Worker> EngineAdapter::NewWorker() {
-  return std::make_unique<WorkerImpl>(state_->engine, state_->provisioner.get(),
+  return std::make_unique<WorkerImpl>(state_->engine, state_->throttle.get(),
+                                      state_->provisioner_options,
                                       state_->store.get());
 }
 

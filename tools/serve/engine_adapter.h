@@ -7,6 +7,7 @@
 #define CHAINTRUST_TOOLS_SERVE_ENGINE_ADAPTER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -90,14 +91,21 @@ class EngineAdapter {
   // Makes `policy` the active enrollment set (atomic for evaluations).
   void Activate(CompiledPolicy policy);
 
+  // Completes the record of an ALLOW before it is stored: its hub and
+  // substatus, given the record the device had before (null for a first
+  // registration). `record` names the deciding enrollment.
+  using Assign = std::function<void(const RegistrationRecord* previous,
+                                    RegistrationRecord* record)>;
+
   // One per worker thread; not thread-safe.
   class Worker {
    public:
     virtual ~Worker() = default;
     // Evaluates, throttles, checks the quota and records an ALLOW in the
-    // store. On ALLOW, *record is the stored record.
+    // store, as completed by `assign` (may be empty). On ALLOW, *record is
+    // the stored record.
     virtual DecisionView Provision(const DeviceCredentials& credentials,
-                                   absl::Time at,
+                                   absl::Time at, const Assign& assign,
                                    RegistrationRecord* record) = 0;
     // Evaluates only (no throttle, no store write): for status lookups.
     virtual DecisionView Authenticate(const DeviceCredentials& credentials,

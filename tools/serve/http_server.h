@@ -24,7 +24,8 @@ struct HttpServerOptions {
   int port = 443;             // 0 picks a free port (see HttpServer::port)
   std::string tls_cert_file;  // PEM: certificate, then its chain
   std::string tls_key_file;   // PEM private key
-  // Worker threads; each owns the connections it accepted.
+  // Worker threads, each with its own I/O context; connections are spread
+  // over them in turn and stay on theirs.
   int threads = 2;
   // Connections beyond this are closed as soon as they are accepted.
   int max_connections = 4096;
@@ -38,13 +39,18 @@ struct HttpServerOptions {
   absl::Duration idle_timeout = absl::Seconds(60);
   // How long Shutdown waits for requests in flight.
   absl::Duration shutdown_grace = absl::Seconds(10);
-  // Write one JSON line per request to stdout.
+  // Write one JSON line per request to stdout (in blocks, at least every
+  // 50 ms).
   bool access_log = true;
 };
 
 class HttpServer {
  public:
   // Loads the TLS certificate and key and binds the listening socket.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Create(
+      const HttpServerOptions& options, AsyncHttpHandler handler,
+      Metrics* metrics);
+  // The same with a handler that answers on the worker thread.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Create(
       const HttpServerOptions& options, HttpHandler handler, Metrics* metrics);
   ~HttpServer();

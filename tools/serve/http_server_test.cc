@@ -15,8 +15,10 @@
 #include <boost/asio/write.hpp>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "engine/x509/test_certs.h"
@@ -43,6 +45,16 @@ std::string TestDir() {
 class HttpServerTest : public ::testing::Test {
  protected:
   void StartServer(HttpServerOptions options) {
+    StartServer(
+        std::move(options), [](HttpRequest request, HttpRespond respond) {
+          HttpResponse response;
+          response.body = absl::StrCat("certs=", request.peer_chain_der.size(),
+                                       " body=", request.body.size());
+          respond(std::move(response));
+        });
+  }
+
+  void StartServer(HttpServerOptions options, AsyncHttpHandler handler) {
     const internal::TestCert ca = internal::MintRoot("Server Test CA");
     internal::TestCertOptions server_cert;
     server_cert.common_name = "localhost";
@@ -55,15 +67,7 @@ class HttpServerTest : public ::testing::Test {
     options.tls_cert_file = dir + "/server.pem";
     options.tls_key_file = dir + "/server.key";
     options.access_log = false;
-    auto server = HttpServer::Create(
-        options,
-        [](const HttpRequest& request) {
-          HttpResponse response;
-          response.body = absl::StrCat("certs=", request.peer_chain_der.size(),
-                                       " body=", request.body.size());
-          return response;
-        },
-        &metrics_);
+    auto server = HttpServer::Create(options, std::move(handler), &metrics_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     thread_ = std::thread([this] { server_->Run(/*handle_signals=*/false); });
@@ -133,6 +137,7 @@ class HttpServerTest : public ::testing::Test {
     return static_cast<bool>(ec);
   }
 
+  HttpResponse held_response_;
   Metrics metrics_{2};
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
@@ -141,6 +146,49 @@ class HttpServerTest : public ::testing::Test {
 };
 
 constexpr char kGet[] = "GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+// An answer given later, from another thread, holds up neither the worker
+// thread nor the connection's next request.
+TEST_F(HttpServerTest, AnswersFromAnotherThreadLater) {
+  HttpServerOptions options;
+  options.threads = 1;
+  std::mutex mu;
+  HttpRespond held;  // the /slow request's, until /fast comes
+  std::vector<std::thread> responders;
+  StartServer(options, [&](HttpRequest request, HttpRespond respond) {
+    HttpResponse response;
+    response.body = request.target;
+    std::lock_guard<std::mutex> lock(mu);
+    if (request.target == "/slow") {
+      held = std::move(respond);
+      held_response_ = std::move(response);
+      return;
+    }
+    respond(std::move(response));
+    if (held) {
+      responders.emplace_back(
+          [respond = std::move(held), response = held_response_]() mutable {
+            respond(std::move(response));
+          });
+      held = nullptr;
+    }
+  });
+  auto slow = Connect();
+  net::write(*slow, net::buffer(std::string(
+                        "GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n")));
+  // The one worker thread serves another connection meanwhile; the slow
+  // answer is released only by this request.
+  auto fast = Connect();
+  EXPECT_THAT(Exchange(*fast, "GET /fast HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+              HasSubstr("/fast"));
+  net::streambuf buffer;
+  net::read_until(*slow, buffer, "/slow");
+  // Kept alive: the next request on the slow connection is answered too.
+  EXPECT_THAT(Exchange(*slow, "GET /fast HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+              HasSubstr("/fast"));
+  std::lock_guard<std::mutex> lock(mu);
+  for (auto& responder : responders) responder.join();
+}
 
 TEST_F(HttpServerTest, AnyClientChainReachesTheHandler) {
   StartServer({});

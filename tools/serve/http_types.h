@@ -43,6 +43,10 @@ struct HttpResponse {
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Answers a request later: `respond` may be called from any thread, exactly
+// once. The handler may keep `request` (it is its own copy).
+using HttpRespond = std::function<void(HttpResponse)>;
+using AsyncHttpHandler = std::function<void(HttpRequest, HttpRespond)>;
 
 }  // namespace chaintrust::serve
 

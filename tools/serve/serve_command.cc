@@ -125,16 +125,16 @@ int RunServe(const std::vector<std::string>& args) {
       adapter->get(), adapter_options.store_path + ".enrollments.json", *policy,
       absl::Now());
   if (!repository.ok()) return Fail(repository.status().message());
-  Metrics metrics(http.threads);
+  Metrics metrics(http.threads + service_options.registration_threads);
   // The service's workers hold Evaluators, which must go before the
   // Engine inside the adapter: destroy in the reverse order of creation.
-  auto service = std::make_unique<DpsService>(
-      service_options, adapter->get(), repository->get(), &metrics,
-      http.threads);
+  auto service =
+      std::make_unique<DpsService>(service_options, adapter->get(),
+                                   repository->get(), &metrics, http.threads);
   auto server = HttpServer::Create(
       http,
-      [service = service.get()](const HttpRequest& request) {
-        return service->Handle(request);
+      [service = service.get()](HttpRequest request, HttpRespond respond) {
+        service->HandleAsync(std::move(request), std::move(respond));
       },
       &metrics);
   if (!server.ok()) return Fail(server.status().message());
@@ -145,8 +145,10 @@ int RunServe(const std::vector<std::string>& args) {
             << (*repository)->size(EntryKind::kGroup) << " enrollment groups)"
             << std::endl;
   (*server)->Run(/*handle_signals=*/true);
-  server->reset();
+  // The service answers what it still has queued into the stopped server,
+  // which then discards those connections.
   service.reset();
+  server->reset();
   // The store flushes what it queued when the adapter goes.
   repository->reset();
   adapter->reset();

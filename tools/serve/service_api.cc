@@ -111,8 +111,11 @@ Struct DpsService::RecordJson(const RegistrationRecord& record) const {
           ? EntryKind::kGroup
           : EntryKind::kIndividual,
       record.enrollment_id);
-  const std::string hub = AllocateHub(
-      record.registration_id, enrollment.has_value() ? &*enrollment : nullptr);
+  const std::string hub =
+      !record.assigned_hub.empty()
+          ? record.assigned_hub
+          : AllocateHub(record.registration_id,
+                        enrollment.has_value() ? &*enrollment : nullptr);
   if (!hub.empty()) SetString(&state, "assignedHub", hub);
   std::string device_id = record.device_id;
   if (enrollment.has_value() &&

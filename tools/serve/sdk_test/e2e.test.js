@@ -210,6 +210,69 @@ describe('chaintrust serve with the Azure IoT SDKs', () => {
     assert.equal(result.x509.enrollmentGroupId, 'grp-root');
   });
 
+  it('9. re-registration follows the enrollment\'s reprovisionPolicy', async () => {
+    const key = h.randomKey();
+    const device = () => h.symmetricKeyDevice('reprov-1', key);
+    // Creates or updates reprov-1's enrollment with one hub and a policy.
+    const enroll = async (hub, reprovisionPolicy) => {
+      const current = await service.getIndividualEnrollment('reprov-1')
+        .then((r) => r.responseBody, () => null);
+      const enrollment = {
+        registrationId: 'reprov-1',
+        attestation: { type: 'symmetricKey', symmetricKey: { primaryKey: key, secondaryKey: h.randomKey() } },
+        allocationPolicy: 'hashed',
+        iotHubs: [hub],
+      };
+      if (reprovisionPolicy) enrollment.reprovisionPolicy = reprovisionPolicy;
+      if (current) enrollment.etag = current.etag;
+      await service.createOrUpdateIndividualEnrollment(enrollment);
+    };
+    const [hubA, hubB] = HUBS;
+
+    await enroll(hubA);
+    let result = await h.registerRetrying(device);
+    assert.equal(result.assignedHub, hubA);
+    assert.equal(result.substatus, 'initialAssignment');
+
+    // Never re-provision: the device stays where it is.
+    await enroll(hubB, { updateHubAssignment: false, migrateDeviceData: true });
+    result = await h.registerRetrying(device);
+    assert.equal(result.assignedHub, hubA);
+    assert.equal(result.substatus, 'initialAssignment');
+
+    // Re-provision and reset to the enrollment's initial state.
+    await enroll(hubB, { updateHubAssignment: true, migrateDeviceData: false });
+    result = await h.registerRetrying(device);
+    assert.equal(result.assignedHub, hubB);
+    assert.equal(result.substatus, 'deviceDataReset');
+
+    // Re-provision and migrate the device's data (the default).
+    await enroll(hubA);
+    result = await h.registerRetrying(device);
+    assert.equal(result.assignedHub, hubA);
+    assert.equal(result.substatus, 'deviceDataMigrated');
+    const record = (await service.getDeviceRegistrationState('reprov-1')).responseBody;
+    assert.equal(record.assignedHub, hubA);
+    assert.equal(record.substatus, 'deviceDataMigrated');
+  });
+
+  it('bulk enrollment operations are refused with 405 and a DPS error', async () => {
+    // With a callback: this SDK call's promise never settles on an error.
+    const bulk = await new Promise((resolve) => service.runBulkEnrollmentOperation({
+      mode: 'create',
+      enrollments: [{
+        registrationId: 'bulk-1',
+        attestation: { type: 'symmetricKey', symmetricKey: { primaryKey: h.randomKey(), secondaryKey: h.randomKey() } },
+      }],
+    }, (err) => resolve(err || null)));
+    assert.ok(bulk, 'the bulk operation was accepted');
+    const { status, body } = h.httpOf(bulk);
+    assert.equal(status, 405);
+    assert.match(JSON.stringify(body), /bulk/);
+    await assert.rejects(service.getIndividualEnrollment('bulk-1'),
+      (err) => h.httpOf(err).status === 404);
+  });
+
   it('serves /healthz, /metrics, and answers malformed and unknown requests as DPS does', async () => {
     assert.equal((await h.get('/healthz')).status, 200);
     const metrics = (await h.get('/metrics')).body;
@@ -229,6 +292,8 @@ describe('chaintrust serve with the Azure IoT SDKs', () => {
     assert.equal(JSON.parse(malformed.body).errorCode, 400);
     const noToken = await h.get('/enrollmentGroups/grp-root');
     assert.equal(noToken.status, 401);
+    // The access log is written in blocks, at least every 50 ms.
+    await h.sleep(300);
     const lines = server.accessLog();
     assert.ok(lines.some((l) => l.route === 'unknown' && l.status === 404));
   });
