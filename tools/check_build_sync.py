@@ -6,7 +6,8 @@ testdata/, bench/ and proto/: with --bazel, the source files of //... as
 `bazel query 'kind("source file", deps(//...))'` lists them; without it,
 every such file git knows of (tracked, or untracked and not ignored), so
 that a new file fails the check before anyone has written a BUILD rule for
-it either. The CMake side is every file named in a CMakeLists.txt, resolved
+it either, and a file of the tree that a CMakeLists.txt names must be in a
+rule of a BUILD.bazel file. The CMake side is every file named in a CMakeLists.txt, resolved
 against that file's directory (${CMAKE_SOURCE_DIR}/ and
 ${CMAKE_CURRENT_SOURCE_DIR}/ prefixes are understood; names built from other
 variables are not sources of the tree), with the CMake target that names it.
@@ -253,6 +254,12 @@ def main():
               f"{listfile} but not in {label}: remove it there, or add it "
               "to a BUILD.bazel rule")
         problems += 1
+    if not args.bazel:  # the tree's files that CMake has but Bazel lacks
+        for path in sorted(set(cmake) & bazel - set(rules)):
+            target, listfile = cmake[path]
+            print(f"check_build_sync: {path} is in target {target} in "
+                  f"{listfile} but in no BUILD.bazel rule: add it to one")
+            problems += 1
     for listfile, target, token in missing:
         print(f"check_build_sync: {listfile}: target {target} names {token}, "
               "which is no file: remove it (deleted or renamed?)")

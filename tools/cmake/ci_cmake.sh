@@ -14,6 +14,10 @@
 # consumer's build are fresh. The build is unoptimized and without debug
 # information, like Bazel's default (fastbuild), the cheapest to compile;
 # $CHAINTRUST_CMAKE_JOBS (default 2) sets the parallelism.
+# $CHAINTRUST_CMAKE_TESTS picks the tests: "all" builds every target and
+# runs every ctest test; a list of test names (each a chaintrust_test()
+# target) builds the library, the `chaintrust` binary and those tests only,
+# and runs those.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -25,6 +29,14 @@ scratch=$(mktemp -d /tmp/chaintrust-ci-cmake.XXXXXX) || exit 1
 trap 'rm -rf "$scratch"' EXIT
 prefix=$scratch/prefix
 jobs=${CHAINTRUST_CMAKE_JOBS:-2}
+tests=${CHAINTRUST_CMAKE_TESTS:-all}
+if [[ $tests == all ]]; then
+  targets=(all)
+  ctest_filter=()
+else
+  read -r -a targets <<<"chaintrust_engine chaintrust $tests"
+  ctest_filter=(-R "^($(tr ' ' '|' <<<"$tests"))\$")
+fi
 
 passed=0
 failed=0
@@ -43,14 +55,19 @@ step() {  # step NAME COMMAND...: one result
 
 step "build-sync check" python3 tools/check_build_sync.py "${sync_args[@]}"
 
-if step "configure and build ($build)" \
+start=$SECONDS
+if step "configure and build ($build; targets: ${targets[*]})" \
     bash -c "cmake -S . -B '$build' -DCMAKE_INSTALL_PREFIX='$prefix' \
                -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 >/dev/null &&
-             cmake --build '$build' -j '$jobs' 2>&1 | grep -v '^\[ *[0-9]*%\]'
+             cmake --build '$build' -j '$jobs' --target ${targets[*]} 2>&1 |
+               grep -v '^\[ *[0-9]*%\]'
              exit \${PIPESTATUS[0]}"; then
+  echo "ci-cmake: configure and build took $((SECONDS - start))s"
   # ctest prints its own summary; its counts join the totals.
+  start=$SECONDS
   ctest --test-dir "$build" -j "$jobs" --output-on-failure \
-      | tee "$scratch/ctest.log"
+      "${ctest_filter[@]}" | tee "$scratch/ctest.log"
+  echo "ci-cmake: ctest took $((SECONDS - start))s"
   summary=$(grep -E '[0-9]+ tests failed out of [0-9]+' "$scratch/ctest.log")
   if [[ $summary =~ ([0-9]+)\ tests\ failed\ out\ of\ ([0-9]+) ]]; then
     failed=$((failed + BASH_REMATCH[1]))
