@@ -22,6 +22,7 @@ PACKAGES=(
   graphviz                 # `chaintrust graph` renders SVG with dot
   openssl                  # the CLI, used by a few tests for known answers
   libboost-dev             # Boost.Beast/Asio (header-only): `chaintrust serve`
+  cmake                    # the CMake build (3.25) and the installed package
 )
 # Node.js and npm run the Azure IoT SDK tests of `chaintrust serve`
 # (tools/serve/sdk_test). Counted as present when the command exists, so a

@@ -1,0 +1,62 @@
+# `cmake --install`: the public API headers, the private headers they
+# include (listed separately below), the generated chaintrust.v1 header,
+# libchaintrust_engine.a, the exported chaintrust::engine target with
+# chaintrustConfig.cmake, and chaintrust.pc.
+include(CMakePackageConfigHelpers)
+
+# The sealed API: what a front-end includes.
+set(CHAINTRUST_PUBLIC_HEADERS
+  engine/decision.h
+  engine/engine.h
+  engine/policy_loader.h
+  engine/provisioner.h
+  engine/registration_store.h
+  engine/types.h)
+# Private headers that the public ones include, directly or through each
+# other; installed only so that the public headers compile. The consumer's
+# header check (tools/cmake_consumer) fails when this list falls short.
+set(CHAINTRUST_PRIVATE_HEADERS_OF_PUBLIC
+  engine/internal/tsan_mutex.h
+  engine/policy/load_options.h
+  engine/registry/store.h
+  engine/registry/throttle.h)
+
+foreach(header ${CHAINTRUST_PUBLIC_HEADERS}
+               ${CHAINTRUST_PRIVATE_HEADERS_OF_PUBLIC})
+  get_filename_component(dir "${header}" DIRECTORY)
+  install(FILES "${CMAKE_SOURCE_DIR}/${header}"
+          DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/${dir}"
+          COMPONENT chaintrust)
+endforeach()
+install(FILES "${CMAKE_BINARY_DIR}/proto/enrollment.pb.h"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/proto"
+        COMPONENT chaintrust)
+
+set(CHAINTRUST_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/chaintrust")
+install(TARGETS chaintrust_engine EXPORT chaintrustTargets
+        ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT chaintrust
+        INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(EXPORT chaintrustTargets NAMESPACE chaintrust::
+        DESTINATION "${CHAINTRUST_CMAKE_DIR}" COMPONENT chaintrust)
+
+configure_package_config_file(
+  "${CMAKE_CURRENT_LIST_DIR}/chaintrustConfig.cmake.in"
+  "${CMAKE_BINARY_DIR}/chaintrustConfig.cmake"
+  INSTALL_DESTINATION "${CHAINTRUST_CMAKE_DIR}")
+write_basic_package_version_file(
+  "${CMAKE_BINARY_DIR}/chaintrustConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion)
+install(FILES "${CMAKE_BINARY_DIR}/chaintrustConfig.cmake"
+              "${CMAKE_BINARY_DIR}/chaintrustConfigVersion.cmake"
+        DESTINATION "${CHAINTRUST_CMAKE_DIR}" COMPONENT chaintrust)
+
+# chaintrust.pc: the library is static, so Requires names every library it
+# links (those its headers expose and those only its objects call), so that
+# `pkg-config --cflags --libs chaintrust` links without --static.
+set(CHAINTRUST_PC_REQUIRES
+    "absl_status absl_statusor absl_strings absl_str_format absl_time absl_synchronization absl_flat_hash_map absl_flat_hash_set absl_btree absl_hash absl_span absl_optional absl_inlined_vector protobuf libcrypto re2 libpq sqlite3")
+configure_file("${CMAKE_CURRENT_LIST_DIR}/chaintrust.pc.in"
+               "${CMAKE_BINARY_DIR}/chaintrust.pc" @ONLY)
+install(FILES "${CMAKE_BINARY_DIR}/chaintrust.pc"
+        DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
+        COMPONENT chaintrust)
