@@ -2,6 +2,7 @@
 // enrollment_repository_sync.cc loads the set from the store and follows it.
 #include "tools/serve/enrollment_repository.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -78,7 +79,9 @@ RepositoryResult EnrollmentRepository::Apply(const Change& change,
       std::lock_guard<std::mutex> lock(mu_);
       individuals = individuals_;
       groups = groups_;
-      base_version = version_;
+      // Over a newer version that is not a valid set, when there is one:
+      // the change is applied to the active set and replaces it.
+      base_version = std::max(version_, rejected_version_);
     }
     RepositoryResult result;
     if (auto error = change(individuals, groups, &result)) return *error;
@@ -106,7 +109,10 @@ RepositoryResult EnrollmentRepository::Apply(const Change& change,
     // (and its If-Match) to that.
     conflicts_.fetch_add(1);
     absl::Status refreshed = Refresh();
-    if (!refreshed.ok()) return StoreError(refreshed);
+    if (!refreshed.ok() &&
+        refreshed.code() != absl::StatusCode::kFailedPrecondition) {
+      return StoreError(refreshed);
+    }
   }
 }
 

@@ -21,8 +21,9 @@
 // often and, when it grew, loads, validates and activates the new set. A
 // body that fails to parse or validate never replaces the active set: it is
 // logged once, counted (sync_stats()), and skipped until a newer version
-// appears. Changes in this process are serialized; reads take a mutex
-// briefly. Thread-safe.
+// appears; a change made through this repository meanwhile is applied to
+// the active set and written over it. Changes in this process are
+// serialized; reads take a mutex briefly. Thread-safe.
 #ifndef CHAINTRUST_TOOLS_SERVE_ENROLLMENT_REPOSITORY_H_
 #define CHAINTRUST_TOOLS_SERVE_ENROLLMENT_REPOSITORY_H_
 
