@@ -399,6 +399,41 @@ TEST_F(ReplicasTest, AGroupDisabledThroughOneRefusesDevicesOnTheOther) {
   EXPECT_THAT(metrics.body, HasSubstr("chaintrust_enrollment_set_reloads 1"));
 }
 
+TEST_F(ReplicasTest, AnInvalidSetInTheDatabaseNeverReplacesTheServedOne) {
+  ASSERT_NO_FATAL_FAILURE(StartReplicas(1000));
+  // Written behind the replicas' backs: not DPS JSON.
+  ASSERT_TRUE(testing_postgres::RunSql(
+                  uri_,
+                  "UPDATE chaintrust_enrollment_set SET version = version + 1, "
+                  "body = convert_to('{not json', 'UTF8') WHERE id = 1")
+                  .ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  std::string metrics;
+  while (absl::Now() < deadline &&
+         metrics.find("chaintrust_enrollment_set_rejected_versions 1") ==
+             std::string::npos) {
+    absl::SleepFor(absl::Milliseconds(50));
+    metrics = Https(b_.port(), "GET", "/metrics", "", "").body;
+  }
+  EXPECT_THAT(metrics,
+              HasSubstr("chaintrust_enrollment_set_rejected_versions 1"));
+  EXPECT_THAT(metrics, HasSubstr("chaintrust_enrollment_set_version 1"));
+  EXPECT_THAT(b_.log(), HasSubstr("keeping enrollment set version 1"));
+  const Reply still = Register(b_, "still-served");
+  EXPECT_EQ(StringField(still.Json(), "status"), "assigned") << still.body;
+  // The next change through a replica is applied to the served set and
+  // replaces the invalid one; the other replica follows.
+  const Reply disabled = Service(a_, "PUT", "/enrollmentGroups/fleet",
+                                 GroupJson("fleet", GroupKeyB64(), "disabled"));
+  ASSERT_EQ(disabled.status, 200) << disabled.body;
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(StringField(Service(b_, "GET", "/enrollmentGroups/fleet").Json(),
+                        "provisioningStatus"),
+            "disabled");
+  EXPECT_THAT(Https(b_.port(), "GET", "/metrics", "", "").body,
+              HasSubstr("chaintrust_enrollment_set_version 3"));
+}
+
 TEST_F(ReplicasTest, ConcurrentChangesThroughBothAreAllKept) {
   ASSERT_NO_FATAL_FAILURE(StartReplicas(1000));
   std::vector<std::thread> threads;
