@@ -150,9 +150,9 @@ int RunServe(const std::vector<std::string>& args) {
   Metrics metrics(http.threads);
   // The service's workers hold Evaluators, which must go before the
   // Engine inside the adapter: destroy in the reverse order of creation.
-  auto service =
-      std::make_unique<DpsService>(service_options, adapter->get(),
-                                   repository->get(), &metrics, http.threads);
+  auto service = std::make_unique<DpsService>(
+      service_options, adapter->get(), repository->get(), &metrics,
+      http.threads);
   auto server = HttpServer::Create(
       http,
       [service = service.get()](const HttpRequest& request) {
