@@ -1,7 +1,8 @@
 // The enrollment set shared by the front-end replicas of one deployment:
-// one serialized v1::EnrollmentSet (opaque bytes here) with a version that
-// increases by one on every successful Put. Replicas poll the version (one
-// primary-key read) and fetch the body only when it changed.
+// one serialized enrollment set (opaque bytes here; `chaintrust serve`
+// stores a DPS JSON bundle) with a version that increases by one on every
+// successful Put. Replicas poll the version (one primary-key read) and
+// fetch the body only when it changed.
 //
 //   // a replica, every ~250 ms:
 //   ASSIGN_OR_RETURN(int64_t version, sets->EnrollmentSetVersion());
@@ -13,7 +14,9 @@
 //   sets->PutEnrollmentSet(new_body, now, /*expected_version=*/loaded_version)
 //
 // The PostgreSQL registration store implements it (dynamic_cast the store
-// that OpenRegistrationStore() returned for a postgresql:// URI).
+// that OpenRegistrationStore() returned for a postgresql:// URI); so does
+// FileEnrollmentSetStore, for a front-end that is the only one using its
+// set.
 #ifndef CHAINTRUST_ENGINE_REGISTRY_ENROLLMENT_SET_STORE_H_
 #define CHAINTRUST_ENGINE_REGISTRY_ENROLLMENT_SET_STORE_H_
 

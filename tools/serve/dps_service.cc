@@ -210,13 +210,24 @@ HttpResponse DpsService::Handle(const HttpRequest& request) {
       response.content_type = "text/plain; charset=utf-8";
       return response;
     }
+    const EnrollmentSyncStats sync = repository_->sync_stats();
     HttpResponse response = JsonResponse(
         200,
         metrics_->Render(
             {{"chaintrust_individual_enrollments",
               static_cast<double>(repository_->size(EntryKind::kIndividual))},
              {"chaintrust_enrollment_groups",
-              static_cast<double>(repository_->size(EntryKind::kGroup))}}),
+              static_cast<double>(repository_->size(EntryKind::kGroup))},
+             {"chaintrust_enrollment_set_version",
+              static_cast<double>(sync.version)},
+             {"chaintrust_enrollment_set_reloads",
+              static_cast<double>(sync.reloads)},
+             {"chaintrust_enrollment_set_rejected_versions",
+              static_cast<double>(sync.rejected)},
+             {"chaintrust_enrollment_set_read_errors",
+              static_cast<double>(sync.poll_errors)},
+             {"chaintrust_enrollment_set_write_conflicts",
+              static_cast<double>(sync.conflicts)}}),
         "metrics");
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return response;

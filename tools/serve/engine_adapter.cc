@@ -227,14 +227,13 @@ absl::StatusOr<std::unique_ptr<EngineAdapter>> EngineAdapter::Create(
   }
   auto state = std::make_unique<State>();
   state->options = options;
-  // The enrollment set is kept in a file beside the store (see the
-  // header), so the store must be a file too.
-  if (absl::StrContains(options.store_path, "://") ||
-      options.store_path == ":memory:") {
+  // The enrollment set is kept in the PostgreSQL store or in a file beside
+  // a SQLite store file, so an in-memory store has nowhere to keep it.
+  if (options.store_path == ":memory:") {
     return absl::InvalidArgumentError(absl::StrCat(
         "--store=", options.store_path,
-        ": serve keeps its enrollments beside a SQLite store file; "
-        "give a file path"));
+        ": serve keeps its enrollments in the store's database or beside a "
+        "SQLite store file; give a postgresql:// URI or a file path"));
   }
   RegistrationStoreOpenOptions store_options;
   store_options.create_if_missing = true;

@@ -21,7 +21,8 @@
 namespace chaintrust::serve {
 
 struct AdapterOptions {
-  // The SQLite registration store (created when missing).
+  // The registration store: a SQLite file (created when missing) or a
+  // postgresql:// URI (its tables created when missing).
   std::string store_path;
   // The registration quota.
   int64_t max_registrations = kDefaultMaxRegistrations;

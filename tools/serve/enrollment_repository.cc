@@ -1,15 +1,11 @@
+// The service API's changes to the enrollment set, and its reads.
+// enrollment_repository_sync.cc loads the set from the store and follows it.
 #include "tools/serve/enrollment_repository.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <algorithm>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "tools/serve/json_util.h"
@@ -18,7 +14,6 @@ namespace chaintrust::serve {
 namespace {
 
 using ::google::protobuf::Struct;
-using ::google::protobuf::Value;
 
 const char* IdField(EntryKind kind) {
   return kind == EntryKind::kIndividual ? "registrationId"
@@ -33,25 +28,17 @@ RepositoryResult Error(int status, int code, std::string message) {
   return result;
 }
 
-absl::Status WriteAll(int fd, const std::string& text) {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return absl::InternalError(std::strerror(errno));
-    done += static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
-}
-
-// Adds the fields DPS maintains to an entry loaded from a file.
-void Stamp(Struct* entry, absl::Time now) {
-  if (StringField(*entry, "etag").empty()) SetString(entry, "etag", RandomId());
-  if (StringField(*entry, "createdDateTimeUtc").empty()) {
-    SetString(entry, "createdDateTimeUtc", FormatUtc(now));
-  }
-  if (StringField(*entry, "lastUpdatedDateTimeUtc").empty()) {
-    SetString(entry, "lastUpdatedDateTimeUtc", FormatUtc(now));
+// The answer to a change the store did not take.
+RepositoryResult StoreError(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kFailedPrecondition:
+      // Lost every compare-and-set race: the client may try again.
+      return Error(409, 409, std::string(status.message()));
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return Error(503, 503, std::string(status.message()));
+    default:
+      return Error(500, 500, std::string(status.message()));
   }
 }
 
@@ -60,69 +47,6 @@ void Stamp(Struct* entry, absl::Time now) {
 std::string EntryKey(EntryKind kind, absl::string_view id) {
   (void)kind;  // both kinds of id compare case-insensitively in DPS
   return absl::AsciiStrToLower(id);
-}
-
-absl::StatusOr<std::unique_ptr<EnrollmentRepository>>
-EnrollmentRepository::Open(EngineAdapter* adapter, std::string persist_path,
-                           absl::string_view initial_json, absl::Time now) {
-  std::unique_ptr<EnrollmentRepository> repository(
-      new EnrollmentRepository(adapter, persist_path));
-  std::string text(initial_json);
-  std::string source = "--policy";
-  std::ifstream persisted(persist_path, std::ios::binary);
-  const bool restart = persisted.is_open();
-  if (restart) {
-    std::stringstream buffer;
-    buffer << persisted.rdbuf();
-    text = buffer.str();
-    source = persist_path;
-  }
-  auto value = ParseJson(text);
-  if (!value.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": ", value.status().message()));
-  }
-  // The shapes docs/contract.md accepts: a bundle, an array, one entry.
-  std::vector<const Value*> entries;
-  auto add_list = [&entries](const Value& list) {
-    for (const Value& entry : list.list_value().values())
-      entries.push_back(&entry);
-  };
-  if (value->has_list_value()) {
-    add_list(*value);
-  } else if (value->has_struct_value()) {
-    const auto& fields = value->struct_value().fields();
-    auto individuals = fields.find("individualEnrollments");
-    auto groups = fields.find("enrollmentGroups");
-    if (individuals != fields.end()) add_list(individuals->second);
-    if (groups != fields.end()) add_list(groups->second);
-    if (individuals == fields.end() && groups == fields.end()) {
-      entries.push_back(&*value);
-    }
-  }
-  Entries individuals, groups;
-  for (const Value* entry : entries) {
-    if (!entry->has_struct_value()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": an enrollment is not a JSON object"));
-    }
-    Struct object = entry->struct_value();
-    Stamp(&object, now);
-    const std::string group_id = StringField(object, "enrollmentGroupId");
-    if (!group_id.empty()) {
-      groups[EntryKey(EntryKind::kGroup, group_id)] = std::move(object);
-    } else {
-      const std::string id = StringField(object, "registrationId");
-      individuals[EntryKey(EntryKind::kIndividual, id)] = std::move(object);
-    }
-  }
-  std::optional<RepositoryResult> error =
-      repository->Commit(std::move(individuals), std::move(groups));
-  if (error.has_value()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": ", error->message));
-  }
-  return repository;
 }
 
 std::string EnrollmentRepository::BundleJson(const Entries& individuals,
@@ -145,52 +69,51 @@ std::string EnrollmentRepository::BundleJson(const Entries& individuals,
   return out;
 }
 
-absl::Status EnrollmentRepository::Persist(const std::string& text) const {
-  const std::string temp = persist_path_ + ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::InternalError(
-        absl::StrCat(temp, ": cannot create: ", std::strerror(errno)));
+RepositoryResult EnrollmentRepository::Apply(const Change& change,
+                                             absl::Time now) {
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  for (int attempt = 0;; ++attempt) {
+    Entries individuals, groups;
+    int64_t base_version = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      individuals = individuals_;
+      groups = groups_;
+      // Over a newer version that is not a valid set, when there is one:
+      // the change is applied to the active set and replaces it.
+      base_version = std::max(version_, rejected_version_);
+    }
+    RepositoryResult result;
+    if (auto error = change(individuals, groups, &result)) return *error;
+    const std::string bundle = BundleJson(individuals, groups);
+    auto compiled = adapter_->Compile(bundle, "enrollments");
+    if (!compiled.ok()) {
+      return Error(400, 400, std::string(compiled.status().message()));
+    }
+    auto version = store_->PutEnrollmentSet(bundle, now, base_version);
+    if (version.ok()) {
+      Loaded loaded;
+      loaded.version = *version;
+      loaded.individuals = std::move(individuals);
+      loaded.groups = std::move(groups);
+      loaded.policy = *std::move(compiled);
+      std::lock_guard<std::mutex> lock(mu_);
+      ActivateLocked(std::move(loaded));
+      return result;
+    }
+    if (version.status().code() != absl::StatusCode::kFailedPrecondition ||
+        attempt >= options_.max_conflict_retries) {
+      return StoreError(version.status());
+    }
+    // Another writer got there first: take its set and apply the change
+    // (and its If-Match) to that.
+    conflicts_.fetch_add(1);
+    absl::Status refreshed = Refresh();
+    if (!refreshed.ok() &&
+        refreshed.code() != absl::StatusCode::kFailedPrecondition) {
+      return StoreError(refreshed);
+    }
   }
-  absl::Status status = WriteAll(fd, text);
-  if (status.ok() && ::fsync(fd) != 0) {
-    status = absl::InternalError(std::strerror(errno));
-  }
-  ::close(fd);
-  if (status.ok() && std::rename(temp.c_str(), persist_path_.c_str()) != 0) {
-    status = absl::InternalError(std::strerror(errno));
-  }
-  if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat(persist_path_, ": cannot write: ", status.message()));
-  }
-  // The rename is durable once the directory is.
-  const size_t slash = persist_path_.rfind('/');
-  const std::string dir =
-      slash == std::string::npos ? "." : persist_path_.substr(0, slash + 1);
-  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return absl::OkStatus();
-}
-
-std::optional<RepositoryResult> EnrollmentRepository::Commit(
-    Entries individuals, Entries groups) {
-  const std::string bundle = BundleJson(individuals, groups);
-  auto compiled = adapter_->Compile(bundle, "enrollments");
-  if (!compiled.ok()) {
-    return Error(400, 400, std::string(compiled.status().message()));
-  }
-  absl::Status persisted = Persist(bundle);
-  if (!persisted.ok()) {
-    return Error(500, 500, std::string(persisted.message()));
-  }
-  adapter_->Activate(*std::move(compiled));
-  individuals_ = std::move(individuals);
-  groups_ = std::move(groups);
-  return std::nullopt;
 }
 
 RepositoryResult EnrollmentRepository::Put(EntryKind kind,
@@ -207,37 +130,39 @@ RepositoryResult EnrollmentRepository::Put(EntryKind kind,
         absl::StrCat(id_field, " \"", body_id, "\" in the body differs from \"",
                      id, "\" in the path"));
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  Entries individuals = individuals_, groups = groups_;
-  Entries& entries = kind == EntryKind::kIndividual ? individuals : groups;
-  const std::string key = EntryKey(kind, id);
-  auto existing = entries.find(key);
-  if (!if_match.empty() && if_match != "*" &&
-      (existing == entries.end() ||
-       StringField(existing->second, "etag") != if_match)) {
-    return Error(412, 412,
-                 absl::StrCat("etag \"", if_match, "\" does not match ", id));
-  }
-  if (if_match == "*" && existing == entries.end()) {
-    return Error(412, 412, absl::StrCat(id, " does not exist"));
-  }
   body.mutable_fields()->erase("registrationState");
-  SetString(&body, "etag", RandomId());
-  SetString(&body, "createdDateTimeUtc",
-            existing != entries.end()
-                ? StringField(existing->second, "createdDateTimeUtc")
-                : FormatUtc(now));
-  SetString(&body, "lastUpdatedDateTimeUtc", FormatUtc(now));
   if (StringField(body, "provisioningStatus").empty()) {
     SetString(&body, "provisioningStatus", "enabled");
   }
-  entries[key] = body;
-  if (auto error = Commit(std::move(individuals), std::move(groups))) {
-    return *error;
-  }
-  RepositoryResult result;
-  result.object = std::move(body);
-  return result;
+  return Apply(
+      [&](Entries& individuals, Entries& groups,
+          RepositoryResult* result) -> std::optional<RepositoryResult> {
+        Entries& entries =
+            kind == EntryKind::kIndividual ? individuals : groups;
+        const std::string key = EntryKey(kind, id);
+        auto existing = entries.find(key);
+        if (!if_match.empty() && if_match != "*" &&
+            (existing == entries.end() ||
+             StringField(existing->second, "etag") != if_match)) {
+          return Error(
+              412, 412,
+              absl::StrCat("etag \"", if_match, "\" does not match ", id));
+        }
+        if (if_match == "*" && existing == entries.end()) {
+          return Error(412, 412, absl::StrCat(id, " does not exist"));
+        }
+        Struct entry = body;
+        SetString(&entry, "etag", RandomId());
+        SetString(&entry, "createdDateTimeUtc",
+                  existing != entries.end()
+                      ? StringField(existing->second, "createdDateTimeUtc")
+                      : FormatUtc(now));
+        SetString(&entry, "lastUpdatedDateTimeUtc", FormatUtc(now));
+        entries[key] = entry;
+        result->object = std::move(entry);
+        return std::nullopt;
+      },
+      now);
 }
 
 RepositoryResult EnrollmentRepository::Get(EntryKind kind,
@@ -255,26 +180,26 @@ RepositoryResult EnrollmentRepository::Delete(EntryKind kind,
                                               const std::string& id,
                                               const std::string& if_match,
                                               absl::Time now) {
-  (void)now;
-  std::lock_guard<std::mutex> lock(mu_);
-  Entries individuals = individuals_, groups = groups_;
-  Entries& entries = kind == EntryKind::kIndividual ? individuals : groups;
-  auto existing = entries.find(EntryKey(kind, id));
-  if (existing == entries.end()) {
-    return Error(404, 404, absl::StrCat("no enrollment ", id));
-  }
-  if (!if_match.empty() && if_match != "*" &&
-      StringField(existing->second, "etag") != if_match) {
-    return Error(412, 412,
-                 absl::StrCat("etag \"", if_match, "\" does not match ", id));
-  }
-  entries.erase(existing);
-  if (auto error = Commit(std::move(individuals), std::move(groups))) {
-    return *error;
-  }
-  RepositoryResult result;
-  result.http_status = 204;
-  return result;
+  return Apply(
+      [&](Entries& individuals, Entries& groups,
+          RepositoryResult* result) -> std::optional<RepositoryResult> {
+        Entries& entries =
+            kind == EntryKind::kIndividual ? individuals : groups;
+        auto existing = entries.find(EntryKey(kind, id));
+        if (existing == entries.end()) {
+          return Error(404, 404, absl::StrCat("no enrollment ", id));
+        }
+        if (!if_match.empty() && if_match != "*" &&
+            StringField(existing->second, "etag") != if_match) {
+          return Error(
+              412, 412,
+              absl::StrCat("etag \"", if_match, "\" does not match ", id));
+        }
+        entries.erase(existing);
+        result->http_status = 204;
+        return std::nullopt;
+      },
+      now);
 }
 
 std::vector<Struct> EnrollmentRepository::List(EntryKind kind) const {

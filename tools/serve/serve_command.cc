@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "engine/registry/enrollment_set_store.h"
 #include "tools/cli/cli.h"
 #include "tools/serve/dps_service.h"
 #include "tools/serve/engine_adapter.h"
@@ -29,7 +30,11 @@ const cli::CommandSpec kServeCommand = {
     "           [--operation_retry_after=SECONDS] [--access_log=true|false]\n"
     "      Serves DPS's device API and the service API subset over HTTPS.\n"
     "      Enrollment changes made through the service API are kept in\n"
-    "      PATH.enrollments.json and win over --policy at the next start.\n",
+    "      PATH.enrollments.json and win over --policy at the next start.\n"
+    "      With --store=postgresql://..., replicas share the registrations\n"
+    "      and the enrollment set in the database: the first to start on an\n"
+    "      empty database seeds it from --policy, later ones serve the\n"
+    "      database's set, and each polls it for changes every 250 ms.\n",
     {"listen", "tls_cert", "tls_key", "id_scope", "policy", "store",
      "service_key", "iot_hubs", "max_registrations", "crl", "certificates",
      "threads", "throttle", "operation_retry_after", "access_log"},
@@ -44,6 +49,24 @@ bool ParseBool(const cli::Flags& flags, const std::string& name, bool* out) {
   if (value != "true" && value != "false") return false;
   *out = value == "true";
   return true;
+}
+
+// The enrollment set lives in the registration store's database when the
+// store keeps one (PostgreSQL: shared by the replicas, polled), else in a
+// file beside the store.
+absl::StatusOr<std::unique_ptr<EnrollmentRepository>> OpenRepository(
+    EngineAdapter* adapter, const std::string& store_path,
+    const std::string& policy) {
+  auto* shared = dynamic_cast<EnrollmentSetStore*>(&adapter->store());
+  if (shared == nullptr) {
+    return EnrollmentRepository::Open(adapter, store_path + ".enrollments.json",
+                                      policy, absl::Now());
+  }
+  EnrollmentRepositoryOptions options;
+  options.store_name = "the registration store's database";
+  options.poll_interval = absl::Milliseconds(250);
+  return EnrollmentRepository::Open(adapter, shared, policy, absl::Now(),
+                                    std::move(options));
 }
 
 }  // namespace
@@ -121,9 +144,8 @@ int RunServe(const std::vector<std::string>& args) {
   if (!adapter.ok()) return Fail(adapter.status().message());
   auto policy = EngineAdapter::ReadPolicyAsDpsJson(flags->Get("policy"));
   if (!policy.ok()) return Fail(policy.status().message());
-  auto repository = EnrollmentRepository::Open(
-      adapter->get(), adapter_options.store_path + ".enrollments.json", *policy,
-      absl::Now());
+  auto repository =
+      OpenRepository(adapter->get(), adapter_options.store_path, *policy);
   if (!repository.ok()) return Fail(repository.status().message());
   Metrics metrics(http.threads + service_options.registration_threads);
   // The service's workers hold Evaluators, which must go before the
@@ -140,7 +162,8 @@ int RunServe(const std::vector<std::string>& args) {
   if (!server.ok()) return Fail(server.status().message());
   std::cerr << "chaintrust serve: listening on " << http.host << ":"
             << (*server)->port() << " (" << http.threads << " threads, "
-            << (*repository)->size(EntryKind::kIndividual)
+            << "enrollment set version " << (*repository)->sync_stats().version
+            << ", " << (*repository)->size(EntryKind::kIndividual)
             << " individual enrollments, "
             << (*repository)->size(EntryKind::kGroup) << " enrollment groups)"
             << std::endl;
@@ -149,7 +172,8 @@ int RunServe(const std::vector<std::string>& args) {
   // which then discards those connections.
   service.reset();
   server->reset();
-  // The store flushes what it queued when the adapter goes.
+  // The store flushes what it queued when the adapter goes; the
+  // repository's poller stops before it.
   repository->reset();
   adapter->reset();
   std::cerr << "chaintrust serve: stopped" << std::endl;
