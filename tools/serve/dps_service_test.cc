@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "engine/policy/sas_token.h"
 #include "engine/x509/test_certs.h"
+#include "engine/x509/test_crl.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/serve/json_util.h"
@@ -52,6 +53,7 @@ class DpsServiceTest : public ::testing::Test {
     AdapterOptions options;
     options.store_path = dir_ + ".db";
     options.max_registrations = 3;
+    options.crl_files = crl_files_;
     auto adapter = EngineAdapter::Create(options);
     ASSERT_TRUE(adapter.ok()) << adapter.status();
     adapter_ = *std::move(adapter);
@@ -114,6 +116,7 @@ class DpsServiceTest : public ::testing::Test {
   }
 
   std::string dir_;
+  std::vector<std::string> crl_files_;
   std::string service_key_ = absl::Base64Escape(std::string(32, '\x5a'));
   Metrics metrics_{1};
   std::unique_ptr<EngineAdapter> adapter_;
@@ -359,16 +362,60 @@ TEST_F(DpsServiceTest, BulkEnrollmentOperationsGet405) {
   EXPECT_EQ(Service("GET", "/enrollments/dev-1").status, 404);
 }
 
-TEST(EngineAdapterTest, CrlIsRefusedNamingTheFlag) {
+TEST(EngineAdapterTest, AnUnreadableCrlStopsTheStartNamingTheFile) {
   AdapterOptions options;
   options.store_path = TestDir() + "/crl.db";
-  options.crl_files = {"revoked.crl"};
+  options.crl_files = {TestDir() + "/no-such.crl"};
   auto adapter = EngineAdapter::Create(options);
   ASSERT_FALSE(adapter.ok());
-  EXPECT_EQ(adapter.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(adapter.status().message(), HasSubstr("--crl=revoked.crl"));
+  EXPECT_THAT(adapter.status().message(), HasSubstr("--crl"));
+  EXPECT_THAT(adapter.status().message(), HasSubstr("no-such.crl"));
 }
 
+TEST_F(DpsServiceTest, ARevokedX509DeviceIsRefusedItsSiblingIsNot) {
+  const internal::TestCert root = internal::MintRoot("Serve CRL Root");
+  internal::TestCertOptions revoked_options;
+  revoked_options.common_name = "revoked-dev";
+  revoked_options.is_ca = false;
+  revoked_options.serial = 0x5eed01;
+  const internal::TestCert revoked =
+      internal::MintCertificate(revoked_options, &root);
+  const internal::TestCert sibling = internal::MintLeaf("sibling-dev", root);
+  internal::TestCrlOptions crl_options;
+  crl_options.revoked_serials = {revoked_options.serial};
+  const std::string crl_path = dir_ + ".crl.pem";
+  {
+    std::ofstream out(crl_path, std::ios::binary);
+    out << internal::CrlPem(internal::MintCrl(crl_options, root));
+  }
+  crl_files_ = {crl_path};
+  Start("{\"individualEnrollments\":[],\"enrollmentGroups\":[]}");
+  std::string escaped;
+  for (char c : root.Pem()) {
+    escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
+  }
+  ASSERT_EQ(Service("PUT", "/enrollmentGroups/grp",
+                    absl::StrCat(
+                        "{\"enrollmentGroupId\":\"grp\",\"attestation\":{"
+                        "\"type\":\"x509\",\"x509\":{\"signingCertificates\":{"
+                        "\"primary\":{\"certificate\":\"",
+                        escaped, "\"}}}}}"))
+                .status,
+            200);
+  const auto register_device = [&](const internal::TestCert& leaf) {
+    HttpRequest request;
+    request.method = "PUT";
+    request.target = absl::StrCat("/", kScope, "/registrations/",
+                                  leaf.common_name, "/register");
+    request.peer_chain_der = {leaf.der};
+    return service_->Handle(request);
+  };
+  const HttpResponse refused = register_device(revoked);
+  EXPECT_EQ(refused.status, 401) << refused.body;
+  EXPECT_THAT(refused.body, HasSubstr("CERTIFICATE_REVOKED"));
+  const HttpResponse accepted = register_device(sibling);
+  EXPECT_EQ(accepted.status, 202) << accepted.body;
+}
 TEST_F(DpsServiceTest, DeniesMapToDpsAnswers) {
   const std::string key = std::string(32, 'k');
   ASSERT_EQ(Service("PUT", "/enrollments/dev-1",

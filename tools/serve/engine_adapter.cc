@@ -13,6 +13,7 @@
 #include "engine/policy_loader.h"
 #include "engine/provisioner.h"
 #include "engine/throttle.h"
+#include "engine/x509/crl.h"
 
 namespace chaintrust::serve {
 namespace {
@@ -211,14 +212,6 @@ class WorkerImpl final : public EngineAdapter::Worker {
 
 absl::StatusOr<std::unique_ptr<EngineAdapter>> EngineAdapter::Create(
     const AdapterOptions& options) {
-  // Refused rather than ignored: a server that took --crl and went on
-  // admitting revoked devices would fail open.
-  if (!options.crl_files.empty()) {
-    return absl::UnimplementedError(absl::StrCat(
-        "--crl=", options.crl_files.front(),
-        ": certificate revocation lists are not supported by serve yet; "
-        "start it without --crl (revoked devices would be admitted)"));
-  }
   if (!options.certificate_files.empty()) {
     return absl::UnimplementedError(absl::StrCat(
         "--certificates=", options.certificate_files.front(),
@@ -227,6 +220,17 @@ absl::StatusOr<std::unique_ptr<EngineAdapter>> EngineAdapter::Create(
   }
   auto state = std::make_unique<State>();
   state->options = options;
+  // CRLs are checked at start like the policy: one that cannot be read or
+  // is refused stops the server (a server that went on without it would
+  // admit revoked devices).
+  if (!options.crl_files.empty()) {
+    auto crls = LoadCrlFiles(options.crl_files);
+    if (!crls.ok()) {
+      return absl::Status(crls.status().code(),
+                          absl::StrCat("--crl: ", crls.status().message()));
+    }
+    state->engine.SetCrls(*std::move(crls));
+  }
   // The enrollment set is kept in the PostgreSQL store or in a file beside
   // a SQLite store file, so an in-memory store has nowhere to keep it.
   if (options.store_path == ":memory:") {
