@@ -15,7 +15,9 @@
 // the same shard at the same moment. Within a shard, a key may live in one
 // of two buckets of eight slots (two-choice set-associative hashing): a
 // lookup reads two bucket headers (a 16-bit tag per slot) and compares the
-// full 64-byte key only where a tag matches. Every operation is O(1).
+// full 64-byte key only where a tag matches. Every lookup is O(1). Each
+// shard's table starts small and doubles when full, up to its share of the
+// budget (a pause for that shard only, proportional to its size).
 //
 // Policy (TinyLFU): each shard keeps a count-min sketch of the recent
 // misses (and of the use counts of the proofs it evicted), and a small
@@ -42,25 +44,27 @@ namespace chaintrust {
 
 class ProofStore {
  public:
-  // Bytes of the budget one proof slot costs: its 64-byte key, tag,
-  // frequency and share of the frequency sketch (at most 8 bytes).
+  // Bytes of the budget one proof slot costs: its 64-byte key, tag, use
+  // count and share of the frequency sketch (at most 8 bytes).
   static constexpr size_t kBytesPerSlot = 75;
   // The budget at which `proofs` proofs are expected to fit without an
   // eviction (the table fills to about 95% before the first).
   static size_t BudgetFor(size_t proofs);
 
-  // A store of at most `budget_bytes` of tables (MemoryUsage). A budget too
-  // small for one bucket pair disables it: nothing is stored or found.
+  // A store of at most `budget_bytes` of tables. A budget too small for
+  // one bucket pair disables it: nothing is stored or found. The tables
+  // start small and each shard doubles its own (under its lock) when it is
+  // full, up to its share of the budget.
   explicit ProofStore(size_t budget_bytes);
   ~ProofStore();
   ProofStore(const ProofStore&) = delete;
   ProofStore& operator=(const ProofStore&) = delete;
 
   bool enabled() const { return shard_count_ != 0; }
-  // How many proofs it can hold.
+  // How many proofs it can hold once grown to its budget.
   size_t capacity() const;
-  // Bytes of its tables (allocated once, at construction).
-  size_t MemoryUsage() const { return bytes_; }
+  // Bytes of its tables now.
+  size_t MemoryUsage() const { return bytes_.load(std::memory_order_relaxed); }
 
   // Whether the signature of certificate `child` is known to verify under
   // the key of certificate `issuer` (both SHA-256 of DER). Thread-safe.
@@ -69,9 +73,9 @@ class ProofStore {
   // refuse it. Thread-safe.
   void Insert(const Sha256Digest& child, const Sha256Digest& issuer);
 
-  // Hits, misses, admissions, rejections, evictions and size, summed over
-  // the shards (each read under its lock, so a consistent sum only while no
-  // thread uses the store). Thread-safe.
+  // Hits, misses, admissions, rejections, evictions, size, capacity and
+  // bytes, summed over the shards (each read under its lock, so an exact
+  // sum only while no thread uses the store). Thread-safe.
   CacheStats stats() const;
 
  private:
@@ -82,13 +86,14 @@ class ProofStore {
   };
   struct Bucket {
     uint16_t tag[kWays];  // 0: free slot
-    uint8_t freq[kWays];  // saturating use count (kMaxFrequency)
+    uint8_t freq[kWays];  // saturating use count
   };
-  struct Location {
+  // What the key's hash decides, whatever the size of its shard's table.
+  struct Hashes {
     size_t shard;
-    size_t bucket[2];  // within the shard
+    uint64_t h1, h2;
     uint16_t tag;
-    uint64_t sketch_hash;
+    uint64_t sketch;
   };
   class SpinLock {
    public:
@@ -98,42 +103,43 @@ class ProofStore {
    private:
     std::atomic<bool> locked_{false};
   };
+  // One shard's table; every field is guarded by `lock`.
   struct alignas(64) Shard {
     SpinLock lock;
-    Bucket* buckets = nullptr;
-    Key* keys = nullptr;        // kWays per bucket
-    uint8_t* sketch = nullptr;  // sketch_mask + 1 counters
-    uint64_t samples = 0;       // lookups since the last halving
+    size_t bucket_count = 0;
+    std::unique_ptr<Bucket[]> buckets;
+    std::unique_ptr<Key[]> keys;        // kWays per bucket
+    std::unique_ptr<uint8_t[]> sketch;  // 4-bit counters, two a byte
+    size_t sketch_mask = 0;             // counters - 1
+    uint64_t sample_limit = 0;          // lookups between two halvings
+    uint64_t samples = 0;               // lookups since the last halving
     CacheStats stats;
   };
 
-  Location Locate(const Sha256Digest& child, const Sha256Digest& issuer) const;
-  // The slot (bucket * kWays + way) holding the key, or -1. Under the lock.
-  int64_t Find(const Shard& shard, const Location& at,
-               const Sha256Digest& child, const Sha256Digest& issuer) const;
+  Hashes Hash(const Sha256Digest& child, const Sha256Digest& issuer) const;
+  // The two buckets of `h` in a table of `bucket_count`.
+  static void BucketsOf(const Hashes& h, size_t bucket_count, size_t out[2]);
+  // The slot (bucket * kWays + way) holding the key, or -1.
+  static int64_t Find(const Shard& shard, const Hashes& h,
+                      const Sha256Digest& child, const Sha256Digest& issuer);
   static int FreeWay(const Bucket& bucket);
-  // Finds a free slot for `at` in one of its buckets, moving a proof to its
-  // other bucket if need be. Under the lock.
-  bool MakeRoom(Shard* shard, const Location& at, size_t* bucket, int* way);
+  // Finds a free slot for `h` in one of its buckets, moving a proof to its
+  // other bucket if need be (one cuckoo step).
+  bool MakeRoom(Shard* shard, const Hashes& h, size_t* bucket, int* way) const;
+  // Gives the shard a table of `bucket_count` buckets, moving its proofs.
+  void Resize(Shard* shard, size_t bucket_count);
   // Count-min sketch of 4-bit counters (kSketchDepth rows in one array).
-  size_t SketchIndex(uint64_t hash, int row) const;
-  int SketchEstimate(const Shard& shard, uint64_t hash) const;
+  static size_t SketchIndex(const Shard& shard, uint64_t hash, int row);
+  static int SketchEstimate(const Shard& shard, uint64_t hash);
   // Raises the counters of `hash` below `to` to `to` (capped).
-  void SketchRaise(Shard* shard, uint64_t hash, int to);
-  // Counts a lookup; halves every counter of the shard every sample_limit_.
-  void Sample(Shard* shard);
+  static void SketchRaise(Shard* shard, uint64_t hash, int to);
+  // Counts a lookup; halves every counter of the shard every sample_limit.
+  static void Sample(Shard* shard);
 
   size_t shard_count_ = 0;
-  size_t buckets_per_shard_ = 0;
-  size_t sketch_mask_ = 0;
-  uint64_t sample_limit_ = 0;
-  size_t bytes_ = 0;
+  size_t max_buckets_per_shard_ = 0;
+  std::atomic<size_t> bytes_{0};
   std::unique_ptr<Shard[]> shards_;
-  // One allocation each for all shards (calloc: pages are touched only as
-  // the store fills).
-  void* bucket_memory_ = nullptr;
-  void* key_memory_ = nullptr;
-  void* sketch_memory_ = nullptr;
 };
 
 }  // namespace chaintrust
