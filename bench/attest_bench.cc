@@ -16,6 +16,9 @@
 // BM_OpenSslVerifyCertBaseline: d2i_X509 of the three certificates and
 // X509_verify_cert against a store trusting the root, as a user without
 // chaintrust would write it.
+// BM_AttestFleet, BM_AttestFleetBudget, BM_ProofStoreBudget: many distinct
+// devices through one Engine's shared proof store; see
+// bench/attest_bench_fleet.cc.
 // BM_SnapshotBuild/<n>: building a snapshot of n individual enrollments
 // (half symmetric-key, half X.509 with certificate bodies, each distinct)
 // + 100 groups; the specs are copied outside the timing.
@@ -24,6 +27,9 @@
 //   --attest_individuals=N  individual enrollments in the warm/cold snapshot
 //   --attest_build_max=N    largest BM_SnapshotBuild size (powers of 10)
 //   --attest_pool=N         distinct cold leaves per algorithm (>= 64)
+//   --attest_fleet=N        devices of BM_AttestFleet (0: none)
+//   --attest_fleet_budget=N devices of BM_AttestFleetBudget (0: none)
+//   --attest_store_keys=N   keys of BM_ProofStoreBudget (0: none)
 //   --attest_profile=resident  no benchmarks: builds a snapshot of
 //                           --attest_individuals enrollments from specs made
 //                           straight into the builder and prints its
@@ -47,6 +53,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/attest_bench_fleet.h"
 #include "benchmark/benchmark.h"
 #include "engine/decision.h"
 #include "engine/engine.h"
@@ -70,6 +77,9 @@ using internal::TestKeyType;
 size_t g_individuals = 1000000;
 size_t g_build_max = 1000000;
 size_t g_pool = 1024;
+size_t g_fleet = 100000;
+size_t g_fleet_budget = 100000;
+size_t g_store_keys = 1000000;
 constexpr int kGroups = 100;
 
 [[noreturn]] void Die(const std::string& message) {
@@ -231,6 +241,8 @@ Engine& ColdEngine() {
     EngineOptions options;
     options.certificate_cache_capacity = 16;
     options.signature_cache_capacity = 16;
+    // Never-seen leaves: no shared store would remember the pool either.
+    options.proof_store_bytes = 0;
     auto* e = new Engine(options);
     e->SetSnapshot(SharedSnapshot());
     return e;
@@ -568,9 +580,12 @@ const cli::CommandSpec kAttestBench = {
     "attest_bench",
     "  attest_bench [--attest_individuals=N] [--attest_build_max=N]\n"
     "               [--attest_pool=N] [--attest_profile=NAME]\n"
-    "               [--attest_profile_n=N] [--benchmark_...]\n",
+    "               [--attest_profile_n=N] [--attest_fleet=N]\n"
+    "               [--attest_fleet_budget=N] [--attest_store_keys=N]\n"
+    "               [--benchmark_...]\n",
     {"attest_individuals", "attest_build_max", "attest_pool", "attest_profile",
-     "attest_profile_n"}};
+     "attest_profile_n", "attest_fleet", "attest_fleet_budget",
+     "attest_store_keys"}};
 
 // Takes the --attest_ flags out of argv (leaving Google Benchmark's) and
 // sets the globals; returns --attest_profile, or exits on a usage error.
@@ -593,7 +608,10 @@ std::string TakeFlags(int* argc, char** argv) {
            {"attest_individuals", &g_individuals},
            {"attest_build_max", &g_build_max},
            {"attest_pool", &g_pool},
-           {"attest_profile_n", &g_profile_n}}) {
+           {"attest_profile_n", &g_profile_n},
+           {"attest_fleet", &g_fleet},
+           {"attest_fleet_budget", &g_fleet_budget},
+           {"attest_store_keys", &g_store_keys}}) {
     auto n = cli::IntFlag(*flags, name, 0, std::numeric_limits<int64_t>::max(),
                           static_cast<int64_t>(*value));
     if (!n.ok()) std::exit(cli::Fail(kAttestBench.name, n.status().message()));
@@ -616,6 +634,12 @@ int main(int argc, char** argv) {
   for (size_t n = 1000; n <= chaintrust::g_build_max; n *= 10) {
     build->Arg(static_cast<int64_t>(n));
   }
+  chaintrust::FleetBenchOptions fleet;
+  if (chaintrust::g_fleet > 0) fleet.devices.push_back(chaintrust::g_fleet);
+  fleet.budget_devices = chaintrust::g_fleet_budget;
+  fleet.store_keys = chaintrust::g_store_keys;
+  fleet.individuals = chaintrust::g_individuals;
+  chaintrust::RegisterFleetBenchmarks(fleet);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
