@@ -46,10 +46,10 @@ struct EngineOptions {
   // Verified (certificate, issuer) signature proofs each Evaluator keeps.
   size_t signature_cache_capacity = 1 << 16;
   // Memory for the signature proofs shared by all Evaluators of the Engine
-  // (engine/core/proof_store.h): about 72 bytes per proof, one proof per
-  // device plus one per CA certificate. The default holds about 930,000;
-  // ProofStore::BudgetFor(n) is the budget for n. Allocated at
-  // construction, touched as it fills. 0 disables.
+  // (engine/core/proof_store.h): about 75 bytes per proof, one proof per
+  // device plus one per CA certificate; ProofStore::BudgetFor(n) is the
+  // budget for n (the default fits about 800,000 devices). The tables grow
+  // up to it as proofs come. 0 disables.
   size_t proof_store_bytes = size_t{64} << 20;
 };
 

@@ -77,12 +77,14 @@ size_t ProofStore::BudgetFor(size_t proofs) {
 }
 
 ProofStore::ProofStore(size_t budget_bytes) {
-  const size_t overhead = kMaxShards * sizeof(Shard);
-  if (budget_bytes <= overhead) return;
-  const size_t buckets = (budget_bytes - overhead) / (kWays * kBytesPerSlot);
-  if (buckets < 2) return;
-  // As many shards as leave each at least two buckets (the two choices).
-  shard_count_ = std::min(kMaxShards, FloorPowerOfTwo(buckets / 2));
+  // As many shards (up to kMaxShards) as the budget gives two buckets each
+  // (the two choices) besides the shard itself.
+  const size_t min_shard = sizeof(Shard) + 2 * kWays * kBytesPerSlot;
+  if (budget_bytes < min_shard) return;
+  shard_count_ =
+      std::min(kMaxShards, FloorPowerOfTwo(budget_bytes / min_shard));
+  const size_t buckets =
+      (budget_bytes - shard_count_ * sizeof(Shard)) / (kWays * kBytesPerSlot);
   max_buckets_per_shard_ = buckets / shard_count_;
   shards_.reset(new Shard[shard_count_]);
   bytes_.store(shard_count_ * sizeof(Shard), std::memory_order_relaxed);

@@ -48,6 +48,15 @@ TEST(ProofStoreTest, ZeroBudgetStoresNothing) {
   EXPECT_EQ(store.MemoryUsage(), 0u);
 }
 
+TEST(ProofStoreTest, ASmallBudgetGetsFewerShardsNotNone) {
+  ProofStore store(8 * 1024);
+  ASSERT_TRUE(store.enabled());
+  EXPECT_LE(store.MemoryUsage(), 8u * 1024);
+  EXPECT_GE(store.capacity(), 16u);
+  store.Insert(Digest(1), kIssuer);
+  EXPECT_TRUE(store.Contains(Digest(1), kIssuer));
+}
+
 TEST(ProofStoreTest, FindsWhatWasInsertedUnderThatIssuerOnly) {
   ProofStore store(ProofStore::BudgetFor(100));
   EXPECT_FALSE(store.Contains(Digest(1), kIssuer));
