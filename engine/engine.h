@@ -44,6 +44,7 @@ struct EngineOptions {
   // size; the older one is dropped when the newer fills). 0 disables.
   size_t certificate_cache_capacity = 1 << 16;
   // Verified (certificate, issuer) signature proofs each Evaluator keeps.
+  // 0 disables them and the Evaluators' use of the shared store below.
   size_t signature_cache_capacity = 1 << 16;
   // Memory for the signature proofs shared by all Evaluators of the Engine
   // (engine/core/proof_store.h): about 75 bytes per proof, one proof per
