@@ -21,6 +21,9 @@
 // BM_OpenSslVerifyCertBaseline: d2i_X509 of the three certificates and
 // X509_verify_cert against a store trusting the root, as a user without
 // chaintrust would write it.
+// BM_AttestFleet, BM_AttestFleetBudget, BM_ProofStoreBudget: many distinct
+// devices through one Engine's shared proof store; see
+// bench/attest_bench_fleet.cc.
 // BM_SnapshotBuild/<n>: building a snapshot of n individual enrollments
 // (half symmetric-key, half X.509 with certificate bodies, each distinct)
 // + 100 groups; the specs are copied outside the timing.
@@ -31,6 +34,9 @@
 //   --attest_pool=N         distinct cold leaves per algorithm (>= 64)
 //   --attest_crl_max=N      largest CRL of the CRL benchmarks (powers of 10
 //                           from 1,000)
+//   --attest_fleet=N        devices of BM_AttestFleet (0: none)
+//   --attest_fleet_budget=N devices of BM_AttestFleetBudget (0: none)
+//   --attest_store_keys=N   keys of BM_ProofStoreBudget (0: none)
 //   --attest_profile=resident  no benchmarks: builds a snapshot of
 //                           --attest_individuals enrollments from specs made
 //                           straight into the builder and prints its
@@ -55,6 +61,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/attest_bench_fleet.h"
 #include "benchmark/benchmark.h"
 #include "engine/decision.h"
 #include "engine/engine.h"
@@ -81,6 +88,9 @@ size_t g_individuals = 1000000;
 size_t g_build_max = 1000000;
 size_t g_pool = 1024;
 size_t g_crl_max = 1000000;
+size_t g_fleet = 100000;
+size_t g_fleet_budget = 100000;
+size_t g_store_keys = 1000000;
 constexpr int kGroups = 100;
 
 [[noreturn]] void Die(const std::string& message) {
@@ -242,6 +252,8 @@ Engine& ColdEngine() {
     EngineOptions options;
     options.certificate_cache_capacity = 16;
     options.signature_cache_capacity = 16;
+    // Never-seen leaves: no shared store would remember the pool either.
+    options.proof_store_bytes = 0;
     auto* e = new Engine(options);
     e->SetSnapshot(SharedSnapshot());
     return e;
@@ -643,6 +655,15 @@ const cli::CommandSpec kAttestBench = {
     "               [--benchmark_...]\n",
     {"attest_individuals", "attest_build_max", "attest_pool", "attest_profile",
      "attest_profile_n", "attest_crl_max"}};
+"               [--attest_profile_n=N] [--attest_fleet=N]\n"
+    "               [--attest_fleet_budget=N] [--attest_store_keys=N]\n"
+    "               [--benchmark_...]\n",
+{
+  "attest_individuals", "attest_build_max", "attest_pool", "attest_profile",
+      "attest_profile_n", "attest_fleet", "attest_fleet_budget",
+      "attest_store_keys"
+}
+};
 
 // Takes the --attest_ flags out of argv (leaving Google Benchmark's) and
 // sets the globals; returns --attest_profile, or exits on a usage error.
@@ -666,13 +687,18 @@ std::string TakeFlags(int* argc, char** argv) {
            {"attest_build_max", &g_build_max},
            {"attest_pool", &g_pool},
            {"attest_profile_n", &g_profile_n},
-           {"attest_crl_max", &g_crl_max}}) {
+    "               [--attest_profile_n=N] [--attest_crl_max=N]\n"
+    "               [--attest_fleet=N] [--attest_fleet_budget=N]\n"
+    "               [--attest_store_keys=N] [--benchmark_...]\n",
+    {"attest_individuals", "attest_build_max", "attest_pool", "attest_profile",
+     "attest_profile_n", "attest_crl_max", "attest_fleet",
+     "attest_fleet_budget", "attest_store_keys"}};
     auto n = cli::IntFlag(*flags, name, 0, std::numeric_limits<int64_t>::max(),
                           static_cast<int64_t>(*value));
     if (!n.ok()) std::exit(cli::Fail(kAttestBench.name, n.status().message()));
     *value = static_cast<size_t>(*n);
-  }
-  return flags->Get("attest_profile");
+}
+return flags->Get("attest_profile");
 }
 
 }  // namespace
@@ -689,16 +715,11 @@ int main(int argc, char** argv) {
   for (size_t n = 1000; n <= chaintrust::g_build_max; n *= 10) {
     build->Arg(static_cast<int64_t>(n));
   }
-  auto* with_crl = benchmark::RegisterBenchmark(
-      "BM_AttestWarmWithCrl", chaintrust::BM_AttestWarmWithCrl);
-  auto* crl_load =
-      benchmark::RegisterBenchmark("BM_CrlLoad", chaintrust::BM_CrlLoad);
-  with_crl->UseRealTime();
-  crl_load->Unit(benchmark::kMillisecond)->UseRealTime();
-  for (size_t n = 1000; n <= chaintrust::g_crl_max; n *= 1000) {
-    with_crl->Arg(static_cast<int64_t>(n));
-    crl_load->Arg(static_cast<int64_t>(n));
+  {"attest_crl_max", &g_crl_max}, {"attest_fleet", &g_fleet},
+      {"attest_fleet_budget", &g_fleet_budget}, {
+    "attest_store_keys", &g_store_keys
   }
+}) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

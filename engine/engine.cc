@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "engine/core/proof_caches.h"
+#include "engine/core/proof_store.h"
 
 namespace chaintrust {
 namespace {
@@ -19,7 +20,8 @@ SnapshotPtr EmptySnapshot() {
 Engine::Engine(EngineOptions options)
     : options_(std::move(options)),
       empty_(EmptySnapshot()),
-      snapshot_(empty_) {}
+      snapshot_(empty_),
+      proofs_(std::make_unique<ProofStore>(options_.proof_store_bytes)) {}
 
 Engine::~Engine() {
   // An Evaluator still alive would read freed options and snapshots.
@@ -84,6 +86,8 @@ Decision Engine::Evaluate(const Attestation& attestation) const {
   return decision;
 }
 
+CacheStats Engine::proof_store_stats() const { return proofs_->stats(); }
+
 std::unique_ptr<Evaluator> Engine::NewEvaluator() const {
   return std::unique_ptr<Evaluator>(new Evaluator(this));
 }
@@ -93,6 +97,10 @@ Evaluator::Evaluator(const Engine* engine)
       caches_(std::make_unique<ResolverCaches>(
           engine->options_.certificate_cache_capacity,
           engine->options_.signature_cache_capacity)) {
+  if (engine->options_.signature_cache_capacity != 0 &&
+      engine->proofs_->enabled()) {
+    caches_->shared = engine->proofs_.get();
+  }
   engine_->live_evaluators_.fetch_add(1, std::memory_order_relaxed);
 }
 

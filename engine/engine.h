@@ -13,7 +13,10 @@
 // its own Evaluator (Engine::NewEvaluator): it keeps the parsed certificates
 // and verified signatures it has seen (proofs, never verdicts: the policy is
 // resolved against the current snapshot on every call) and reads the active
-// snapshot without a lock or a shared reference count.
+// snapshot without a lock or a shared reference count. Behind each
+// Evaluator's own caches, the Engine keeps one store of verified signature
+// proofs for all of them, sized by EngineOptions::proof_store_bytes, so a
+// device verified once stays on the warm path on every thread.
 //
 // Lifetime: an Engine must outlive every Evaluator it made (an Evaluator
 // reads its engine's options and snapshot through a plain pointer). Debug
@@ -41,11 +44,19 @@ struct EngineOptions {
   // size; the older one is dropped when the newer fills). 0 disables.
   size_t certificate_cache_capacity = 1 << 16;
   // Verified (certificate, issuer) signature proofs each Evaluator keeps.
+  // 0 disables them and the Evaluators' use of the shared store below.
   size_t signature_cache_capacity = 1 << 16;
+  // Memory for the signature proofs shared by all Evaluators of the Engine
+  // (engine/core/proof_store.h): about 75 bytes per proof, one proof per
+  // device plus one per CA certificate; ProofStore::BudgetFor(n) is the
+  // budget for n (the default fits about 800,000 devices). The tables grow
+  // up to it as proofs come. 0 disables.
+  size_t proof_store_bytes = size_t{64} << 20;
 };
 
 class Evaluator;
 class ResolverCaches;  // engine/core/proof_caches.h
+class ProofStore;      // engine/core/proof_store.h
 
 class Engine {
  public:
@@ -81,6 +92,12 @@ class Engine {
 
   const EngineOptions& options() const { return options_; }
 
+  // Counters of the signature proofs shared by this Engine's Evaluators
+  // (hits, misses, admissions, rejections, evictions, size, capacity,
+  // bytes). Proofs are kept across SetSnapshot: none depends on the
+  // enrollments.
+  CacheStats proof_store_stats() const;
+
  private:
   friend class Evaluator;
   const EngineOptions options_;
@@ -93,6 +110,8 @@ class Engine {
   std::atomic<uint64_t> version_{0};
   // Evaluators alive (for the lifetime check of ~Engine).
   mutable std::atomic<int> live_evaluators_{0};
+  // Thread-safe; shared by the Evaluators (which hold a plain pointer).
+  const std::unique_ptr<ProofStore> proofs_;
 };
 
 // Evaluates attestations for one thread at a time. Not thread-safe; cheap

@@ -243,6 +243,13 @@ struct CacheStats {
   uint64_t misses = 0;
   uint64_t evictions = 0;  // entries dropped to stay within capacity
   size_t size = 0;
+  // The shared proof store's admission policy (engine/core/proof_store.h):
+  // entries it stored, and entries it refused because they were used less
+  // than what they would have replaced. Zero for per-Evaluator caches.
+  uint64_t admissions = 0;
+  uint64_t rejections = 0;
+  size_t capacity = 0;  // most entries it can hold (0 when not known)
+  size_t bytes = 0;     // memory of its tables (0 when not known)
 };
 
 }  // namespace chaintrust

@@ -1,4 +1,5 @@
-// Bounded caches of proofs for one evaluating thread.
+// Bounded caches of proofs for one evaluating thread, in front of the
+// Engine's shared ProofStore (engine/core/proof_store.h).
 //
 // Each cache keeps two generations of about capacity/2 entries: lookups
 // look in the young one, then the old one (promoting a hit); when the young
@@ -25,6 +26,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
+#include "engine/core/proof_store.h"
 #include "engine/core/resolver.h"
 #include "engine/types.h"
 #include "engine/x509/certificate.h"
@@ -221,6 +223,9 @@ class ResolverCaches {
       internal::VerifierKeyHash>>
       verifiers;
   absl::InlinedVector<internal::RecentCertificate, kMaxRecent> recent;
+  // The Engine's store of signature proofs, shared by its Evaluators and
+  // looked up when `signatures` misses (null: none). Not owned.
+  ProofStore* shared = nullptr;
 };
 
 }  // namespace chaintrust

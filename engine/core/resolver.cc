@@ -317,8 +317,16 @@ class Resolver {
     if (caches_ != nullptr) {
       const internal::SignatureProof key{child.sha256(), issuer.sha256()};
       if (caches_->signatures.Find(key) != nullptr) return true;
+      // The Engine's shared store: what another thread (or this one, longer
+      // ago than its own cache remembers) has verified.
+      ProofStore* const shared = caches_->shared;
+      if (shared != nullptr && shared->Contains(key.first, key.second)) {
+        caches_->signatures.Insert(key, true);
+        return true;
+      }
       if (!VerifyWithPreparedVerifier(child, issuer)) return false;
       caches_->signatures.Insert(key, true);
+      if (shared != nullptr) shared->Insert(key.first, key.second);
       return true;
     }
     return VerifySignedBy(child, issuer);

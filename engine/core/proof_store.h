@@ -1,0 +1,147 @@
+// A store of verified signature proofs shared by every Evaluator of an
+// Engine, bounded by a memory budget.
+//
+// A proof is "the certificate whose DER has SHA-256 C carries a signature
+// that verifies under the key of the certificate whose DER has SHA-256 I".
+// It is a pure function of the two certificates' bytes: it depends on no
+// enrollment, so a snapshot swap keeps every proof, and it is never a
+// verdict (the policy is resolved on every evaluation). Only proofs whose
+// signature was verified are inserted, so a flood of distinct junk
+// certificates (whose signatures fail) can cost lookups but never evicts
+// what is stored.
+//
+// Layout: the table is split into shards (chosen by the key's hash), each
+// with its own lightweight lock, so threads serialise only when they touch
+// the same shard at the same moment. Within a shard, a key may live in one
+// of two buckets of eight slots (two-choice set-associative hashing): a
+// lookup reads two bucket headers (a 16-bit tag per slot) and compares the
+// full 64-byte key only where a tag matches. Every lookup is O(1). Each
+// shard's table starts small and doubles when full, up to its share of the
+// budget (a pause for that shard only, proportional to its size).
+//
+// Policy (TinyLFU): each shard keeps a count-min sketch of the recent
+// misses (and of the use counts of the proofs it evicted), and a small
+// saturating use count per stored proof, incremented on each hit in the
+// bucket header a lookup reads anyway (the hit path touches no sketch). A
+// new proof takes a free slot of its two buckets (moving a proof to its
+// other bucket if that makes one); when both are full, it replaces the
+// least used of their sixteen proofs only if its sketch estimate is higher,
+// else it is refused (counted as a rejection). Every 10 x slots lookups,
+// the shard's counters are halved, so frequencies follow the recent past.
+// A scan or a cycle larger than the store cannot flush proofs that are used
+// more often than its items.
+#ifndef CHAINTRUST_ENGINE_CORE_PROOF_STORE_H_
+#define CHAINTRUST_ENGINE_CORE_PROOF_STORE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "engine/types.h"
+
+namespace chaintrust {
+
+class ProofStore {
+ public:
+  // Bytes of the budget one proof slot costs: its 64-byte key, tag, use
+  // count and share of the frequency sketch (at most 8 bytes).
+  static constexpr size_t kBytesPerSlot = 75;
+  // The budget at which `proofs` proofs are expected to fit without an
+  // eviction (the table fills to about 95% before the first).
+  static size_t BudgetFor(size_t proofs);
+
+  // A store of at most `budget_bytes` of tables. A budget too small for
+  // one bucket pair disables it: nothing is stored or found. The tables
+  // start small and each shard doubles its own (under its lock) when it is
+  // full, up to its share of the budget.
+  explicit ProofStore(size_t budget_bytes);
+  ~ProofStore();
+  ProofStore(const ProofStore&) = delete;
+  ProofStore& operator=(const ProofStore&) = delete;
+
+  bool enabled() const { return shard_count_ != 0; }
+  // How many proofs it can hold once grown to its budget.
+  size_t capacity() const;
+  // Bytes of its tables now.
+  size_t MemoryUsage() const { return bytes_.load(std::memory_order_relaxed); }
+
+  // Whether the signature of certificate `child` is known to verify under
+  // the key of certificate `issuer` (both SHA-256 of DER). Thread-safe.
+  bool Contains(const Sha256Digest& child, const Sha256Digest& issuer);
+  // Records a proof the caller has just verified; the admission policy may
+  // refuse it. Thread-safe.
+  void Insert(const Sha256Digest& child, const Sha256Digest& issuer);
+
+  // Hits, misses, admissions, rejections, evictions, size, capacity and
+  // bytes, summed over the shards (each read under its lock, so an exact
+  // sum only while no thread uses the store). Thread-safe.
+  CacheStats stats() const;
+
+ private:
+  static constexpr int kWays = 8;
+  struct Key {
+    Sha256Digest child;
+    Sha256Digest issuer;
+  };
+  struct Bucket {
+    uint16_t tag[kWays];  // 0: free slot
+    uint8_t freq[kWays];  // saturating use count
+  };
+  // What the key's hash decides, whatever the size of its shard's table.
+  struct Hashes {
+    size_t shard;
+    uint64_t h1, h2;
+    uint16_t tag;
+    uint64_t sketch;
+  };
+  class SpinLock {
+   public:
+    void lock();
+    void unlock() { locked_.store(false, std::memory_order_release); }
+
+   private:
+    std::atomic<bool> locked_{false};
+  };
+  // One shard's table; every field is guarded by `lock`.
+  struct alignas(64) Shard {
+    SpinLock lock;
+    size_t bucket_count = 0;
+    std::unique_ptr<Bucket[]> buckets;
+    std::unique_ptr<Key[]> keys;        // kWays per bucket
+    std::unique_ptr<uint8_t[]> sketch;  // 4-bit counters, two a byte
+    size_t sketch_mask = 0;             // counters - 1
+    uint64_t sample_limit = 0;          // lookups between two halvings
+    uint64_t samples = 0;               // lookups since the last halving
+    CacheStats stats;
+  };
+
+  Hashes Hash(const Sha256Digest& child, const Sha256Digest& issuer) const;
+  // The two buckets of `h` in a table of `bucket_count`.
+  static void BucketsOf(const Hashes& h, size_t bucket_count, size_t out[2]);
+  // The slot (bucket * kWays + way) holding the key, or -1.
+  static int64_t Find(const Shard& shard, const Hashes& h,
+                      const Sha256Digest& child, const Sha256Digest& issuer);
+  static int FreeWay(const Bucket& bucket);
+  // Finds a free slot for `h` in one of its buckets, moving a proof to its
+  // other bucket if need be (one cuckoo step).
+  bool MakeRoom(Shard* shard, const Hashes& h, size_t* bucket, int* way) const;
+  // Gives the shard a table of `bucket_count` buckets, moving its proofs.
+  void Resize(Shard* shard, size_t bucket_count);
+  // Count-min sketch of 4-bit counters (kSketchDepth rows in one array).
+  static size_t SketchIndex(const Shard& shard, uint64_t hash, int row);
+  static int SketchEstimate(const Shard& shard, uint64_t hash);
+  // Raises the counters of `hash` below `to` to `to` (capped).
+  static void SketchRaise(Shard* shard, uint64_t hash, int to);
+  // Counts a lookup; halves every counter of the shard every sample_limit.
+  static void Sample(Shard* shard);
+
+  size_t shard_count_ = 0;
+  size_t max_buckets_per_shard_ = 0;
+  std::atomic<size_t> bytes_{0};
+  std::unique_ptr<Shard[]> shards_;
+};
+
+}  // namespace chaintrust
+
+#endif  // CHAINTRUST_ENGINE_CORE_PROOF_STORE_H_
