@@ -41,6 +41,7 @@ absl::StatusOr<AuditSummary> Audit(const SnapshotPtr& snapshot,
                                    const AuditSink& sink) {
   DecideOptions decide;
   decide.at = options.at;
+  decide.resolver = options.resolver;
   decide.threads = options.threads;
   decide.progress = options.progress;
   // Rendering the JSON lines is most of the output work: done on the worker

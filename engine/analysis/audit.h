@@ -25,6 +25,7 @@ namespace chaintrust::analysis {
 
 struct AuditOptions {
   absl::Time at = absl::UnixEpoch();
+  ResolverOptions resolver;  // DecideOptions::resolver
   int threads = 2;
   bool progress = true;  // a progress line on stderr when it is a terminal
   bool render_lines = false;

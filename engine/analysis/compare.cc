@@ -248,6 +248,7 @@ absl::StatusOr<CompareReport> Compare(const PolicyChange& change,
   const RevokedCas revoked(change);
   DecideOptions decide;
   decide.at = options.at;
+  decide.resolver = options.resolver;
   decide.threads = options.threads;
   decide.progress = options.progress;
   decide.prepare = [&](CorpusDevice* device, absl::Span<const Decision> d) {

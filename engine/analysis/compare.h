@@ -72,7 +72,8 @@ PolicyChange DiffPolicies(const SnapshotPtr& before, const SnapshotPtr& after,
 
 struct CompareOptions {
   absl::Time at = absl::UnixEpoch();
-  size_t sample = 5;  // device ids kept per bucket
+  ResolverOptions resolver;  // DecideOptions::resolver
+  size_t sample = 5;         // device ids kept per bucket
   int threads = 2;
   bool progress = true;
   bool render_lines = false;  // fill CompareSink's line

@@ -189,7 +189,9 @@ absl::StatusOr<size_t> DecideCorpus(const std::string& path,
   const size_t n_snap = snapshots.size();
   std::vector<std::unique_ptr<Engine>> engines;
   for (const auto& snapshot : snapshots) {
-    engines.push_back(std::make_unique<Engine>());
+    EngineOptions engine_options;
+    engine_options.resolver = options.resolver;
+    engines.push_back(std::make_unique<Engine>(engine_options));
     engines.back()->SetSnapshot(snapshot);
   }
   // evaluators[thread][snapshot]

@@ -81,6 +81,8 @@ using DeviceSink = std::function<void(const CorpusDevice& device,
 
 struct DecideOptions {
   absl::Time at = absl::UnixEpoch();
+  // The engines' chain checks (the certificate profile, legacy crypto).
+  ResolverOptions resolver;
   size_t batch_size = 4096;
   int threads = 2;
   // Prints a progress line on stderr (only when stderr is a terminal).

@@ -56,6 +56,10 @@ struct LintOptions {
   absl::Time at = absl::UnixEpoch();
   // CERTIFICATE_EXPIRING: expiring within this window after `at`.
   absl::Duration expiring_within = absl::Hours(24 * 30);
+  // PROFILE_VIOLATION (a warning): a group certificate the chain checks of
+  // these options would refuse as the deciding group's certificate (under
+  // a profile beyond the default, or with key identifiers required).
+  ResolverOptions resolver;
 };
 
 // UNKNOWN_FIELD_IGNORED (a warning) for each key of the policy file that

@@ -75,6 +75,7 @@ absl::Status ParseExtension(const DerReader& parent, absl::string_view oid,
       out->extended_key_usages.push_back(std::move(dotted));
     }
     out->has_extended_key_usage = true;
+    out->extended_key_usage_critical = critical;
   } else if (oid == kOidSubjectKeyId) {
     constexpr absl::string_view kWhat = "subjectKeyIdentifier";
     DerElement element;

@@ -265,6 +265,10 @@ bool Certificate::basic_constraints_critical() const {
 bool Certificate::has_authority_key_identifier_extension() const {
   return parsed_->has_authority_key_id_extension;
 }
+bool Certificate::extended_key_usage_critical() const {
+  return parsed_->extended_key_usage_critical;
+}
+
 bool Certificate::authority_key_identifier_critical() const {
   return parsed_->authority_key_id_critical;
 }

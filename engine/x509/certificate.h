@@ -138,6 +138,7 @@ class Certificate {
   bool has_key_usage() const;
   uint16_t key_usage() const;  // KeyUsageBit mask
   bool has_extended_key_usage() const;
+  bool extended_key_usage_critical() const;
   const std::vector<std::string>& extended_key_usages() const;  // dotted OIDs
   absl::string_view subject_key_identifier() const;    // empty if absent
   absl::string_view authority_key_identifier() const;  // keyIdentifier

@@ -21,9 +21,11 @@ const CommandSpec kAuditCommand = {
     "  audit    --policy=FILE --devices=DIR|FILE.jsonl [--at=RFC3339]\n"
     "           [--out=FILE.jsonl] [--format=text|json] "
     "[--allow_unknown_fields]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      Decides every device of a corpus; one decision per device, a "
     "summary.\n",
-    {"policy", "devices", "at", "out", "format", "allow_unknown_fields"}};
+    {"policy", "devices", "at", "out", "format", "allow_unknown_fields",
+     "profile", "legacy_crypto"}};
 
 int RunAudit(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("audit", m); };
@@ -37,6 +39,8 @@ int RunAudit(const Args& args) {
   if (!flags->Has("devices")) return fail("needs --devices=DIR|FILE.jsonl");
   auto at = AtFlag(*flags);
   if (!at.ok()) return fail(at.status().message());
+  auto resolver = ResolverFlags(*flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
   const std::string policy = flags->Get("policy");
   const std::string devices = flags->Get("devices");
   const std::string out_path = flags->Get("out");
@@ -61,6 +65,7 @@ int RunAudit(const Args& args) {
   }
   analysis::AuditOptions options;
   options.at = *at;
+  options.resolver = *resolver;
   options.render_lines = lines != nullptr;
   auto summary = analysis::Audit(
       *snapshot, devices, options,

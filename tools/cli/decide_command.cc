@@ -20,9 +20,10 @@ const CommandSpec kDecideCommand = {
     "  decide   --policy=FILE [--chain=FILE] [--registration_id=ID]\n"
     "           [--sas_token=TOKEN] [--at=RFC3339] [--format=text|json]\n"
     "           [--allow_unknown_fields]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      Decides one device. Exit status 0 = ALLOW, 1 = DENY, 2 = error.\n",
     {"policy", "chain", "registration_id", "sas_token", "at", "format",
-     "allow_unknown_fields"}};
+     "allow_unknown_fields", "profile", "legacy_crypto"}};
 
 int RunDecide(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("decide", m); };
@@ -63,7 +64,11 @@ int RunDecide(const Args& args) {
   if (!load_options.ok()) return fail(load_options.status().message());
   auto snapshot = LoadPolicy(flags->Get("policy"), *load_options);
   if (!snapshot.ok()) return fail(snapshot.status().message());
-  Engine engine;
+  auto resolver = ResolverFlags(*flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
+  EngineOptions engine_options;
+  engine_options.resolver = *resolver;
+  Engine engine(engine_options);
   engine.SetSnapshot(*std::move(snapshot));
   auto evaluator = engine.NewEvaluator();
   Decision decision;

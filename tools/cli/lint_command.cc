@@ -21,9 +21,11 @@ const CommandSpec kLintCommand = {
     "  lint     --policy=FILE [--registrations=FILE.json] [--at=RFC3339]\n"
     "           [--expiring_within_days=N] [--max_registrations=N]\n"
     "           [--format=text|json] [--allow_unknown_fields]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      Findings about a policy. Exit status 1 when there are errors.\n",
     {"policy", "registrations", "at", "expiring_within_days",
-     "max_registrations", "format", "allow_unknown_fields"}};
+     "max_registrations", "format", "allow_unknown_fields", "profile",
+     "legacy_crypto"}};
 
 int RunLint(const Args& args) {
   const auto fail = [](absl::string_view m) { return Fail("lint", m); };
@@ -37,6 +39,9 @@ int RunLint(const Args& args) {
   auto at = AtFlag(*flags);
   if (!at.ok()) return fail(at.status().message());
   options.at = *at;
+  auto resolver = ResolverFlags(*flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
+  options.resolver = *resolver;
   auto days = IntFlag(*flags, "expiring_within_days", 0, 100000, 30);
   if (!days.ok()) return fail(days.status().message());
   options.expiring_within = absl::Hours(24) * *days;

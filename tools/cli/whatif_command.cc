@@ -22,9 +22,10 @@ const CommandSpec kWhatIfCommand = {
     "  whatif   --policy=FILE --devices=D [--disable=ID]... [--enable=ID]...\n"
     "           [--delete=ID]... [--at=RFC3339] [--out=FILE.jsonl] "
     "[--sample=N]\n"
-    "           [--format=text|json] [--allow_unknown_fields]\n",
+    "           [--format=text|json] [--allow_unknown_fields]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n",
     {"policy", "devices", "disable", "enable", "delete", "at", "format", "out",
-     "sample", "allow_unknown_fields"},
+     "sample", "allow_unknown_fields", "profile", "legacy_crypto"},
     {"disable", "enable", "delete"}};
 
 const CommandSpec kDiffCommand = {
@@ -32,9 +33,10 @@ const CommandSpec kDiffCommand = {
     "  diff     --before=FILE --after=FILE --devices=D [--at=RFC3339]\n"
     "           [--out=FILE.jsonl] [--sample=N] [--format=text|json]\n"
     "           [--allow_unknown_fields]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      The devices whose decision a policy change changes.\n",
     {"before", "after", "devices", "at", "format", "out", "sample",
-     "allow_unknown_fields"}};
+     "allow_unknown_fields", "profile", "legacy_crypto"}};
 
 namespace {
 
@@ -47,6 +49,9 @@ int Compare(absl::string_view command, const Flags& flags,
   auto at = AtFlag(flags);
   if (!at.ok()) return fail(at.status().message());
   options.at = *at;
+  auto resolver = ResolverFlags(flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
+  options.resolver = *resolver;
   auto sample = IntFlag(flags, "sample", 1, 10000, 5);
   if (!sample.ok()) return fail(sample.status().message());
   options.sample = static_cast<size_t>(*sample);

@@ -99,7 +99,8 @@ void Report(const std::string& suite, const std::vector<CaseResult>& results,
   all->skipped += t.skipped;
 }
 
-int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
+int RunLimboSuite(const Flags& flags, bool device_relevant_only,
+                  const conformance::RunOptions& options, bool json,
                   Totals* all);
 
 }  // namespace
@@ -109,11 +110,14 @@ const CommandSpec kConformanceCommand = {
     "  conformance [--limbo=FILE.json [--case_index=FILE.csv]]\n"
     "           [--boringssl=DIR] [--openssl=FILE.json]\n"
     "           [--format=text|json] [--device_relevant_only]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      Runs external path-validation suites through the engine, with "
     "stock\n"
-    "      OpenSSL as a reference column.\n",
+    "      OpenSSL as a reference column. Each limbo case runs under the\n"
+    "      profile it is written for (webpki, else strict), the other\n"
+    "      suites' under the default; --profile forces one on every case.\n",
     {"limbo", "case_index", "format", "device_relevant_only", "boringssl",
-     "openssl"}};
+     "openssl", "profile", "legacy_crypto"}};
 
 int RunConformance(const std::vector<std::string>& args) {
   auto fail = [](absl::string_view message) {
@@ -134,19 +138,27 @@ int RunConformance(const std::vector<std::string>& args) {
     return fail(
         "needs --limbo=FILE.json, --boringssl=DIR and/or --openssl=FILE.json");
   }
+  auto resolver = ResolverFlags(*flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
+  conformance::RunOptions run_options;
+  run_options.force_profile = flags->Has(std::string(kProfileFlag));
+  run_options.profile = resolver->profile;
+  run_options.min_rsa_bits = resolver->min_rsa_bits;
+  run_options.allow_sha1_signatures = resolver->allow_sha1_signatures;
   Totals all;
   const bool json = format == "json";
   if (flags->Has("limbo")) {
-    const int status = RunLimboSuite(*flags, relevant == "true", json, &all);
+    const int status =
+        RunLimboSuite(*flags, relevant == "true", run_options, json, &all);
     if (status != 0) return status;
   }
   if (flags->Has("boringssl")) {
-    auto results = RunBoringSsl(flags->Get("boringssl"));
+    auto results = RunBoringSsl(flags->Get("boringssl"), run_options);
     if (!results.ok()) return fail(results.status().message());
     Report("boringssl", *results, json, &all);
   }
   if (flags->Has("openssl")) {
-    auto results = RunOpenSslSuite(flags->Get("openssl"));
+    auto results = RunOpenSslSuite(flags->Get("openssl"), run_options);
     if (!results.ok()) return fail(results.status().message());
     Report("openssl", *results, json, &all);
   }
@@ -157,7 +169,8 @@ int RunConformance(const std::vector<std::string>& args) {
 
 namespace {
 
-int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
+int RunLimboSuite(const Flags& flags, bool device_relevant_only,
+                  const conformance::RunOptions& options, bool json,
                   Totals* all) {
   auto fail = [](absl::string_view message) {
     return Fail("conformance", message);
@@ -179,7 +192,7 @@ int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
         "--device_relevant_only needs case-index.csv "
         "(--case_index=FILE.csv)");
   }
-  auto results = RunLimbo(limbo, index, relevant == "true");
+  auto results = RunLimbo(limbo, index, relevant == "true", options);
   if (!results.ok()) return fail(results.status().message());
   Report("x509-limbo", *results, json, all);
   return 0;
