@@ -121,6 +121,8 @@ StepId StepOfCause(Cause cause) {
     case Cause::kEkuCritical:
     case Cause::kEkuOnAnchor:
     case Cause::kLeafKeyUsageMissing:
+    case Cause::kPathLenWithoutCa:
+    case Cause::kSubjectAltNameNotCritical:
       return StepId::kCheckProfile;
     case Cause::kNameConstraintViolated:
     case Cause::kNameConstraintUnsupported:
@@ -269,6 +271,12 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
     case Cause::kLeafKeyUsageMissing:
       return absl::StrCat("its keyUsage lacks ", KeyUsageNames(p.value),
                           ", which the options require of the leaf");
+    case Cause::kPathLenWithoutCa:
+      return "its basicConstraints have a pathLenConstraint but say it is not "
+             "a CA (RFC 5280 §4.2.1.9)";
+    case Cause::kSubjectAltNameNotCritical:
+      return "its subject is empty and its subjectAltName is not critical "
+             "(RFC 5280 §4.2.1.6)";
     case Cause::kNameConstraintViolated:
       return absl::StrCat(
           "its ", FormName(p.name_form), " ", RenderName(p),

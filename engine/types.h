@@ -103,6 +103,8 @@ enum class Cause : uint8_t {
   kEkuCritical,                 // the leaf's extendedKeyUsage is critical
   kEkuOnAnchor,                 // name: the anchor's first purpose
   kLeafKeyUsageMissing,         // value: the required bits it lacks
+  kPathLenWithoutCa,            // pathLenConstraint with cA=FALSE
+  kSubjectAltNameNotCritical,   // an empty subject, a non-critical SAN
   // Extensions (CHECK_NAME_CONSTRAINTS, CHECK_EXTENSIONS, CHECK_EKU).
   kNameConstraintViolated,      // name, name_form; value: 1 = excluded,
                                 // 0 = outside permitted; other_index: the CA
@@ -219,7 +221,9 @@ struct ResolverOptions {
     // every certificate below the group's (a self-signed group
     // certificate's AKI, if any, equals its SKI), subjectKeyIdentifier in
     // every issuer (as require_key_identifiers); nameConstraints only in
-    // issuers; the group's certificate has critical basicConstraints.
+    // issuers; the group's certificate has critical basicConstraints; no
+    // pathLenConstraint without cA=TRUE; a critical subjectAltName when the
+    // subject is empty.
     kStrict,
     // kStrict plus the CA/B Forum Baseline Requirements' rules for the
     // leaf and the anchor (x509-limbo's webpki profile): the leaf is not a

@@ -146,6 +146,7 @@ absl::Status ParseExtension(const DerReader& parent, absl::string_view oid,
       return DerError("subjectAltName", "not a SEQUENCE");
     }
     out->subject_alt_name = RangeOf(der, element.tlv);
+    out->subject_alt_name_critical = critical;
   } else if (oid == kOidCertificatePolicies) {
     // Not used by chaintrust's decisions, and safe to ignore when critical:
     // nothing here is a constraint chaintrust would fail to enforce.

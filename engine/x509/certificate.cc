@@ -275,6 +275,10 @@ bool Certificate::authority_key_identifier_critical() const {
 bool Certificate::authority_key_identifier_has_issuer_and_serial() const {
   return parsed_->authority_key_id_has_issuer_and_serial;
 }
+bool Certificate::subject_alt_name_critical() const {
+  return parsed_->subject_alt_name_critical;
+}
+
 absl::string_view Certificate::subject_alt_name_der() const {
   return parsed_->View(der_, parsed_->subject_alt_name);
 }

@@ -153,6 +153,7 @@ class Certificate {
   // The extnValue (a DER TLV) of subjectAltName / nameConstraints, empty
   // when absent. Interpreted only when a name constraint applies.
   absl::string_view subject_alt_name_der() const;
+  bool subject_alt_name_critical() const;
   absl::string_view name_constraints_der() const;
   // Critical extensions chaintrust does not process (dotted OIDs); a chain
   // containing one fails verification (RFC 5280 §4.2).

@@ -160,6 +160,15 @@ CheckFailure CheckProfile(const Certificate& cert, PathPosition position,
         !cert.basic_constraints_critical()) {
       return Fail(Cause::kBasicConstraintsNotCritical);
     }
+    if (cert.has_basic_constraints() && !cert.is_ca() &&
+        cert.path_len_constraint().has_value()) {
+      return Fail(Cause::kPathLenWithoutCa);
+    }
+    if (cert.subject_der().size() <= 2 &&
+        !cert.subject_alt_name_der().empty() &&
+        !cert.subject_alt_name_critical()) {
+      return Fail(Cause::kSubjectAltNameNotCritical);
+    }
   }
   if (position.leaf && !options.allow_ca_leaf && cert.has_basic_constraints() &&
       cert.is_ca()) {

@@ -69,11 +69,12 @@ ProfileOptions ProfileOptionsFor(const ResolverOptions& options);
 // equals its SKI; only issuers carry
 // nameConstraints; the anchor (the group's certificate) has a critical
 // basicConstraints (RFC 5280 §4.2.1.9 — intermediates are not held to it,
-// as in Chromium/BoringSSL). Key identifiers, the anchor's included, as
-// `options` require.
-// options.webpki: the CA/B Forum rules of ResolverOptions::Profile::kWebPki.
-// `self_signed` is whether `cert` verifies with its own key (asked only
-// for a self-issued anchor).
+// as in Chromium/BoringSSL); no pathLenConstraint without cA; a
+// certificate with an empty subject has a critical subjectAltName. Key
+// identifiers, the anchor's included, as `options` require. options.webpki: the
+// CA/B Forum rules of ResolverOptions::Profile::kWebPki. `self_signed` is
+// whether `cert` verifies with its own key (asked only for a self-issued
+// anchor).
 CheckFailure CheckProfile(const Certificate& cert, PathPosition position,
                           const ProfileOptions& options,
                           absl::FunctionRef<bool()> self_signed);

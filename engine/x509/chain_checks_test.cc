@@ -177,6 +177,32 @@ TEST(ChainChecksTest, Rule4_AnchorAkiAndEndEntityNameConstraints) {
   EXPECT_EQ(d.cause(), Cause::kNameConstraintsOnEndEntity);
 }
 
+// Rule 4, Profile::kStrict: a certificate with an empty subject has a
+// critical subjectAltName (RFC 5280 §4.2.1.6, limbo
+// rfc5280::san::noncritical-with-empty-subject); the default accepts it.
+TEST(ChainChecksTest, Rule4_StrictProfileEmptySubjectNeedsCriticalSan) {
+  TestCert root = MintRoot("Root");
+  TestCertOptions o;
+  o.common_name = "";
+  o.subject_alt_name = "DNS:device.example";
+  TestCert non_critical = MintCertificate(o, &root);
+  o.subject_alt_name = "critical,DNS:device.example";
+  TestCert critical = MintCertificate(o, &root);
+  auto snapshot = Snapshot({&root});
+  ResolverOptions plain;
+  plain.check_registration_id = false;  // no CN to take an ID from
+  ResolverOptions strict = plain;
+  strict.profile = ResolverOptions::Profile::kStrict;
+  EXPECT_EQ(Evaluate(*snapshot, {&non_critical}, plain).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  EXPECT_EQ(Evaluate(*snapshot, {&critical}, strict).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  Decision d = Evaluate(*snapshot, {&non_critical}, strict);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.certificate_index(), 0);
+  EXPECT_EQ(d.cause(), Cause::kSubjectAltNameNotCritical);
+}
+
 // Rule 4, Profile::kWebPki (limbo webpki::eku::*, webpki::ca-as-leaf,
 // webpki::ee-basicconstraints-ca): the leaf is an end entity with an
 // extendedKeyUsage that has no anyExtendedKeyUsage, the group's

@@ -7,6 +7,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -205,8 +206,8 @@ int MaxDepth(const JsonValue& c) {
 
 void ApplyRunOptions(const RunOptions& options, ChainCase* c) {
   if (options.force_profile) c->profile = options.profile;
-  c->min_rsa_bits = options.min_rsa_bits;
-  c->allow_sha1_signatures = options.allow_sha1_signatures;
+  c->min_rsa_bits = std::min(c->min_rsa_bits, options.min_rsa_bits);
+  c->allow_sha1_signatures |= options.allow_sha1_signatures;
 }
 
 ChainCase FromLimbo(const JsonValue& c, absl::Time at,
