@@ -59,6 +59,21 @@ std::string RenderName(const CauseParameters& p) {
   }
 }
 
+// The names of the keyUsage bits (RFC 5280 §4.2.1.3) set in `mask`.
+std::string KeyUsageNames(int64_t mask) {
+  static constexpr absl::string_view kNames[] = {
+      "digitalSignature", "nonRepudiation", "keyEncipherment",
+      "dataEncipherment", "keyAgreement",   "keyCertSign",
+      "cRLSign",          "encipherOnly",   "decipherOnly"};
+  std::string out;
+  for (int i = 0; i < 9; ++i) {
+    if ((mask & (int64_t{1} << i)) != 0) {
+      absl::StrAppend(&out, out.empty() ? "" : ", ", kNames[i]);
+    }
+  }
+  return out;
+}
+
 std::string CertText(int index) { return absl::StrCat("certificate ", index); }
 
 // A duration in seconds as "N days" / "N hours" / "N s", for CRL ages.
@@ -110,6 +125,12 @@ StepId StepOfCause(Cause cause) {
     case Cause::kNameConstraintsOnEndEntity:
     case Cause::kBasicConstraintsNotCritical:
     case Cause::kCaLeaf:
+    case Cause::kAuthorityKeyIdIssuerFields:
+    case Cause::kEkuCritical:
+    case Cause::kEkuOnAnchor:
+    case Cause::kLeafKeyUsageMissing:
+    case Cause::kPathLenWithoutCa:
+    case Cause::kSubjectAltNameNotCritical:
       return StepId::kCheckProfile;
     case Cause::kNameConstraintViolated:
     case Cause::kNameConstraintUnsupported:
@@ -209,7 +230,10 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
                           " intermediates below it; the path has ", p.value);
     case Cause::kWeakKey:
       return absl::StrCat("its RSA key has ", p.value, " bits; at least ",
-                          p.limit, ", a multiple of 8, are required");
+                          p.limit,
+                          ", a multiple of 8, are required (a weak key; a "
+                          "legacy fleet: ResolverOptions::min_rsa_bits, "
+                          "--legacy_crypto)");
     case Cause::kKeyAlgorithmNotAccepted:
       return p.value != 0
                  ? "its EC key is not on P-256, P-384 or P-521"
@@ -217,9 +241,13 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
                    "P-256/384/521 and Ed25519 are)";
     case Cause::kWeakSignatureAlgorithm:
       return absl::StrCat("it is signed with ", p.name,
-                          "; SHA-1 signatures are not accepted");
+                          "; SHA-1 signatures are weak and not accepted (a "
+                          "legacy fleet: ResolverOptions::"
+                          "allow_sha1_signatures, --legacy_crypto)");
     case Cause::kSignatureAlgorithmNotSupported:
-      return "its signature algorithm is not supported";
+      return "its signature algorithm is not supported (RSA and ECDSA with "
+             "SHA-2, RSA-PSS and Ed25519 are; MD5 and DSA are refused, even "
+             "for a legacy fleet)";
     case Cause::kNotV3:
       return absl::StrCat("it is an X.509 v", p.value,
                           " certificate; only v3 is accepted");
@@ -249,6 +277,25 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
     case Cause::kCaLeaf:
       return "the device certificate is a CA (basicConstraints cA=TRUE); a "
              "device certificate must be an end entity";
+    case Cause::kAuthorityKeyIdIssuerFields:
+      return "it is the group's CA certificate and its authorityKeyIdentifier "
+             "has authorityCertIssuer or authorityCertSerialNumber (CA/B "
+             "Forum BR 7.1.2.1.3)";
+    case Cause::kEkuCritical:
+      return "its extendedKeyUsage is critical (CA/B Forum BR 7.1.2.7.6)";
+    case Cause::kEkuOnAnchor:
+      return absl::StrCat(
+          "it is the group's CA certificate and has an extendedKeyUsage (",
+          p.name, "; CA/B Forum BR 7.1.2.1.2)");
+    case Cause::kLeafKeyUsageMissing:
+      return absl::StrCat("its keyUsage lacks ", KeyUsageNames(p.value),
+                          ", which the options require of the leaf");
+    case Cause::kPathLenWithoutCa:
+      return "its basicConstraints have a pathLenConstraint but say it is not "
+             "a CA (RFC 5280 §4.2.1.9)";
+    case Cause::kSubjectAltNameNotCritical:
+      return "its subject is empty and its subjectAltName is not critical "
+             "(RFC 5280 §4.2.1.6)";
     case Cause::kNameConstraintViolated:
       return absl::StrCat(
           "its ", FormName(p.name_form), " ", RenderName(p),

@@ -105,6 +105,13 @@ enum class Cause : uint8_t {
   kNameConstraintsOnEndEntity,
   kBasicConstraintsNotCritical,  // the group's CA certificate
   kCaLeaf,
+  // Profile::kWebPki and required_leaf_key_usage (CHECK_PROFILE).
+  kAuthorityKeyIdIssuerFields,  // the anchor's AKI names its issuer/serial
+  kEkuCritical,                 // the leaf's extendedKeyUsage is critical
+  kEkuOnAnchor,                 // name: the anchor's first purpose
+  kLeafKeyUsageMissing,         // value: the required bits it lacks
+  kPathLenWithoutCa,            // pathLenConstraint with cA=FALSE
+  kSubjectAltNameNotCritical,   // an empty subject, a non-critical SAN
   // Extensions (CHECK_NAME_CONSTRAINTS, CHECK_EXTENSIONS, CHECK_EKU).
   kNameConstraintViolated,      // name, name_form; value: 1 = excluded,
                                 // 0 = outside permitted; other_index: the CA
@@ -169,6 +176,9 @@ struct CheckFailure {
   bool failed() const { return cause != Cause::kNone; }
 };
 
+// The smallest RSA key ResolverOptions::min_rsa_bits can let through.
+inline constexpr int kMinLegacyRsaBits = 1024;
+
 struct ResolverOptions {
   // Most certificates in the verified path from the leaf to the deciding
   // group's certificate, both included: docs/rules.md's depth (default 10).
@@ -214,18 +224,66 @@ struct ResolverOptions {
   // path); off mirrors BoringSSL's plain TRUSTED_ANCHOR, whose EKU is not
   // enforced.
   bool check_group_certificate_eku = true;
+  // The certificate profile a path is held to. The default refuses
+  // weaknesses (weak keys and signatures, below) and what breaks the path's
+  // meaning (an issuer that is not a CA, keyCertSign on a non-CA, a CA with
+  // an empty subject, exceeded pathLen or name constraints, unknown critical
+  // extensions, time), not departures from RFC 5280's certificate profile
+  // that DPS lets through. README "Checks beyond DPS" lists each check.
+  enum class Profile {
+    // The checks above.
+    kDefault,
+    // RFC 5280's certificate profile (§4.1-4.2) on top: X.509 v3 only;
+    // authorityKeyIdentifier not critical and with a keyIdentifier, in
+    // every certificate below the group's (a self-signed group
+    // certificate's AKI, if any, equals its SKI), subjectKeyIdentifier in
+    // every issuer (as require_key_identifiers); nameConstraints only in
+    // issuers; the group's certificate has critical basicConstraints; no
+    // pathLenConstraint without cA=TRUE; a critical subjectAltName when the
+    // subject is empty.
+    kStrict,
+    // kStrict plus the CA/B Forum Baseline Requirements' rules for the
+    // leaf and the anchor (x509-limbo's webpki profile): the leaf is not a
+    // CA; it carries a non-critical extendedKeyUsage without
+    // anyExtendedKeyUsage; the anchor has no extendedKeyUsage and its
+    // authorityKeyIdentifier has neither authorityCertIssuer nor
+    // authorityCertSerialNumber.
+    kWebPki,
+  };
+  Profile profile = Profile::kDefault;
   // RFC 5280 §4.2.1.1-2: every certificate below the deciding group's
   // certificate must carry authorityKeyIdentifier.keyIdentifier and every
-  // issuer (the group's certificate included) a subjectKeyIdentifier.
-  // Default on: OpenSSL 3 and DPS's sample tooling emit both, and OpenSSL's
-  // -x509_strict requires them. Turn off for a legacy fleet whose CA does
-  // not emit them (the walk then matches issuers by name only).
-  bool require_key_identifiers = true;
+  // issuer (the group's certificate included) a subjectKeyIdentifier. Off
+  // by default: a missing identifier is no weakness (the walk then matches
+  // issuers by name, and every signature is verified), and DPS provisions
+  // such devices. On under Profile::kStrict and kWebPki whatever this says.
+  bool require_key_identifiers = false;
+  // RFC 5280 §4.2.1.1 read pedantically: a group certificate that is not
+  // self-signed (a cross-signed CA used as the anchor) must carry an
+  // authorityKeyIdentifier (AUTHORITY_KEY_ID_MISSING at its index). Off by
+  // default and in every profile: the group's certificate is the trust
+  // anchor, whose own extensions path validation does not process (RFC
+  // 5280 §6.1.1 (d)); x509-limbo marks the rule pedantic-rfc5280.
+  bool require_anchor_authority_key_id = false;
   // Accept a device (leaf) certificate whose basicConstraints say cA=TRUE
   // (RFC 5280 does not forbid it; x509-limbo's rfc5280::ca-as-leaf and
   // BoringSSL's non-strict purposes accept it). Off = BoringSSL's *_STRICT
-  // and the CA/B Forum profile.
+  // and the CA/B Forum profile (Profile::kWebPki refuses a CA leaf whatever
+  // this says).
   bool allow_ca_leaf = true;
+  // keyUsage bits (KeyUsageBit of engine/x509/certificate.h) the leaf must
+  // assert when it has a keyUsage extension (a leaf without one is
+  // unrestricted, RFC 5280 §4.2.1.3); a leaf lacking one is
+  // CHAIN_UNVERIFIED, cause LEAF_KEY_USAGE_MISSING. 0 (the default): none.
+  uint16_t required_leaf_key_usage = 0;
+  // Key and signature strength, refused by default as weaknesses: RSA keys
+  // under min_rsa_bits (WEAK_KEY) and SHA-1 signatures
+  // (WEAK_SIGNATURE_ALGORITHM). For a legacy fleet only: lower
+  // min_rsa_bits (never below 1024, kMinLegacyRsaBits) and set
+  // allow_sha1_signatures. DSA, MD5 and EC curves other than P-256/384/521
+  // are refused whatever these say (the engine verifies none of them).
+  int min_rsa_bits = 2048;
+  bool allow_sha1_signatures = false;
   // When false, the leaf's CN is not checked as a registration ID (ranking
   // X.509 step 3) and individual enrollments are not consulted (step 4):
   // path validation only, for conformance suites whose leaves are not

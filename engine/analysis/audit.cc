@@ -42,7 +42,7 @@ absl::StatusOr<AuditSummary> Audit(const SnapshotPtr& snapshot,
   DecideOptions decide;
   decide.at = options.at;
   decide.crls = {options.crls};
-  decide.accept_stale_crls = options.accept_stale_crls;
+  decide.resolver = options.resolver;
   decide.threads = options.threads;
   decide.progress = options.progress;
   // Rendering the JSON lines is most of the output work: done on the worker

@@ -25,8 +25,8 @@ namespace chaintrust::analysis {
 
 struct AuditOptions {
   absl::Time at = absl::UnixEpoch();
-  CrlSetPtr crls;  // null: no revocation checking
-  bool accept_stale_crls = false;
+  CrlSetPtr crls;            // null: no revocation checking
+  ResolverOptions resolver;  // DecideOptions::resolver
   int threads = 2;
   bool progress = true;  // a progress line on stderr when it is a terminal
   bool render_lines = false;

@@ -249,7 +249,7 @@ absl::StatusOr<CompareReport> Compare(const PolicyChange& change,
   DecideOptions decide;
   decide.at = options.at;
   decide.crls = {change.before_crls, change.after_crls};
-  decide.accept_stale_crls = options.accept_stale_crls;
+  decide.resolver = options.resolver;
   decide.threads = options.threads;
   decide.progress = options.progress;
   decide.prepare = [&](CorpusDevice* device, absl::Span<const Decision> d) {

@@ -75,8 +75,8 @@ PolicyChange DiffPolicies(const SnapshotPtr& before, const SnapshotPtr& after,
 
 struct CompareOptions {
   absl::Time at = absl::UnixEpoch();
-  bool accept_stale_crls = false;
-  size_t sample = 5;  // device ids kept per bucket
+  ResolverOptions resolver;  // DecideOptions::resolver
+  size_t sample = 5;         // device ids kept per bucket
   int threads = 2;
   bool progress = true;
   bool render_lines = false;  // fill CompareSink's line

@@ -189,7 +189,7 @@ absl::StatusOr<size_t> DecideCorpus(const std::string& path,
   const size_t n_snap = snapshots.size();
   std::vector<std::unique_ptr<Engine>> engines;
   EngineOptions engine_options;
-  engine_options.resolver.accept_stale_crls = options.accept_stale_crls;
+  engine_options.resolver = options.resolver;
   for (size_t i = 0; i < n_snap; ++i) {
     engines.push_back(std::make_unique<Engine>(engine_options));
     engines.back()->SetPolicy(

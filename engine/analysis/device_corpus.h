@@ -82,9 +82,11 @@ using DeviceSink = std::function<void(const CorpusDevice& device,
 struct DecideOptions {
   absl::Time at = absl::UnixEpoch();
   // The CRLs each snapshot is evaluated with (crls[i] with snapshots[i];
-  // missing or null: none), and whether stale CRLs are accepted.
+  // missing or null: none).
   std::vector<CrlSetPtr> crls;
-  bool accept_stale_crls = false;
+  // The engines' chain checks (the certificate profile, legacy crypto,
+  // stale CRLs).
+  ResolverOptions resolver;
   size_t batch_size = 4096;
   int threads = 2;
   // Prints a progress line on stderr (only when stderr is a terminal).

@@ -10,9 +10,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/analysis/device_corpus.h"
+#include "engine/decision.h"
 #include "engine/internal/json.h"
 #include "engine/internal/rfc3339.h"
 #include "engine/x509/certificate.h"
+#include "engine/x509/chain_checks.h"
 
 namespace chaintrust::analysis {
 namespace {
@@ -60,6 +62,35 @@ void CheckCertificate(const Certificate& cert, const std::string& entry,
          absl::StrCat(name, " is signed with ",
                       SignatureAlgorithmName(cert.signature_algorithm()))});
   }
+}
+
+// PROFILE_VIOLATION: `cert`, a group certificate, fails the profile checks
+// options.resolver asks of the deciding group's certificate. Only asked
+// beyond the default profile; a self-issued group certificate is taken as
+// self-signed (lint verifies no signatures).
+void CheckGroupProfile(const Certificate& cert, const std::string& entry,
+                       const std::string& what, const LintOptions& options,
+                       std::vector<Finding>* out) {
+  const ResolverOptions& resolver = options.resolver;
+  if (resolver.profile == ResolverOptions::Profile::kDefault &&
+      !resolver.require_key_identifiers) {
+    return;
+  }
+  PathPosition position;
+  position.issuer = true;
+  position.top = true;
+  const CheckFailure f = CheckProfile(
+      cert, position, ProfileOptionsFor(resolver), [] { return true; });
+  if (!f.failed()) return;
+  CauseParameters params;
+  params.value = f.value;
+  params.limit = f.limit;
+  params.name = std::string(f.name);
+  out->push_back(
+      {"warning", "PROFILE_VIOLATION", entry,
+       absl::StrCat(what, " certificate \"", cert.subject_common_name(),
+                    "\" would deny its devices (", CauseName(f.cause),
+                    "): ", DescribeCause(f.cause, params))});
 }
 
 absl::StatusOr<CertificatePtr> ParseText(const std::string& text) {
@@ -145,6 +176,8 @@ void LintGroups(const EnrollmentSnapshot& snapshot, const LintOptions& options,
       }
       CheckCertificate(*gc.certificate, entry, absl::StrCat(slot, " signing"),
                        options, out);
+      CheckGroupProfile(*gc.certificate, entry, absl::StrCat(slot, " signing"),
+                        options, out);
       CheckShadowed(snapshot, g, gc, out);
     }
   }

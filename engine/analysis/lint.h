@@ -69,6 +69,10 @@ struct LintOptions {
   absl::Duration expiring_within = absl::Hours(24 * 30);
   // CRL_EXPIRING: nextUpdate within this window after `at`.
   absl::Duration crl_expiring_within = absl::Hours(24);
+  // PROFILE_VIOLATION (a warning): a group certificate the chain checks of
+  // these options would refuse as the deciding group's certificate (under
+  // a profile beyond the default, or with key identifiers required).
+  ResolverOptions resolver;
 };
 
 // UNKNOWN_FIELD_IGNORED (a warning) for each key of the policy file that

@@ -61,13 +61,12 @@
 //         index: the limit is about the whole path); else it does not
 //         verify (rule 4) -> CHAIN_UNVERIFIED at the lowest failing index,
 //         checking per certificate, from the leaf up: signature by its
-//         issuer; key strength and signature algorithm (RSA >= 2048 bits,
-//         EC P-256/384/521, Ed25519; no SHA-1, MD5 or DSA); the profile
-//         (v3 only; key identifiers when require_key_identifiers; a CA leaf
-//         only when allow_ca_leaf; see engine/x509/chain_checks.h); issuer
+//         issuer; key strength and signature algorithm (RSA >= min_rsa_bits,
+//         EC P-256/384/521, Ed25519; no SHA-1 unless allowed, no MD5 or
+//         DSA); the profile (options.profile, key identifiers, a CA leaf,
+//         the leaf's keyUsage; see engine/x509/chain_checks.h); issuer
 //         is a CA (basicConstraints cA; keyCertSign when keyUsage is
-//         present; the group's own certificate with critical
-//         basicConstraints); pathLenConstraint (self-issued intermediates
+//         present); pathLenConstraint (self-issued intermediates
 //         do not count); nameConstraints of the certificates above;
 //         unhandled critical extensions; required_eku when set
 //         (eku_policy). engine/x509/path_verification.h does these;

@@ -75,6 +75,7 @@ absl::Status ParseExtension(const DerReader& parent, absl::string_view oid,
       out->extended_key_usages.push_back(std::move(dotted));
     }
     out->has_extended_key_usage = true;
+    out->extended_key_usage_critical = critical;
   } else if (oid == kOidSubjectKeyId) {
     constexpr absl::string_view kWhat = "subjectKeyIdentifier";
     DerElement element;
@@ -145,6 +146,7 @@ absl::Status ParseExtension(const DerReader& parent, absl::string_view oid,
       return DerError("subjectAltName", "not a SEQUENCE");
     }
     out->subject_alt_name = RangeOf(der, element.tlv);
+    out->subject_alt_name_critical = critical;
   } else if (oid == kOidCertificatePolicies) {
     // Not used by chaintrust's decisions, and safe to ignore when critical:
     // nothing here is a constraint chaintrust would fail to enforce.

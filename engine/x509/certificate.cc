@@ -279,12 +279,20 @@ bool Certificate::basic_constraints_critical() const {
 bool Certificate::has_authority_key_identifier_extension() const {
   return parsed_->has_authority_key_id_extension;
 }
+bool Certificate::extended_key_usage_critical() const {
+  return parsed_->extended_key_usage_critical;
+}
+
 bool Certificate::authority_key_identifier_critical() const {
   return parsed_->authority_key_id_critical;
 }
 bool Certificate::authority_key_identifier_has_issuer_and_serial() const {
   return parsed_->authority_key_id_has_issuer_and_serial;
 }
+bool Certificate::subject_alt_name_critical() const {
+  return parsed_->subject_alt_name_critical;
+}
+
 absl::string_view Certificate::subject_alt_name_der() const {
   return parsed_->View(der_, parsed_->subject_alt_name);
 }

@@ -143,6 +143,7 @@ class Certificate {
   bool has_key_usage() const;
   uint16_t key_usage() const;  // KeyUsageBit mask
   bool has_extended_key_usage() const;
+  bool extended_key_usage_critical() const;
   const std::vector<std::string>& extended_key_usages() const;  // dotted OIDs
   absl::string_view subject_key_identifier() const;    // empty if absent
   absl::string_view authority_key_identifier() const;  // keyIdentifier
@@ -157,6 +158,7 @@ class Certificate {
   // The extnValue (a DER TLV) of subjectAltName / nameConstraints, empty
   // when absent. Interpreted only when a name constraint applies.
   absl::string_view subject_alt_name_der() const;
+  bool subject_alt_name_critical() const;
   absl::string_view name_constraints_der() const;
   // Critical extensions chaintrust does not process (dotted OIDs); a chain
   // containing one fails verification (RFC 5280 §4.2).

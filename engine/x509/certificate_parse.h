@@ -130,6 +130,8 @@ struct ParsedFields {
   bool has_key_usage = false;
   uint16_t key_usage = 0;
   bool has_extended_key_usage = false;
+  bool extended_key_usage_critical = false;
+  bool subject_alt_name_critical = false;
   std::vector<std::string> extended_key_usages;
   std::vector<std::string> unhandled_critical_extensions;
 };

@@ -81,24 +81,29 @@ TEST(ChainChecksTest, Rule4_Sha1SignedLeafIsUnverified) {
 }
 
 // Rule 4, key identifiers (limbo rfc5280::aki::leaf-missing-aki,
-// rfc5280::ski::intermediate-missing-ski); off with
-// require_key_identifiers = false.
-TEST(ChainChecksTest, Rule4_MissingKeyIdentifiers) {
+// rfc5280::ski::intermediate-missing-ski): not required by default (no
+// weakness; DPS provisions such devices), required with
+// require_key_identifiers or Profile::kStrict.
+TEST(ChainChecksTest, Rule4_KeyIdentifiersFollowOptions) {
   TestCert root = MintRoot("Root");
   TestCertOptions o;
   o.common_name = "device-no-aki";
   o.authority_key_identifier = false;
   TestCert no_aki = MintCertificate(o, &root);
   auto snapshot = Snapshot({&root});
-  Decision d = Evaluate(*snapshot, {&no_aki});
-  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
-  EXPECT_EQ(d.certificate_index(), 0);
-  EXPECT_EQ(d.cause(), Cause::kAuthorityKeyIdMissing);
-  EXPECT_EQ(FailedStep(d).step, StepId::kCheckProfile);
-  ResolverOptions lenient;
-  lenient.require_key_identifiers = false;
-  EXPECT_EQ(Evaluate(*snapshot, {&no_aki}, lenient).reason(),
+  EXPECT_EQ(Evaluate(*snapshot, {&no_aki}).reason(),
             Reason::kEnrollmentGroupEnabled);
+  ResolverOptions required;
+  required.require_key_identifiers = true;
+  ResolverOptions strict;
+  strict.profile = ResolverOptions::Profile::kStrict;
+  for (const ResolverOptions& options : {required, strict}) {
+    Decision d = Evaluate(*snapshot, {&no_aki}, options);
+    EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+    EXPECT_EQ(d.certificate_index(), 0);
+    EXPECT_EQ(d.cause(), Cause::kAuthorityKeyIdMissing);
+    EXPECT_EQ(FailedStep(d).step, StepId::kCheckProfile);
+  }
 
   TestCertOptions ca;
   ca.common_name = "Intermediate Without SKI";
@@ -109,11 +114,241 @@ TEST(ChainChecksTest, Rule4_MissingKeyIdentifiers) {
   leaf_options.common_name = "device-under-no-ski";
   leaf_options.authority_key_identifier = false;  // nothing to point at
   TestCert leaf = MintCertificate(leaf_options, &int_no_ski);
-  d = Evaluate(*snapshot, {&leaf, &int_no_ski});
+  EXPECT_EQ(Evaluate(*snapshot, {&leaf, &int_no_ski}).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  Decision d = Evaluate(*snapshot, {&leaf, &int_no_ski}, required);
   EXPECT_EQ(d.reason(), Reason::kChainUnverified);
   EXPECT_EQ(d.cause(), Cause::kAuthorityKeyIdMissing);  // the leaf's, first
-  EXPECT_EQ(Evaluate(*snapshot, {&leaf, &int_no_ski}, lenient).reason(),
+  leaf_options.common_name = "device-with-aki-under-no-ski";
+  leaf_options.authority_key_identifier = true;
+  TestCert leaf_aki = MintCertificate(leaf_options, &int_no_ski);
+  d = Evaluate(*snapshot, {&leaf_aki, &int_no_ski}, strict);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.certificate_index(), 1);
+  EXPECT_EQ(d.cause(), Cause::kSubjectKeyIdMissing);
+}
+
+// Rule 4, require_anchor_authority_key_id: a group certificate that is not
+// self-signed (a cross-signed CA) carries an AKI (limbo
+// rfc5280::aki::cross-signed-root-missing-aki, pedantic-rfc5280); neither
+// the default nor Profile::kStrict asks it (limbo cve::cve-2024-0567
+// expects such an anchor accepted). Profile::kStrict: only issuers carry
+// nameConstraints; the default accepts it.
+TEST(ChainChecksTest, Rule4_AnchorAkiAndEndEntityNameConstraints) {
+  TestCert other_root = MintRoot("Other Root");
+  TestCertOptions cross;
+  cross.common_name = "Cross-signed CA";
+  cross.is_ca = true;
+  cross.authority_key_identifier = false;
+  TestCert cross_ca = MintCertificate(cross, &other_root);
+  TestCert leaf = MintLeaf("device-under-cross", cross_ca);
+  auto snapshot = Snapshot({&cross_ca});
+  EXPECT_EQ(Evaluate(*snapshot, {&leaf}).reason(),
             Reason::kEnrollmentGroupEnabled);
+  ResolverOptions strict;
+  strict.profile = ResolverOptions::Profile::kStrict;
+  EXPECT_EQ(Evaluate(*snapshot, {&leaf}, strict).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  ResolverOptions pedantic;
+  pedantic.require_anchor_authority_key_id = true;
+  Decision d = Evaluate(*snapshot, {&leaf}, pedantic);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.certificate_index(), 1);
+  EXPECT_EQ(d.cause(), Cause::kAuthorityKeyIdMissing);
+  // A self-signed group certificate needs no AKI.
+  TestCertOptions self;
+  self.common_name = "Root without AKI";
+  self.is_ca = true;
+  self.authority_key_identifier = false;
+  TestCert root = MintCertificate(self);
+  TestCert under_root = MintLeaf("device-under-root", root);
+  auto root_snapshot = Snapshot({&root});
+  EXPECT_EQ(Evaluate(*root_snapshot, {&under_root}, pedantic).reason(),
+            Reason::kEnrollmentGroupEnabled);
+
+  TestCertOptions nc;
+  nc.common_name = "device-with-nc";
+  nc.name_constraints = "critical,permitted;DNS:.example.com";
+  TestCert nc_leaf = MintCertificate(nc, &root);
+  EXPECT_EQ(Evaluate(*root_snapshot, {&nc_leaf}).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  d = Evaluate(*root_snapshot, {&nc_leaf}, strict);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.cause(), Cause::kNameConstraintsOnEndEntity);
+}
+
+// Rule 4, Profile::kStrict: a certificate with an empty subject has a
+// critical subjectAltName (RFC 5280 §4.2.1.6, limbo
+// rfc5280::san::noncritical-with-empty-subject); the default accepts it.
+TEST(ChainChecksTest, Rule4_StrictProfileEmptySubjectNeedsCriticalSan) {
+  TestCert root = MintRoot("Root");
+  TestCertOptions o;
+  o.common_name = "";
+  o.subject_alt_name = "DNS:device.example";
+  TestCert non_critical = MintCertificate(o, &root);
+  o.subject_alt_name = "critical,DNS:device.example";
+  TestCert critical = MintCertificate(o, &root);
+  auto snapshot = Snapshot({&root});
+  ResolverOptions plain;
+  plain.check_registration_id = false;  // no CN to take an ID from
+  ResolverOptions strict = plain;
+  strict.profile = ResolverOptions::Profile::kStrict;
+  EXPECT_EQ(Evaluate(*snapshot, {&non_critical}, plain).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  EXPECT_EQ(Evaluate(*snapshot, {&critical}, strict).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  Decision d = Evaluate(*snapshot, {&non_critical}, strict);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.certificate_index(), 0);
+  EXPECT_EQ(d.cause(), Cause::kSubjectAltNameNotCritical);
+}
+
+// Rule 4, Profile::kWebPki (limbo webpki::eku::*, webpki::ca-as-leaf,
+// webpki::ee-basicconstraints-ca): the leaf is an end entity with an
+// extendedKeyUsage that has no anyExtendedKeyUsage, the group's
+// certificate has no extendedKeyUsage. None of it applies by default.
+TEST(ChainChecksTest, Rule4_WebPkiProfile) {
+  const std::string server(kEkuServerAuth);
+  TestCert root = MintRoot("Root");
+  auto snapshot = Snapshot({&root});
+  ResolverOptions webpki;
+  webpki.profile = ResolverOptions::Profile::kWebPki;
+  webpki.required_eku = server;
+  const auto leaf = [&](const std::string& cn, std::vector<std::string> ekus) {
+    TestCertOptions o;
+    o.common_name = cn;
+    o.extended_key_usages = std::move(ekus);
+    return MintCertificate(o, &root);
+  };
+  TestCert good = leaf("device-server", {server});
+  EXPECT_EQ(Evaluate(*snapshot, {&good}, webpki).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  struct Case {
+    std::string name;
+    TestCert leaf;
+    Cause cause;
+  };
+  const std::vector<Case> cases = {
+      {"no EKU", leaf("device-no-eku", {}), Cause::kEkuMissing},
+      {"anyEKU",
+       leaf("device-any", {server, std::string(kEkuAnyExtendedKeyUsage)}),
+       Cause::kEkuForbidden},
+      {"CA leaf", MintIntermediate("ca-as-device", root), Cause::kCaLeaf},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Decision d = Evaluate(*snapshot, {&c.leaf}, webpki);
+    EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+    EXPECT_EQ(d.certificate_index(), 0);
+    EXPECT_EQ(d.cause(), c.cause);
+    ResolverOptions plain;
+    plain.required_eku = c.cause == Cause::kCaLeaf ? "" : server;
+    EXPECT_EQ(Evaluate(*snapshot, {&c.leaf}, plain).reason(),
+              Reason::kEnrollmentGroupEnabled);
+  }
+  TestCertOptions r;
+  r.common_name = "Root with EKU";
+  r.is_ca = true;
+  r.extended_key_usages = {server};
+  TestCert eku_root = MintCertificate(r);
+  TestCert under = MintCertificate(
+      [&] {
+        TestCertOptions o;
+        o.common_name = "device-under-eku-root";
+        o.extended_key_usages = {server};
+        return o;
+      }(),
+      &eku_root);
+  auto eku_snapshot = Snapshot({&eku_root});
+  Decision d = Evaluate(*eku_snapshot, {&under}, webpki);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.certificate_index(), 1);
+  EXPECT_EQ(d.cause(), Cause::kEkuOnAnchor);
+  EXPECT_EQ(FailedStep(d).detail.find(server) != std::string::npos, true);
+}
+
+// Rule 4, required_leaf_key_usage (limbo key_usage): a leaf whose keyUsage
+// lacks a required bit is refused, naming the bit; a leaf without keyUsage
+// is unrestricted.
+TEST(ChainChecksTest, Rule4_RequiredLeafKeyUsage) {
+  TestCert root = MintRoot("Root");
+  TestCert signing = MintLeaf("device-ds", root);  // digitalSignature
+  TestCertOptions o;
+  o.common_name = "device-no-ku";
+  o.key_usage = 0;
+  o.key_usage_present = false;
+  TestCert no_ku = MintCertificate(o, &root);
+  auto snapshot = Snapshot({&root});
+  ResolverOptions options;
+  options.required_leaf_key_usage = kDigitalSignature;
+  EXPECT_EQ(Evaluate(*snapshot, {&signing}, options).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  EXPECT_EQ(Evaluate(*snapshot, {&no_ku}, options).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  options.required_leaf_key_usage = kDigitalSignature | kKeyEncipherment;
+  Decision d = Evaluate(*snapshot, {&signing}, options);
+  EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+  EXPECT_EQ(d.cause(), Cause::kLeafKeyUsageMissing);
+  EXPECT_EQ(FailedStep(d).step, StepId::kCheckProfile);
+  EXPECT_NE(FailedStep(d).detail.find("keyEncipherment"), std::string::npos)
+      << FailedStep(d).detail;
+  EXPECT_EQ(FailedStep(d).detail.find("digitalSignature"), std::string::npos)
+      << FailedStep(d).detail;
+}
+
+// Weak keys and signatures stay refused by default, naming the cause and
+// the legacy-fleet option; min_rsa_bits and allow_sha1_signatures let a
+// legacy fleet through, never below 1024-bit RSA.
+TEST(ChainChecksTest, Rule4_LegacyCryptoOptions) {
+  TestCert root = MintRoot("Root");
+  TestCertOptions o;
+  o.common_name = "device-rsa1024";
+  o.key_type = internal::TestKeyType::kRsa1024;
+  TestCert rsa1024 = MintCertificate(o, &root);
+  o.common_name = "device-sha1";
+  o.key_type = internal::TestKeyType::kEcP256;
+  o.signature_digest = "SHA1";
+  TestCert sha1 = MintCertificate(o, &root);
+  auto snapshot = Snapshot({&root});
+  Decision d = Evaluate(*snapshot, {&rsa1024});
+  EXPECT_EQ(d.cause(), Cause::kWeakKey);
+  EXPECT_NE(FailedStep(d).detail.find("min_rsa_bits"), std::string::npos);
+  d = Evaluate(*snapshot, {&sha1});
+  EXPECT_EQ(d.cause(), Cause::kWeakSignatureAlgorithm);
+  EXPECT_NE(FailedStep(d).detail.find("allow_sha1_signatures"),
+            std::string::npos);
+  ResolverOptions legacy;
+  legacy.min_rsa_bits = 1024;
+  legacy.allow_sha1_signatures = true;
+  EXPECT_EQ(Evaluate(*snapshot, {&rsa1024}, legacy).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  EXPECT_EQ(Evaluate(*snapshot, {&sha1}, legacy).reason(),
+            Reason::kEnrollmentGroupEnabled);
+  // MD5 (here md5WithRSAEncryption) stays refused, named as an
+  // unsupported algorithm.
+  TestCertOptions r;
+  r.common_name = "RSA Root";
+  r.is_ca = true;
+  r.key_type = internal::TestKeyType::kRsa2048;
+  TestCert rsa_root = MintCertificate(r);
+  o.common_name = "device-md5";
+  o.signature_digest = "MD5";
+  TestCert md5 = MintCertificate(o, &rsa_root);
+  auto rsa_snapshot = Snapshot({&rsa_root});
+  for (const ResolverOptions& options : {ResolverOptions(), legacy}) {
+    d = Evaluate(*rsa_snapshot, {&md5}, options);
+    EXPECT_EQ(d.reason(), Reason::kChainUnverified);
+    EXPECT_EQ(d.cause(), Cause::kSignatureAlgorithmNotSupported);
+    EXPECT_NE(FailedStep(d).detail.find("MD5"), std::string::npos);
+  }
+  auto cert = Certificate::Create(rsa1024.der);
+  ASSERT_TRUE(cert.ok());
+  const CheckFailure f = CheckKeyStrength(**cert, 512);
+  EXPECT_FALSE(f.failed());  // 1024 >= the floor
+  const CheckFailure g = CheckKeyStrength(**cert, 2048);
+  EXPECT_EQ(g.cause, Cause::kWeakKey);
+  EXPECT_EQ(g.value, 1024);
+  EXPECT_EQ(g.limit, 2048);
 }
 
 // Rule 4, profile: keyCertSign on a certificate whose basicConstraints say

@@ -41,13 +41,12 @@ CheckFailure CheckCertificate(absl::Span<const Certificate* const> path,
   position.leaf = index == 0;
   position.issuer = index > 0;
   position.top = index == top;
-  ProfileOptions profile;
-  profile.require_key_identifiers = options.require_key_identifiers;
-  profile.allow_ca_leaf = options.allow_ca_leaf;
-  CheckFailure f = CheckProfile(cert, position, profile,
+  CheckFailure f = CheckProfile(cert, position, ProfileOptionsFor(options),
                                 [&]() { return verifies(cert, cert); });
-  if (!f.failed()) f = CheckKeyStrength(cert);
-  if (!f.failed() && index < top) f = CheckSignatureAlgorithm(cert);
+  if (!f.failed()) f = CheckKeyStrength(cert, options.min_rsa_bits);
+  if (!f.failed() && index < top) {
+    f = CheckSignatureAlgorithm(cert, options.allow_sha1_signatures);
+  }
   return At(f, index);
 }
 
@@ -72,6 +71,11 @@ CheckFailure CheckLinks(absl::Span<const Certificate* const> path,
     const Certificate& child = *path[i];
     const Certificate& issuer = *path[i + 1];
     if (!verifies(child, issuer)) {
+      // An algorithm the engine does not verify (MD5, DSA, ...) is named
+      // as such, not as a bad signature.
+      if (child.signature_algorithm() == SignatureAlgorithm::kUnknown) {
+        return Fail(Cause::kSignatureAlgorithmNotSupported, i);
+      }
       CheckFailure f = Fail(Cause::kSignatureInvalid, i);
       f.other_index = i + 1;
       return f;

@@ -246,6 +246,9 @@ TestKey TestKey::Generate(TestKeyType type) {
     case TestKeyType::kRsa2048:
       key = EVP_RSA_gen(2048);
       break;
+    case TestKeyType::kRsa1024:
+      key = EVP_RSA_gen(1024);
+      break;
     case TestKeyType::kEd25519:
       key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
       break;

@@ -43,7 +43,8 @@ typedef struct evp_pkey_st EVP_PKEY;
 
 namespace chaintrust::internal {
 
-enum class TestKeyType { kEcP256, kEcP384, kRsa2048, kEd25519 };
+// kRsa1024 is weak (for tests of the legacy-fleet options).
+enum class TestKeyType { kEcP256, kEcP384, kRsa2048, kEd25519, kRsa1024 };
 
 // An owned private key (shared, so copies of a TestCert are cheap).
 class TestKey {

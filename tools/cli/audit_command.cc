@@ -22,10 +22,11 @@ const CommandSpec kAuditCommand = {
     "           [--out=FILE.jsonl] [--format=text|json] "
     "[--allow_unknown_fields]\n"
     "           [--crl=FILE]... [--accept_stale_crls] [--certificates=FILE]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      Decides every device of a corpus; one decision per device, a "
     "summary.\n",
     {"policy", "devices", "at", "out", "format", "allow_unknown_fields", "crl",
-     "accept_stale_crls", "certificates"},
+     "accept_stale_crls", "certificates", "profile", "legacy_crypto"},
     {"crl"}};
 
 int RunAudit(const Args& args) {
@@ -40,6 +41,8 @@ int RunAudit(const Args& args) {
   if (!flags->Has("devices")) return fail("needs --devices=DIR|FILE.jsonl");
   auto at = AtFlag(*flags);
   if (!at.ok()) return fail(at.status().message());
+  auto resolver = ResolverFlags(*flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
   const std::string policy = flags->Get("policy");
   const std::string devices = flags->Get("devices");
   const std::string out_path = flags->Get("out");
@@ -53,9 +56,6 @@ int RunAudit(const Args& args) {
   if (!snapshot.ok()) return fail(snapshot.status().message());
   auto crls = CrlFlags(*flags);
   if (!crls.ok()) return fail(crls.status().message());
-  auto accept_stale =
-      BoolFlag(*flags, std::string(kAcceptStaleCrlsFlag), false);
-  if (!accept_stale.ok()) return fail(accept_stale.status().message());
 
   std::unique_ptr<AtomicOutput> file;
   std::ostream* lines = nullptr;
@@ -70,7 +70,7 @@ int RunAudit(const Args& args) {
   analysis::AuditOptions options;
   options.at = *at;
   options.crls = *std::move(crls);
-  options.accept_stale_crls = *accept_stale;
+  options.resolver = *resolver;
   options.render_lines = lines != nullptr;
   auto summary = analysis::Audit(
       *snapshot, devices, options,

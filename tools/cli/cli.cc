@@ -201,6 +201,49 @@ absl::StatusOr<CrlSetPtr> CrlFlags(const Flags& flags) {
   return crls;
 }
 
+absl::string_view ProfileName(ResolverOptions::Profile profile) {
+  switch (profile) {
+    case ResolverOptions::Profile::kStrict:
+      return "strict";
+    case ResolverOptions::Profile::kWebPki:
+      return "webpki";
+    case ResolverOptions::Profile::kDefault:
+      break;
+  }
+  return "default";
+}
+
+absl::StatusOr<ResolverOptions> ResolverFlags(const Flags& flags,
+                                              ResolverOptions base) {
+  const std::string profile_flag(kProfileFlag);
+  if (flags.Has(profile_flag)) {
+    const std::string value = flags.Get(profile_flag);
+    bool known = false;
+    for (auto p :
+         {ResolverOptions::Profile::kDefault, ResolverOptions::Profile::kStrict,
+          ResolverOptions::Profile::kWebPki}) {
+      if (value == ProfileName(p)) {
+        base.profile = p;
+        known = true;
+      }
+    }
+    if (!known) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--profile: \"", value, "\" is not one of default, strict, webpki"));
+    }
+  }
+  auto legacy = BoolFlag(flags, std::string(kLegacyCryptoFlag), false);
+  if (!legacy.ok()) return legacy.status();
+  if (*legacy) {
+    base.min_rsa_bits = kMinLegacyRsaBits;
+    base.allow_sha1_signatures = true;
+  }
+  auto accept_stale = BoolFlag(flags, std::string(kAcceptStaleCrlsFlag), false);
+  if (!accept_stale.ok()) return accept_stale.status();
+  if (*accept_stale) base.accept_stale_crls = true;
+  return base;
+}
+
 absl::StatusOr<SnapshotPtr> LoadPolicy(const std::string& path,
                                        const PolicyLoadOptions& options,
                                        PolicyLoadReport* report) {

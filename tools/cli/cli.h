@@ -24,6 +24,7 @@
 #include "engine/internal/rfc3339.h"
 #include "engine/policy/enrollment_set.h"
 #include "engine/policy_loader.h"  // PolicyLoadOptions, PolicyLoadReport
+#include "engine/types.h"
 #include "proto/enrollment.pb.h"
 
 namespace chaintrust::cli {
@@ -119,6 +120,19 @@ inline constexpr absl::string_view kAcceptStaleCrlsFlag = "accept_stale_crls";
 // The CRLs of every --crl, or null when none is given; an error names the
 // file (engine/x509/crl.h: LoadCrlFiles).
 absl::StatusOr<CrlSetPtr> CrlFlags(const Flags& flags);
+// The flags every deciding command (decide, audit, whatif, diff, lint,
+// replay, conformance) takes for the chain checks (README "Checks beyond
+// DPS"): --profile=default|strict|webpki (ResolverOptions::Profile) and
+// --legacy_crypto (RSA keys from kMinLegacyRsaBits bits and SHA-1
+// signatures accepted, for a legacy fleet); and, where a command takes
+// --crl, --accept_stale_crls (ResolverOptions::accept_stale_crls).
+inline constexpr absl::string_view kProfileFlag = "profile";
+inline constexpr absl::string_view kLegacyCryptoFlag = "legacy_crypto";
+// ResolverOptions with those flags applied to `base`.
+absl::StatusOr<ResolverOptions> ResolverFlags(
+    const Flags& flags, ResolverOptions base = ResolverOptions());
+// The name of a profile ("default", "strict", "webpki").
+absl::string_view ProfileName(ResolverOptions::Profile profile);
 
 // The policy at `path` (LoadSnapshotFile / LoadEnrollmentSetFile), after
 // refusing a path that is not a regular file (a directory, a FIFO or a

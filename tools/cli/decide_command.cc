@@ -22,9 +22,11 @@ const CommandSpec kDecideCommand = {
     "           [--crl=FILE]... [--accept_stale_crls] "
     "[--allow_unknown_fields]\n"
     "           [--certificates=FILE]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      Decides one device. Exit status 0 = ALLOW, 1 = DENY, 2 = error.\n",
     {"policy", "chain", "registration_id", "sas_token", "at", "format",
-     "allow_unknown_fields", "crl", "accept_stale_crls", "certificates"},
+     "allow_unknown_fields", "crl", "accept_stale_crls", "certificates",
+     "profile", "legacy_crypto"},
     {"crl"}};
 
 int RunDecide(const Args& args) {
@@ -68,11 +70,10 @@ int RunDecide(const Args& args) {
   if (!snapshot.ok()) return fail(snapshot.status().message());
   auto crls = CrlFlags(*flags);
   if (!crls.ok()) return fail(crls.status().message());
-  auto accept_stale =
-      BoolFlag(*flags, std::string(kAcceptStaleCrlsFlag), false);
-  if (!accept_stale.ok()) return fail(accept_stale.status().message());
+  auto resolver = ResolverFlags(*flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
   EngineOptions engine_options;
-  engine_options.resolver.accept_stale_crls = *accept_stale;
+  engine_options.resolver = *resolver;
   Engine engine(engine_options);
   engine.SetPolicy(*std::move(snapshot), *std::move(crls));
   auto evaluator = engine.NewEvaluator();

@@ -23,11 +23,12 @@ const CommandSpec kLintCommand = {
     "           [--crl=FILE]... [--crl_expiring_within_hours=N]\n"
     "           [--format=text|json] [--allow_unknown_fields]\n"
     "           [--certificates=FILE]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      Findings about a policy (and its CRLs). Exit status 1 when there\n"
     "      are errors.\n",
     {"policy", "registrations", "at", "expiring_within_days",
      "max_registrations", "format", "allow_unknown_fields", "crl",
-     "crl_expiring_within_hours", "certificates"},
+     "crl_expiring_within_hours", "certificates", "profile", "legacy_crypto"},
     {"crl"}};
 
 int RunLint(const Args& args) {
@@ -42,6 +43,9 @@ int RunLint(const Args& args) {
   auto at = AtFlag(*flags);
   if (!at.ok()) return fail(at.status().message());
   options.at = *at;
+  auto resolver = ResolverFlags(*flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
+  options.resolver = *resolver;
   auto days = IntFlag(*flags, "expiring_within_days", 0, 100000, 30);
   if (!days.ok()) return fail(days.status().message());
   options.expiring_within = absl::Hours(24) * *days;

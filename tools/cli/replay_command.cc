@@ -42,11 +42,13 @@ const CommandSpec kReplayCommand = {
     "[--global_rate_per_minute=N]\n"
     "           [--allow_unknown_fields]\n"
     "           [--certificates=FILE]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      Provisions attempts in order against a registration store; one "
     "JSON\n"
     "      decision per attempt. Exit status 0 = all decided, 2 = error.\n",
     {"policy", "store", "attempts", "max_registrations", "throttle",
-     "global_rate_per_minute", "allow_unknown_fields", "certificates"}};
+     "global_rate_per_minute", "allow_unknown_fields", "certificates",
+     "profile", "legacy_crypto"}};
 
 const CommandSpec kRegistrationsCommand = {
     "registrations",
@@ -248,7 +250,11 @@ int RunReplay(const Args& args) {
                          /*create_if_missing=*/true);
   if (!store.ok()) return fail(store.status().message());
 
-  Engine engine;
+  auto resolver = ResolverFlags(*flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
+  EngineOptions engine_options;
+  engine_options.resolver = *resolver;
+  Engine engine(engine_options);
   engine.SetSnapshot(*std::move(snapshot));
   auto evaluator = engine.NewEvaluator();
   Provisioner provisioner(store->get(), throttle->get(), options);

@@ -25,11 +25,12 @@ const CommandSpec kWhatIfCommand = {
     "           [--crl=FILE]... [--accept_stale_crls]\n"
     "           [--format=text|json] [--allow_unknown_fields]\n"
     "           [--certificates=FILE]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      What edits to a policy, or new CRLs (--crl: the devices they would\n"
     "      deny), change for a fleet.\n",
     {"policy", "devices", "disable", "enable", "delete", "at", "format", "out",
      "sample", "allow_unknown_fields", "crl", "accept_stale_crls",
-     "certificates"},
+     "certificates", "profile", "legacy_crypto"},
     {"disable", "enable", "delete", "crl"}};
 
 const CommandSpec kDiffCommand = {
@@ -39,10 +40,12 @@ const CommandSpec kDiffCommand = {
     "           [--allow_unknown_fields] [--crl=FILE]... "
     "[--accept_stale_crls]\n"
     "           [--certificates=FILE]\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      The devices whose decision a policy change changes (--crl: CRLs\n"
     "      in force before and after).\n",
     {"before", "after", "devices", "at", "format", "out", "sample",
-     "allow_unknown_fields", "crl", "accept_stale_crls", "certificates"},
+     "allow_unknown_fields", "crl", "accept_stale_crls", "certificates",
+     "profile", "legacy_crypto"},
     {"crl"}};
 
 namespace {
@@ -56,9 +59,9 @@ int Compare(absl::string_view command, const Flags& flags,
   auto at = AtFlag(flags);
   if (!at.ok()) return fail(at.status().message());
   options.at = *at;
-  auto accept_stale = BoolFlag(flags, std::string(kAcceptStaleCrlsFlag), false);
-  if (!accept_stale.ok()) return fail(accept_stale.status().message());
-  options.accept_stale_crls = *accept_stale;
+  auto resolver = ResolverFlags(flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
+  options.resolver = *resolver;
   auto sample = IntFlag(flags, "sample", 1, 10000, 5);
   if (!sample.ok()) return fail(sample.status().message());
   options.sample = static_cast<size_t>(*sample);

@@ -7,6 +7,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -97,6 +98,37 @@ std::string EkuOid(absl::string_view name) {
   return "";
 }
 
+uint16_t KeyUsageBitOf(absl::string_view name) {
+  static const auto* const kBits = new std::map<std::string, uint16_t>{
+      {"digitalSignature", kDigitalSignature},
+      {"contentCommitment", kNonRepudiation},
+      {"nonRepudiation", kNonRepudiation},
+      {"keyEncipherment", kKeyEncipherment},
+      {"dataEncipherment", kDataEncipherment},
+      {"keyAgreement", kKeyAgreement},
+      {"keyCertSign", kKeyCertSign},
+      {"cRLSign", kCrlSign},
+      {"encipherOnly", kEncipherOnly},
+      {"decipherOnly", kDecipherOnly},
+  };
+  auto it = kBits->find(std::string(name));
+  return it == kBits->end() ? 0 : it->second;
+}
+
+ResolverOptions::Profile LimboProfile(const std::string& id,
+                                      const CaseIndex& index) {
+  std::string profile;
+  auto row = index.find(id);
+  if (row != index.end()) {
+    auto cell = row->second.find("profile");
+    if (cell != row->second.end()) profile = cell->second;
+  }
+  if (profile.empty() && absl::StartsWith(id, "webpki::")) profile = "webpki";
+  return absl::StartsWith(profile, "webpki")
+             ? ResolverOptions::Profile::kWebPki
+             : ResolverOptions::Profile::kStrict;
+}
+
 // Why a case is not run, or empty.
 std::string SkipReason(const JsonValue& c, const CaseIndex& index,
                        bool device_relevant_only) {
@@ -116,11 +148,19 @@ std::string SkipReason(const JsonValue& c, const CaseIndex& index,
   }
   // limbo-schema.json: "Consumers that don't understand a given feature
   // should skip tests that are marked with it." The features chaintrust
-  // implements (has-crl: the case's CRLs are checked); the policy
-  // features are skipped below anyway.
-  static const auto* const kUnderstood = new std::set<std::string>{
-      "name-constraint-dn", "max-chain-depth", "pedantic-webpki-subscriber-key",
-      "denial-of-service",  "has-crl",         "has-policy-constraints"};
+  // implements (pedantic-webpki-eku through the profile LimboProfile
+  // selects, pedantic-rfc5280 as require_anchor_authority_key_id, has-crl:
+  // the case's CRLs are checked); the policy features are skipped below
+  // anyway.
+  static const auto* const kUnderstood =
+      new std::set<std::string>{"name-constraint-dn",
+                                "max-chain-depth",
+                                "pedantic-webpki-subscriber-key",
+                                "pedantic-webpki-eku",
+                                "pedantic-rfc5280",
+                                "denial-of-service",
+                                "has-crl",
+                                "has-policy-constraints"};
   for (const std::string& feature : StringList(c, "features")) {
     if (kUnderstood->count(feature) == 0) {
       return absl::StrCat("feature \"", feature,
@@ -128,20 +168,16 @@ std::string SkipReason(const JsonValue& c, const CaseIndex& index,
                           "consumer does not implement)");
     }
   }
-  const auto conflicts = StringList(c, "conflicts_with");
-  if (absl::StartsWith(id, "webpki::") && !conflicts.empty()) {
-    return absl::StrCat("CA/B Forum (webpki) profile; conflicts with ",
-                        conflicts[0],
-                        ", and chaintrust follows the RFC 5280 profile");
-  }
   if (cell("name_check_dependent") == "1") {
     return "hostname/SAN/CN name matching: devices have no peer name";
   }
   if (cell("category") == "policy-constraints") {
     return "certificate policies / policy constraints are not implemented";
   }
-  if (!StringList(c, "key_usage").empty()) {
-    return "a required leaf keyUsage is not a resolver option";
+  for (const std::string& usage : StringList(c, "key_usage")) {
+    if (KeyUsageBitOf(usage) == 0) {
+      return absl::StrCat("unknown keyUsage name \"", usage, "\"");
+    }
   }
   if (!StringList(c, "signature_algorithms").empty()) {
     return "a restricted signature-algorithm set is not a resolver option";
@@ -166,8 +202,24 @@ int MaxDepth(const JsonValue& c) {
   return static_cast<int>(v->number_value());
 }
 
-ChainCase FromLimbo(const JsonValue& c, absl::Time at) {
+void ApplyRunOptions(const RunOptions& options, ChainCase* c) {
+  if (options.force_profile) c->profile = options.profile;
+  c->min_rsa_bits = std::min(c->min_rsa_bits, options.min_rsa_bits);
+  c->allow_sha1_signatures |= options.allow_sha1_signatures;
+}
+
+ChainCase FromLimbo(const JsonValue& c, absl::Time at,
+                    ResolverOptions::Profile profile) {
   ChainCase out;
+  out.profile = profile;
+  // pedantic-rfc5280: the one rule RFC 5280 profiles leave out, a
+  // cross-signed anchor's AKI.
+  for (const std::string& feature : StringList(c, "features")) {
+    if (feature == "pedantic-rfc5280") out.anchor_aki = true;
+  }
+  for (const std::string& usage : StringList(c, "key_usage")) {
+    out.leaf_key_usage |= KeyUsageBitOf(usage);
+  }
   out.trusted = StringList(c, "trusted_certs");
   out.leaf = StringField(c, "peer_certificate");
   out.untrusted = StringList(c, "untrusted_intermediates");
@@ -283,6 +335,11 @@ std::string RunEngine(const ChainCase& c, std::string* why) {
   if (c.max_depth >= 0) options.max_chain_length = c.max_depth + 2;
   options.required_eku = c.eku_oid;
   options.allow_ca_leaf = c.allow_ca_leaf;
+  options.profile = c.profile;
+  options.required_leaf_key_usage = c.leaf_key_usage;
+  options.require_anchor_authority_key_id = c.anchor_aki;
+  options.min_rsa_bits = c.min_rsa_bits;
+  options.allow_sha1_signatures = c.allow_sha1_signatures;
   options.eku_policy = c.eku_policy;
   options.check_group_certificate_eku = c.check_group_certificate_eku;
   auto crls = CaseCrls(c);

@@ -37,6 +37,13 @@ absl::StatusOr<CaseIndex> ReadCaseIndex(const std::string& path);
 
 // limbo's EKU names (and dotted OIDs) -> dotted OIDs; empty if unknown.
 std::string EkuOid(absl::string_view name);
+// limbo's keyUsage names -> the KeyUsageBit; 0 if unknown.
+uint16_t KeyUsageBitOf(absl::string_view name);
+// The profile a limbo case is written for (case-index.csv's profile
+// column, else the id's prefix): webpki (CA/B Forum) cases run under
+// Profile::kWebPki, rfc5280 and mixed ones under Profile::kStrict.
+ResolverOptions::Profile LimboProfile(const std::string& id,
+                                      const CaseIndex& index);
 
 struct CaseResult {
   std::string id;
@@ -64,6 +71,11 @@ struct ChainCase {
   int max_depth = -1;   // intermediates, as OpenSSL's depth; -1: none
   std::string eku_oid;  // required EKU, dotted; empty: none
   bool allow_ca_leaf = true;
+  ResolverOptions::Profile profile = ResolverOptions::Profile::kDefault;
+  uint16_t leaf_key_usage = 0;  // required_leaf_key_usage
+  bool anchor_aki = false;      // require_anchor_authority_key_id
+  int min_rsa_bits = 2048;
+  bool allow_sha1_signatures = false;
   ResolverOptions::EkuPolicy eku_policy =
       ResolverOptions::EkuPolicy::kPermissive;
   bool check_group_certificate_eku = true;
@@ -80,7 +92,20 @@ struct ChainCase {
 // own. Set before running the suites.
 void SetAdditionalCrls(std::vector<std::string> pem_or_der_texts);
 
-ChainCase FromLimbo(const JsonValue& c, absl::Time at);
+// What the command line sets for every case of every suite: --profile
+// replaces the profile each suite selects per case (limbo's by its
+// profile, the others' kDefault), --legacy_crypto the key and digest
+// floors.
+struct RunOptions {
+  bool force_profile = false;
+  ResolverOptions::Profile profile = ResolverOptions::Profile::kDefault;
+  int min_rsa_bits = 2048;
+  bool allow_sha1_signatures = false;
+};
+void ApplyRunOptions(const RunOptions& options, ChainCase* c);
+
+ChainCase FromLimbo(const JsonValue& c, absl::Time at,
+                    ResolverOptions::Profile profile);
 
 // The engine's answer: "SUCCESS" or "FAILURE", and why.
 std::string RunEngine(const ChainCase& c, std::string* why);
@@ -100,10 +125,12 @@ absl::StatusOr<JsonValue> ReadJsonFile(const std::string& path);
 // (cases.json).
 absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
                                                  const std::string& index_path,
-                                                 bool device_relevant_only);
-absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir);
+                                                 bool device_relevant_only,
+                                                 const RunOptions& options);
+absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir,
+                                                     const RunOptions& options);
 absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
-    const std::string& path);
+    const std::string& path, const RunOptions& options);
 
 }  // namespace chaintrust::cli::conformance
 

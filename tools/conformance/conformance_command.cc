@@ -99,7 +99,8 @@ void Report(const std::string& suite, const std::vector<CaseResult>& results,
   all->skipped += t.skipped;
 }
 
-int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
+int RunLimboSuite(const Flags& flags, bool device_relevant_only,
+                  const conformance::RunOptions& options, bool json,
                   Totals* all);
 
 }  // namespace
@@ -110,11 +111,15 @@ const CommandSpec kConformanceCommand = {
     "           [--boringssl=DIR] [--openssl=FILE.json]\n"
     "           [--format=text|json] [--device_relevant_only] "
     "[--crl=FILE]...\n"
+    "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
     "      Runs external path-validation suites through the engine, with "
     "stock\n"
-    "      OpenSSL as a reference column. --crl adds CRLs to every case.\n",
+    "      OpenSSL as a reference column. Each limbo case runs under the\n"
+    "      profile it is written for (webpki, else strict), the other\n"
+    "      suites' under the default; --profile forces one on every case.\n"
+    "      --crl adds CRLs to every case.\n",
     {"limbo", "case_index", "format", "device_relevant_only", "boringssl",
-     "openssl", "crl"},
+     "openssl", "crl", "profile", "legacy_crypto"},
     {"crl"}};
 
 int RunConformance(const std::vector<std::string>& args) {
@@ -147,19 +152,27 @@ int RunConformance(const std::vector<std::string>& args) {
     crl_texts.push_back(*std::move(text));
   }
   conformance::SetAdditionalCrls(std::move(crl_texts));
+  auto resolver = ResolverFlags(*flags);
+  if (!resolver.ok()) return fail(resolver.status().message());
+  conformance::RunOptions run_options;
+  run_options.force_profile = flags->Has(std::string(kProfileFlag));
+  run_options.profile = resolver->profile;
+  run_options.min_rsa_bits = resolver->min_rsa_bits;
+  run_options.allow_sha1_signatures = resolver->allow_sha1_signatures;
   Totals all;
   const bool json = format == "json";
   if (flags->Has("limbo")) {
-    const int status = RunLimboSuite(*flags, relevant == "true", json, &all);
+    const int status =
+        RunLimboSuite(*flags, relevant == "true", run_options, json, &all);
     if (status != 0) return status;
   }
   if (flags->Has("boringssl")) {
-    auto results = RunBoringSsl(flags->Get("boringssl"));
+    auto results = RunBoringSsl(flags->Get("boringssl"), run_options);
     if (!results.ok()) return fail(results.status().message());
     Report("boringssl", *results, json, &all);
   }
   if (flags->Has("openssl")) {
-    auto results = RunOpenSslSuite(flags->Get("openssl"));
+    auto results = RunOpenSslSuite(flags->Get("openssl"), run_options);
     if (!results.ok()) return fail(results.status().message());
     Report("openssl", *results, json, &all);
   }
@@ -170,7 +183,8 @@ int RunConformance(const std::vector<std::string>& args) {
 
 namespace {
 
-int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
+int RunLimboSuite(const Flags& flags, bool device_relevant_only,
+                  const conformance::RunOptions& options, bool json,
                   Totals* all) {
   auto fail = [](absl::string_view message) {
     return Fail("conformance", message);
@@ -192,7 +206,7 @@ int RunLimboSuite(const Flags& flags, bool device_relevant_only, bool json,
         "--device_relevant_only needs case-index.csv "
         "(--case_index=FILE.csv)");
   }
-  auto results = RunLimbo(limbo, index, relevant == "true");
+  auto results = RunLimbo(limbo, index, relevant == "true", options);
   if (!results.ok()) return fail(results.status().message());
   Report("x509-limbo", *results, json, all);
   return 0;

@@ -36,7 +36,8 @@ namespace chaintrust::cli::conformance {
 
 absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
                                                  const std::string& index_path,
-                                                 bool device_relevant_only) {
+                                                 bool device_relevant_only,
+                                                 const RunOptions& options) {
   auto root = ReadJsonFile(path);
   if (!root.ok()) return root.status();
   const JsonValue* cases = Field(*root, "testcases");
@@ -70,7 +71,8 @@ absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
       r.outcome = "skip";
       r.reason = skip;
     } else {
-      const ChainCase chain_case = FromLimbo(c, *at);
+      ChainCase chain_case = FromLimbo(c, *at, LimboProfile(r.id, index));
+      ApplyRunOptions(options, &chain_case);
       r.actual = RunEngine(chain_case, &r.reason);
       r.openssl = RunOpenSsl(chain_case);
       r.outcome = r.actual == r.expected ? "pass" : "fail";
@@ -82,7 +84,8 @@ absl::StatusOr<std::vector<CaseResult>> RunLimbo(const std::string& path,
 
 // BoringSSL's verify_certificate_chain_unittest corpus, through the
 // index.json beside its data/ folder (one entry per .test file).
-absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir) {
+absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(
+    const std::string& dir, const RunOptions& options) {
   auto root = ReadJsonFile(dir + "/index.json");
   if (!root.ok()) return root.status();
   const JsonValue* cases = Field(*root, "testcases");
@@ -180,6 +183,11 @@ absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir) {
         absl::StrContains(trust, "AND_CONSTRAINTS");
     chain_case.openssl_flags = X509_V_FLAG_PARTIAL_CHAIN;
     chain_case.openssl_auth_level = 1;
+    // BoringSSL's harness accepts SHA-1 unless a case says digest_policy
+    // STRONG: the legacy-fleet option.
+    chain_case.allow_sha1_signatures =
+        StringField(c, "digest_policy") != "STRONG";
+    ApplyRunOptions(options, &chain_case);
     RunCase(chain_case, &r);
     results.push_back(std::move(r));
   }
@@ -189,7 +197,7 @@ absl::StatusOr<std::vector<CaseResult>> RunBoringSsl(const std::string& dir) {
 // OpenSSL's test/recipes/25-test_verify.t cases (cases.json, certificate
 // files under certs/ beside it).
 absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
-    const std::string& path) {
+    const std::string& path, const RunOptions& run_options) {
   auto root = ReadJsonFile(path);
   if (!root.ok()) return root.status();
   const std::string dir = DirName(path);
@@ -232,7 +240,9 @@ absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
       if (o == "-partial_chain") {
         chain_case.openssl_flags |= X509_V_FLAG_PARTIAL_CHAIN;
       } else if (o == "-x509_strict") {
+        // OpenSSL's RFC 5280 profile checks: the engine's strict profile.
         chain_case.openssl_flags |= X509_V_FLAG_X509_STRICT;
+        chain_case.profile = ResolverOptions::Profile::kStrict;
       } else if (o == "-auth_level") {
         int level = 1;
         if (absl::SimpleAtoi(next, &level)) {
@@ -286,6 +296,7 @@ absl::StatusOr<std::vector<CaseResult>> RunOpenSslSuite(
       r.outcome = "skip";
       r.reason = skip;
     } else {
+      ApplyRunOptions(run_options, &chain_case);
       RunCase(chain_case, &r);
     }
     results.push_back(std::move(r));
