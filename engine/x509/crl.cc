@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/internal/base64.h"
 #include "engine/internal/status_macros.h"
+#include "engine/x509/certificate.h"
 #include "engine/x509/certificate_names.h"
 #include "engine/x509/certificate_parse.h"
 #include "engine/x509/der.h"
