@@ -1,28 +1,43 @@
-# `cmake --install`: the public API headers, the private headers they
-# include (listed separately below), the generated chaintrust.v1 header,
-# libchaintrust_engine.a, the exported chaintrust::engine target with
-# chaintrustConfig.cmake, and chaintrust.pc.
+# `cmake --install`: the public API headers, the generated chaintrust.v1
+# header, libchaintrust_engine.a, the exported chaintrust::engine target
+# with chaintrustConfig.cmake, and chaintrust.pc.
 include(CMakePackageConfigHelpers)
 
-# The sealed API: what a front-end includes.
+# The sealed API, what a front-end includes: exactly engine/*.h, which
+# include one another, Abseil, protobuf and proto/enrollment.pb.h, never a
+# header of a layer below. The consumer's header check (tools/cmake_consumer)
+# compiles each on its own against the install.
 set(CHAINTRUST_PUBLIC_HEADERS
   engine/decision.h
   engine/engine.h
+  engine/policy_load_options.h
   engine/policy_loader.h
   engine/provisioner.h
+  engine/registration_record.h
   engine/registration_store.h
+  engine/throttle.h
   engine/types.h)
-# Private headers that the public ones include, directly or through each
-# other; installed only so that the public headers compile. The consumer's
-# header check (tools/cmake_consumer) fails when this list falls short.
-set(CHAINTRUST_PRIVATE_HEADERS_OF_PUBLIC
-  engine/internal/tsan_mutex.h
-  engine/policy/load_options.h
-  engine/registry/store.h
-  engine/registry/throttle.h)
+# A public header added to engine/ but not to the list above would install
+# a package whose headers do not compile: stop at configure time instead.
+file(GLOB chaintrust_engine_headers RELATIVE "${CMAKE_SOURCE_DIR}"
+     "${CMAKE_SOURCE_DIR}/engine/*.h")
+list(SORT chaintrust_engine_headers)
+if(NOT chaintrust_engine_headers STREQUAL CHAINTRUST_PUBLIC_HEADERS)
+  message(FATAL_ERROR "CHAINTRUST_PUBLIC_HEADERS in ${CMAKE_CURRENT_LIST_FILE}"
+          " is not engine/*.h (${chaintrust_engine_headers})")
+endif()
 
-foreach(header ${CHAINTRUST_PUBLIC_HEADERS}
-               ${CHAINTRUST_PRIVATE_HEADERS_OF_PUBLIC})
+if(CHAINTRUST_BUILD_TESTS)
+  # That they include only public headers (Bazel's
+  # //engine:public_headers_test, over the headers installed here).
+  list(TRANSFORM CHAINTRUST_PUBLIC_HEADERS PREPEND "${CMAKE_SOURCE_DIR}/"
+       OUTPUT_VARIABLE chaintrust_public_header_paths)
+  chaintrust_add_test(public_headers_test
+                      ARGS "${CMAKE_SOURCE_DIR}/engine/public_headers_test.sh"
+                           ${chaintrust_public_header_paths})
+endif()
+
+foreach(header ${CHAINTRUST_PUBLIC_HEADERS})
   get_filename_component(dir "${header}" DIRECTORY)
   install(FILES "${CMAKE_SOURCE_DIR}/${header}"
           DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/${dir}"
