@@ -652,18 +652,11 @@ const cli::CommandSpec kAttestBench = {
     "  attest_bench [--attest_individuals=N] [--attest_build_max=N]\n"
     "               [--attest_pool=N] [--attest_profile=NAME]\n"
     "               [--attest_profile_n=N] [--attest_crl_max=N]\n"
-    "               [--benchmark_...]\n",
+    "               [--attest_fleet=N] [--attest_fleet_budget=N]\n"
+    "               [--attest_store_keys=N] [--benchmark_...]\n",
     {"attest_individuals", "attest_build_max", "attest_pool", "attest_profile",
-     "attest_profile_n", "attest_crl_max"}};
-"               [--attest_profile_n=N] [--attest_fleet=N]\n"
-    "               [--attest_fleet_budget=N] [--attest_store_keys=N]\n"
-    "               [--benchmark_...]\n",
-{
-  "attest_individuals", "attest_build_max", "attest_pool", "attest_profile",
-      "attest_profile_n", "attest_fleet", "attest_fleet_budget",
-      "attest_store_keys"
-}
-};
+     "attest_profile_n", "attest_crl_max", "attest_fleet",
+     "attest_fleet_budget", "attest_store_keys"}};
 
 // Takes the --attest_ flags out of argv (leaving Google Benchmark's) and
 // sets the globals; returns --attest_profile, or exits on a usage error.
@@ -687,18 +680,16 @@ std::string TakeFlags(int* argc, char** argv) {
            {"attest_build_max", &g_build_max},
            {"attest_pool", &g_pool},
            {"attest_profile_n", &g_profile_n},
-    "               [--attest_profile_n=N] [--attest_crl_max=N]\n"
-    "               [--attest_fleet=N] [--attest_fleet_budget=N]\n"
-    "               [--attest_store_keys=N] [--benchmark_...]\n",
-    {"attest_individuals", "attest_build_max", "attest_pool", "attest_profile",
-     "attest_profile_n", "attest_crl_max", "attest_fleet",
-     "attest_fleet_budget", "attest_store_keys"}};
+           {"attest_crl_max", &g_crl_max},
+           {"attest_fleet", &g_fleet},
+           {"attest_fleet_budget", &g_fleet_budget},
+           {"attest_store_keys", &g_store_keys}}) {
     auto n = cli::IntFlag(*flags, name, 0, std::numeric_limits<int64_t>::max(),
                           static_cast<int64_t>(*value));
     if (!n.ok()) std::exit(cli::Fail(kAttestBench.name, n.status().message()));
     *value = static_cast<size_t>(*n);
-}
-return flags->Get("attest_profile");
+  }
+  return flags->Get("attest_profile");
 }
 
 }  // namespace
@@ -715,11 +706,22 @@ int main(int argc, char** argv) {
   for (size_t n = 1000; n <= chaintrust::g_build_max; n *= 10) {
     build->Arg(static_cast<int64_t>(n));
   }
-  {"attest_crl_max", &g_crl_max}, {"attest_fleet", &g_fleet},
-      {"attest_fleet_budget", &g_fleet_budget}, {
-    "attest_store_keys", &g_store_keys
+  auto* with_crl = benchmark::RegisterBenchmark(
+      "BM_AttestWarmWithCrl", chaintrust::BM_AttestWarmWithCrl);
+  auto* crl_load =
+      benchmark::RegisterBenchmark("BM_CrlLoad", chaintrust::BM_CrlLoad);
+  with_crl->UseRealTime();
+  crl_load->Unit(benchmark::kMillisecond)->UseRealTime();
+  for (size_t n = 1000; n <= chaintrust::g_crl_max; n *= 1000) {
+    with_crl->Arg(static_cast<int64_t>(n));
+    crl_load->Arg(static_cast<int64_t>(n));
   }
-}) {
+  chaintrust::FleetBenchOptions fleet;
+  if (chaintrust::g_fleet > 0) fleet.devices.push_back(chaintrust::g_fleet);
+  fleet.budget_devices = chaintrust::g_fleet_budget;
+  fleet.store_keys = chaintrust::g_store_keys;
+  fleet.individuals = chaintrust::g_individuals;
+  chaintrust::RegisterFleetBenchmarks(fleet);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
