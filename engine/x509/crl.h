@@ -41,10 +41,9 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "engine/types.h"
+#include "engine/x509/certificate.h"
 
 namespace chaintrust {
-
-class Certificate;  // engine/x509/certificate.h
 
 // Which certificates a CRL covers (its issuingDistributionPoint scope).
 enum class CrlScope : uint8_t { kAll, kEndEntityOnly, kCaOnly };

@@ -3,8 +3,7 @@
 # with chaintrustConfig.cmake, and chaintrust.pc.
 include(CMakePackageConfigHelpers)
 
-# The sealed API, what a front-end includes: exactly engine/*.h and
-# engine/x509/crl.h (the CRLs Engine::SetCrls takes), which
+# The sealed API, what a front-end includes: exactly engine/*.h, which
 # include one another, Abseil, protobuf and proto/enrollment.pb.h, never a
 # header of a layer below. The consumer's header check (tools/cmake_consumer)
 # compiles each on its own against the install.
@@ -17,14 +16,12 @@ set(CHAINTRUST_PUBLIC_HEADERS
   engine/registration_record.h
   engine/registration_store.h
   engine/throttle.h
-  engine/types.h
-  engine/x509/crl.h)
+  engine/types.h)
 # A public header added to engine/ but not to the list above would install
 # a package whose headers do not compile: stop at configure time instead.
 file(GLOB chaintrust_engine_headers RELATIVE "${CMAKE_SOURCE_DIR}"
      "${CMAKE_SOURCE_DIR}/engine/*.h")
 list(SORT chaintrust_engine_headers)
-list(APPEND chaintrust_engine_headers engine/x509/crl.h)
 if(NOT chaintrust_engine_headers STREQUAL CHAINTRUST_PUBLIC_HEADERS)
   message(FATAL_ERROR "CHAINTRUST_PUBLIC_HEADERS in ${CMAKE_CURRENT_LIST_FILE}"
           " is not engine/*.h (${chaintrust_engine_headers})")
