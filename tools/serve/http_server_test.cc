@@ -13,6 +13,8 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -153,6 +155,7 @@ TEST_F(HttpServerTest, AnswersFromAnotherThreadLater) {
   HttpServerOptions options;
   options.threads = 1;
   std::mutex mu;
+  std::condition_variable slow_arrived;
   HttpRespond held;  // the /slow request's, until /fast comes
   std::vector<std::thread> responders;
   StartServer(options, [&](HttpRequest request, HttpRespond respond) {
@@ -162,6 +165,7 @@ TEST_F(HttpServerTest, AnswersFromAnotherThreadLater) {
     if (request.target == "/slow") {
       held = std::move(respond);
       held_response_ = std::move(response);
+      slow_arrived.notify_all();
       return;
     }
     respond(std::move(response));
@@ -176,6 +180,13 @@ TEST_F(HttpServerTest, AnswersFromAnotherThreadLater) {
   auto slow = Connect();
   net::write(*slow, net::buffer(std::string(
                         "GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n")));
+  {
+    // /fast must come second: it is what releases /slow's answer.
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(slow_arrived.wait_for(lock, std::chrono::seconds(30), [&] {
+      return held != nullptr;
+    })) << "the /slow request never reached the handler";
+  }
   // The one worker thread serves another connection meanwhile; the slow
   // answer is released only by this request.
   auto fast = Connect();
