@@ -319,6 +319,20 @@ TEST_F(PostgresFaultTest, SchemaVersions) {
     EXPECT_THAT(std::string(refused.status().message()),
                 HasSubstr("schema version 99 is newer than this binary's"));
   }
+
+  // A negative version is no version this binary wrote: refused, not
+  // migrated from.
+  ASSERT_TRUE(testing_postgres::RunSql(
+                  uri_, "UPDATE chaintrust_schema SET version = -1")
+                  .ok());
+  for (bool read_only : {false, true}) {
+    PostgresRegistrationStoreOptions options;
+    options.read_only = read_only;
+    auto refused = PostgresRegistrationStore::Open(uri_, options);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(std::string(refused.status().message()),
+                HasSubstr("schema version -1 is not valid"));
+  }
 }
 
 // 4 processes x 8 threads race for the last 100 slots of the quota:

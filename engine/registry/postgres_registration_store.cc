@@ -2,7 +2,6 @@
 
 #include <postgresql/libpq-fe.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,8 +17,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/internal/status_macros.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/registry/group_commit_queue.h"
 #include "engine/registry/postgres_connection.h"
 #include "engine/registry/postgres_schema.h"
 #include "engine/registry/store.h"
@@ -75,23 +76,8 @@ std::vector<std::optional<std::string>> FilterParams(
 
 }  // namespace
 
-struct PostgresRegistrationStore::Request {
-  const RegistrationRecord* record;
-  std::string key;
-  int64_t max_registrations;
-  absl::StatusOr<RegisterResult> result = absl::UnknownError("not committed");
-  bool done = false;         // blocking Register(); guarded by queue_mu_
-  RegistrationRecord owned;  // RegisterAsync(): `record` points here
-  RegisterCallback callback;
-};
-
 PostgresRegistrationStore::~PostgresRegistrationStore() {
-  if (!committer_.joinable()) return;
-  {
-    internal::AnnotatedMutexLock lock(&queue_mu_);
-    stopping_ = true;
-  }
-  committer_.join();
+  queue_.reset();  // commits what is queued
 }
 
 absl::Status PostgresRegistrationStore::ReadOnlyError() const {
@@ -104,14 +90,7 @@ absl::StatusOr<RegisterResult> PostgresRegistrationStore::Register(
   RETURN_IF_ERROR(
       internal::ValidateRegisterArguments(record, max_registrations));
   if (read_only()) return ReadOnlyError();
-  Request request;
-  request.record = &record;
-  request.key = internal::RegistrationKey(record.registration_id);
-  request.max_registrations = max_registrations;
-  internal::AnnotatedMutexLock lock(&queue_mu_);
-  queue_.push_back(&request);
-  queue_mu_.Await([&request] { return request.done; });
-  return std::move(request.result);
+  return queue_->Register(record, max_registrations);
 }
 
 void PostgresRegistrationStore::RegisterAsync(RegistrationRecord record,
@@ -124,71 +103,21 @@ void PostgresRegistrationStore::RegisterAsync(RegistrationRecord record,
     std::move(done)(std::move(status));
     return;
   }
-  auto request = std::make_unique<Request>();
-  request->owned = std::move(record);
-  request->record = &request->owned;
-  request->key = internal::RegistrationKey(request->owned.registration_id);
-  request->max_registrations = max_registrations;
-  request->callback = std::move(done);
-  internal::AnnotatedMutexLock lock(&queue_mu_);
-  queue_.push_back(request.release());
+  queue_->RegisterAsync(std::move(record), max_registrations, std::move(done));
 }
 
-void PostgresRegistrationStore::CommitterLoop() {
-  std::vector<Request*> batch;
-  std::vector<Request*> callbacks;
-  while (true) {
-    batch.clear();
-    {
-      internal::AnnotatedMutexLock lock(&queue_mu_);
-      queue_mu_.Await([this] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;
-      const size_t n =
-          std::min(queue_.size(), static_cast<size_t>(options_.max_batch_size));
-      batch.assign(queue_.begin(), queue_.begin() + n);
-      queue_.erase(queue_.begin(), queue_.begin() + n);
-    }
-    {
-      internal::AnnotatedMutexLock lock(&writer_mu_);
-      CommitBatch(batch);
-    }
-    callbacks.clear();
-    {
-      internal::AnnotatedMutexLock lock(&queue_mu_);
-      for (Request* request : batch) {
-        if (request->callback) {
-          callbacks.push_back(request);
-        } else {
-          request->done = true;
-        }
-      }
-    }
-    for (Request* request : callbacks) {
-      std::unique_ptr<Request> owned(request);
-      std::move(owned->callback)(std::move(owned->result));
-    }
-  }
-}
-
-void PostgresRegistrationStore::CommitBatch(
-    const std::vector<Request*>& batch) {
-  std::vector<RegisterResult> results;
-  const absl::Status status =
-      RunTransaction(writer_, [&](Connection& connection) {
-        results.assign(batch.size(), RegisterResult());
-        return RunBatch(connection, batch, results);
-      });
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (status.ok()) {
-      batch[i]->result = std::move(results[i]);
-    } else {
-      batch[i]->result = status;
-    }
-  }
+absl::Status PostgresRegistrationStore::CommitBatch(
+    absl::Span<const Request* const> batch,
+    std::vector<RegisterResult>& results) {
+  internal::AnnotatedMutexLock lock(&writer_mu_);
+  return RunTransaction(writer_, [&](Connection& connection) {
+    results.assign(batch.size(), RegisterResult());
+    return RunBatch(connection, batch, results);
+  });
 }
 
 absl::Status PostgresRegistrationStore::RunBatch(
-    Connection& c, const std::vector<Request*>& batch,
+    Connection& c, absl::Span<const Request* const> batch,
     std::vector<RegisterResult>& results) const {
   // Round trip 1: BEGIN, lock the counter row, read which keys exist.
   std::vector<std::string> keys;

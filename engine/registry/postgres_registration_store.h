@@ -48,7 +48,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -58,8 +57,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/internal/tsan_mutex.h"
 #include "engine/registry/enrollment_set_store.h"
+#include "engine/registry/group_commit_queue.h"
 #include "engine/registry/store.h"
 
 namespace chaintrust {
@@ -146,7 +147,7 @@ class PostgresRegistrationStore final : public RegistrationStore,
 
  private:
   using Connection = internal::PgConnection;
-  struct Request;
+  using Request = internal::GroupCommitQueue::Request;
 
   PostgresRegistrationStore(std::string uri,
                             const PostgresRegistrationStoreOptions& options);
@@ -166,11 +167,13 @@ class PostgresRegistrationStore final : public RegistrationStore,
   absl::Status RunRead(absl::FunctionRef<absl::Status(Connection&)> body)
       ABSL_LOCKS_EXCLUDED(reader_mu_);
 
-  void CommitterLoop();
-  void CommitBatch(const std::vector<Request*>& batch)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // The queue's commit function: runs `batch` as one transaction (with its
+  // retries) and fills in `results`, or returns the error.
+  absl::Status CommitBatch(absl::Span<const Request* const> batch,
+                           std::vector<RegisterResult>& results)
+      ABSL_LOCKS_EXCLUDED(writer_mu_);
   absl::Status RunBatch(Connection& connection,
-                        const std::vector<Request*>& batch,
+                        absl::Span<const Request* const> batch,
                         std::vector<RegisterResult>& results) const;
   absl::Status ReadOnlyError() const;
 
@@ -178,10 +181,9 @@ class PostgresRegistrationStore final : public RegistrationStore,
   const std::string display_;
   const PostgresRegistrationStoreOptions options_;
 
-  internal::AnnotatedMutex queue_mu_;
-  std::vector<Request*> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
-  std::thread committer_;
+  // Register() and RegisterAsync() go through it; its committer thread
+  // calls CommitBatch(). Null when read_only.
+  std::unique_ptr<internal::GroupCommitQueue> queue_;
 
   // The committer's and Delete()'s connection; null until needed, and after
   // it broke.

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -13,11 +14,14 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/internal/status_macros.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/registry/group_commit_queue.h"
 #include "engine/registry/postgres_connection.h"
 #include "engine/registry/postgres_registration_store.h"
 #include "engine/registry/postgres_schema.h"
+#include "engine/registry/store.h"
 
 namespace chaintrust {
 
@@ -55,7 +59,12 @@ PostgresRegistrationStore::Open(
     RETURN_IF_ERROR(store->PrepareSchema(*store->reader_));
   }
   if (!options.read_only) {
-    store->committer_ = std::thread([s = store.get()] { s->CommitterLoop(); });
+    store->queue_ = std::make_unique<internal::GroupCommitQueue>(
+        options.max_batch_size,
+        [s = store.get()](absl::Span<const Request* const> batch,
+                          std::vector<RegisterResult>& results) {
+          return s->CommitBatch(batch, results);
+        });
   }
   return store;
 }
@@ -85,12 +94,6 @@ absl::Status PostgresRegistrationStore::EnsureConnected(
 }
 
 absl::Status PostgresRegistrationStore::PrepareSchema(Connection& c) const {
-  const auto newer = [&](int64_t version) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "registration store '", display_, "': the database's schema version ",
-        version, " is newer than this binary's (", sql::kSchemaVersion,
-        "); use a newer chaintrust"));
-  };
   auto read = c.Exec(sql::kReadVersionSql, "reading the schema version");
   if (!read.ok() && read.status().code() != absl::StatusCode::kInternal) {
     return read.status();
@@ -102,7 +105,8 @@ absl::Status PostgresRegistrationStore::PrepareSchema(Connection& c) const {
     return absl::DataLossError(absl::StrCat("registration store '", display_,
                                             "': unreadable schema version"));
   }
-  if (version > sql::kSchemaVersion) return newer(version);
+  RETURN_IF_ERROR(
+      internal::CheckSchemaVersion(display_, version, sql::kSchemaVersion));
   if (options_.read_only || !options_.create_if_missing) {
     if (!exists || version == 0) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -137,7 +141,8 @@ absl::Status PostgresRegistrationStore::PrepareSchema(Connection& c) const {
       return absl::DataLossError(absl::StrCat("registration store '", display_,
                                               "': unreadable schema version"));
     }
-    if (current > sql::kSchemaVersion) return newer(current);
+    RETURN_IF_ERROR(
+        internal::CheckSchemaVersion(display_, current, sql::kSchemaVersion));
     for (int64_t v = current; v < sql::kSchemaVersion; ++v) {
       RETURN_IF_ERROR(
           tx.Exec(sql::kMigrations[v],

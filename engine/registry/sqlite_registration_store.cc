@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,8 +15,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/internal/status_macros.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/registry/group_commit_queue.h"
 #include "engine/registry/sqlite_connection.h"
 #include "engine/registry/sqlite_schema.h"
 #include "engine/registry/store.h"
@@ -35,29 +36,12 @@ std::string Etag(int64_t seq) { return absl::StrFormat("%016x", seq); }
 
 }  // namespace
 
-struct SqliteRegistrationStore::Request {
-  const RegistrationRecord* record;
-  std::string key;
-  int64_t max_registrations;
-  absl::StatusOr<RegisterResult> result = absl::UnknownError("not committed");
-  bool done = false;  // blocking Register(); guarded by queue_mu_
-  // RegisterAsync() only: the record (`record` points to it) and the
-  // callback; the committer deletes the request after calling it.
-  RegistrationRecord owned;
-  RegisterCallback callback;
-};
-
 SqliteRegistrationStore::SqliteRegistrationStore(
     std::string path, const SqliteRegistrationStoreOptions& options)
     : path_(std::move(path)), options_(options) {}
 
 SqliteRegistrationStore::~SqliteRegistrationStore() {
-  if (!committer_.joinable()) return;  // Open() failed
-  {
-    internal::AnnotatedMutexLock lock(&queue_mu_);
-    stopping_ = true;
-  }
-  committer_.join();
+  queue_.reset();  // commits what is queued while the connection is open
 }
 
 absl::Status SqliteRegistrationStore::Error(Connection& connection, int rc,
@@ -107,24 +91,12 @@ absl::StatusOr<RegistrationRecord> ReadRecord(sqlite3_stmt* stmt,
 
 }  // namespace
 
-void SqliteRegistrationStore::Enqueue(Request* request) {
-  internal::AnnotatedMutexLock lock(&queue_mu_);
-  queue_.push_back(request);
-}
-
 absl::StatusOr<RegisterResult> SqliteRegistrationStore::Register(
     const RegistrationRecord& record, int64_t max_registrations) {
   RETURN_IF_ERROR(
       internal::ValidateRegisterArguments(record, max_registrations));
   if (read_only()) return ReadOnlyError();
-  Request request;
-  request.record = &record;
-  request.key = internal::RegistrationKey(record.registration_id);
-  request.max_registrations = max_registrations;
-  internal::AnnotatedMutexLock lock(&queue_mu_);
-  queue_.push_back(&request);
-  queue_mu_.Await([&request] { return request.done; });
-  return std::move(request.result);
+  return queue_->Register(record, max_registrations);
 }
 
 void SqliteRegistrationStore::RegisterAsync(RegistrationRecord record,
@@ -137,68 +109,23 @@ void SqliteRegistrationStore::RegisterAsync(RegistrationRecord record,
     std::move(done)(std::move(status));
     return;
   }
-  auto request = std::make_unique<Request>();
-  request->owned = std::move(record);
-  request->record = &request->owned;
-  request->key = internal::RegistrationKey(request->owned.registration_id);
-  request->max_registrations = max_registrations;
-  request->callback = std::move(done);
-  Enqueue(request.release());
+  queue_->RegisterAsync(std::move(record), max_registrations, std::move(done));
 }
 
-void SqliteRegistrationStore::CommitterLoop() {
-  std::vector<Request*> batch;
-  std::vector<Request*> callbacks;
-  while (true) {
-    batch.clear();
-    {
-      internal::AnnotatedMutexLock lock(&queue_mu_);
-      queue_mu_.Await([this] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and everything committed
-      const size_t n =
-          std::min(queue_.size(), static_cast<size_t>(options_.max_batch_size));
-      batch.assign(queue_.begin(), queue_.begin() + n);
-      queue_.erase(queue_.begin(), queue_.begin() + n);
-    }
-    {
-      internal::AnnotatedMutexLock lock(&writer_mu_);
-      CommitBatch(batch);
-    }
-    callbacks.clear();
-    {
-      internal::AnnotatedMutexLock lock(&queue_mu_);
-      for (Request* request : batch) {
-        if (request->callback) {
-          callbacks.push_back(request);
-        } else {
-          request->done = true;  // its caller owns it again from here
-        }
-      }
-    }
-    for (Request* request : callbacks) {
-      std::unique_ptr<Request> owned(request);
-      std::move(owned->callback)(std::move(owned->result));
-    }
-  }
-}
-
-void SqliteRegistrationStore::CommitBatch(const std::vector<Request*>& batch) {
-  std::vector<RegisterResult> results(batch.size());
+absl::Status SqliteRegistrationStore::CommitBatch(
+    absl::Span<const Request* const> batch,
+    std::vector<RegisterResult>& results) {
+  internal::AnnotatedMutexLock lock(&writer_mu_);
   absl::Status status = RunBatch(batch, results);
-  if (!status.ok()) {
-    if (sqlite3_get_autocommit(writer_->db) == 0) {
-      sqlite3_exec(writer_->db, sql::kRollbackSql, nullptr, nullptr, nullptr);
-    }
-    for (Request* r : batch) r->result = status;
-    return;
+  if (!status.ok() && sqlite3_get_autocommit(writer_->db) == 0) {
+    sqlite3_exec(writer_->db, sql::kRollbackSql, nullptr, nullptr, nullptr);
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i]->result = std::move(results[i]);
-  }
+  return status;
 }
 
 absl::Status SqliteRegistrationStore::RunBatch(
-    const std::vector<Request*>& batch, std::vector<RegisterResult>& results) {
+    absl::Span<const Request* const> batch,
+    std::vector<RegisterResult>& results) {
   Connection& c = *writer_;
   int rc;
   auto step_done = [&](const char* sql, absl::string_view what) {

@@ -50,7 +50,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -59,7 +58,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/registry/group_commit_queue.h"
 #include "engine/registry/store.h"
 
 namespace chaintrust {
@@ -135,15 +136,17 @@ class SqliteRegistrationStore final : public RegistrationStore {
 
  private:
   using Connection = internal::SqliteConnection;
-  struct Request;  // one registration waiting for its commit
+  using Request = internal::GroupCommitQueue::Request;
 
   SqliteRegistrationStore(std::string path,
                           const SqliteRegistrationStoreOptions& options);
 
-  // Runs `batch` in one transaction and fills in each request's result.
-  void CommitBatch(const std::vector<Request*>& batch)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
-  absl::Status RunBatch(const std::vector<Request*>& batch,
+  // The queue's commit function: runs `batch` in one transaction and fills
+  // in `results`, or rolls it back and returns the error.
+  absl::Status CommitBatch(absl::Span<const Request* const> batch,
+                           std::vector<RegisterResult>& results)
+      ABSL_LOCKS_EXCLUDED(writer_mu_);
+  absl::Status RunBatch(absl::Span<const Request* const> batch,
                         std::vector<RegisterResult>& results)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   absl::Status Error(Connection& connection, int rc,
@@ -157,17 +160,9 @@ class SqliteRegistrationStore final : public RegistrationStore {
   const std::string path_;
   const SqliteRegistrationStoreOptions options_;
 
-  void CommitterLoop();
-  // Puts `request` on the queue (ownership stays with the caller for
-  // Register(), passes to the committer for RegisterAsync()).
-  void Enqueue(Request* request);
-
-  // The committer's queue. A blocking Register() keeps its Request on its
-  // stack until it sees `done`.
-  internal::AnnotatedMutex queue_mu_;
-  std::vector<Request*> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
-  std::thread committer_;
+  // Register() and RegisterAsync() go through it; its committer thread
+  // calls CommitBatch(). Null when read_only (and until Open() succeeded).
+  std::unique_ptr<internal::GroupCommitQueue> queue_;
 
   // The write connection: the committer thread, Delete() and Open(). Null
   // when read_only.

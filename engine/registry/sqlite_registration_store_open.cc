@@ -9,7 +9,6 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -19,11 +18,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/internal/status_macros.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/registry/group_commit_queue.h"
 #include "engine/registry/sqlite_connection.h"
 #include "engine/registry/sqlite_registration_store.h"
 #include "engine/registry/sqlite_schema.h"
+#include "engine/registry/store.h"
 
 namespace chaintrust {
 namespace {
@@ -93,6 +95,11 @@ absl::Status QuickCheck(const std::string& path, SqliteConnection& c) {
   return absl::OkStatus();
 }
 
+// No migrations: a version that CheckSchemaVersion() accepts is either 0
+// (an empty database) or the current one.
+static_assert(SqliteRegistrationStore::kSchemaVersion == 1,
+              "a new schema version needs a migration from the old one");
+
 // The schema version, after checking that the file holds a registration
 // store of a version this build reads. Version 0 with no tables is an
 // empty database: `empty` is set and OK returned.
@@ -102,6 +109,8 @@ absl::StatusOr<int64_t> CheckSchema(const std::string& path,
   ASSIGN_OR_RETURN(const int64_t version,
                    internal::QueryOne(path, c, "PRAGMA user_version",
                                       "reading the schema version"));
+  RETURN_IF_ERROR(internal::CheckSchemaVersion(
+      path, version, SqliteRegistrationStore::kSchemaVersion));
   if (version == 0) {
     ASSIGN_OR_RETURN(
         const int64_t objects,
@@ -114,13 +123,6 @@ absl::StatusOr<int64_t> CheckSchema(const std::string& path,
                        "store"));
     }
     *empty = true;
-    return version;
-  }
-  if (version != SqliteRegistrationStore::kSchemaVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("registration store '", path, "': schema version ",
-                     version, " is not supported (this build reads version ",
-                     SqliteRegistrationStore::kSchemaVersion, ")"));
   }
   return version;
 }
@@ -173,7 +175,11 @@ SqliteRegistrationStore::Open(absl::string_view path,
   }
   RETURN_IF_ERROR(store->OpenForWriting());
   SqliteRegistrationStore* raw = store.get();
-  store->committer_ = std::thread([raw] { raw->CommitterLoop(); });
+  store->queue_ = std::make_unique<internal::GroupCommitQueue>(
+      options.max_batch_size, [raw](absl::Span<const Request* const> batch,
+                                    std::vector<RegisterResult>& results) {
+        return raw->CommitBatch(batch, results);
+      });
   return store;
 }
 

@@ -150,7 +150,20 @@ TEST(SqliteRegistrationStoreTest, OpenErrorsNameThePath) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(store.status().message()),
-              HasSubstr("schema version 99"));
+              HasSubstr("schema version 99 is newer than this binary's (1)"));
+
+  const std::string negative = TempPath("negative");
+  MustOpen(negative);
+  RawExec(negative, "PRAGMA user_version = -1");
+  for (bool read_only : {false, true}) {
+    SqliteRegistrationStoreOptions options;
+    options.read_only = read_only;
+    store = SqliteRegistrationStore::Open(negative, options);
+    ASSERT_FALSE(store.ok());
+    EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(std::string(store.status().message()),
+                HasSubstr("schema version -1 is not valid"));
+  }
 
   SqliteRegistrationStoreOptions bad;
   bad.max_batch_size = 0;

@@ -1,5 +1,6 @@
 #include "engine/registry/store.h"
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -50,6 +51,22 @@ bool MatchesFilter(const RegistrationRecord& record,
     return false;
   }
   return true;
+}
+
+absl::Status CheckSchemaVersion(absl::string_view store, int64_t version,
+                                int64_t supported) {
+  if (version < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "registration store '", store, "': schema version ", version,
+        " is not valid (this binary writes version ", supported, ")"));
+  }
+  if (version > supported) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "registration store '", store, "': the database's schema version ",
+        version, " is newer than this binary's (", supported,
+        "); use a newer chaintrust"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace internal
