@@ -6,8 +6,9 @@
 // survive a process crash, so it is not offered.) The price of an fsync per
 // commit is paid once per batch, not per registration:
 //
-// Group commit. Register() and RegisterAsync() put their request on a
-// queue; one committer thread, owned by the store, takes everything waiting
+// Group commit (internal::GroupCommitQueue, group_commit_queue.h).
+// Register() and RegisterAsync() put their request on a queue; one
+// committer thread, owned by the store, takes everything waiting
 // (up to max_batch_size), runs it in one BEGIN IMMEDIATE ... COMMIT (one
 // fsync) and only then acknowledges each request of the batch; requests
 // that arrive meanwhile form the next batch. So a batch is as large as the
