@@ -27,6 +27,7 @@
 // less). With --baseline, steps 2 and 3 run against that binary first, in
 // the same run, so before/after ratios share the box's load.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -34,6 +35,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,12 +46,14 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -249,6 +253,8 @@ class HandshakeServer {
     }
     for (int i = 0; i < threads; ++i) {
       threads_.emplace_back([this] {
+        timespec start{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
         while (!stop_.load()) {
           int fd = accept(listen_fd_, nullptr, nullptr);
           if (fd < 0) continue;
@@ -261,20 +267,29 @@ class HandshakeServer {
           SSL_free(ssl);
           close(fd);
         }
+        timespec end{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
+        cpu_us_.fetch_add((end.tv_sec - start.tv_sec) * 1000000 +
+                          (end.tv_nsec - start.tv_nsec) / 1000);
       });
     }
   }
-  ~HandshakeServer() {
-    stop_.store(true);
-    shutdown(listen_fd_, SHUT_RDWR);
-    close(listen_fd_);
-    for (auto& thread : threads_) thread.join();
+  // Stops the threads; returns their CPU time in microseconds.
+  int64_t Stop() {
+    if (!stop_.exchange(true)) {
+      shutdown(listen_fd_, SHUT_RDWR);
+      close(listen_fd_);
+      for (auto& thread : threads_) thread.join();
+    }
+    return cpu_us_.load();
   }
+  ~HandshakeServer() { Stop(); }
 
  private:
   SSL_CTX* ctx_;
   int listen_fd_ = -1;
   std::atomic<bool> stop_{false};
+  std::atomic<int64_t> cpu_us_{0};
   std::vector<std::thread> threads_;
 };
 
@@ -308,6 +323,69 @@ double CpuMicros(pid_t pid) {
     return 0;
   }
   return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU time and context switches of one group of a process's threads.
+struct ThreadUse {
+  double cpu_us = 0;
+  int64_t switches = 0;  // voluntary and involuntary
+};
+
+// The threads of `pid` grouped by name (the name up to its first digit, so
+// "ct-io-0" and "ct-io-1" are one group).
+std::map<std::string, ThreadUse> ThreadUses(pid_t pid) {
+  std::map<std::string, ThreadUse> uses;
+  const std::string dir = absl::StrCat("/proc/", pid, "/task");
+  DIR* tasks = opendir(dir.c_str());
+  if (tasks == nullptr) return uses;
+  while (dirent* entry = readdir(tasks)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream status(absl::StrCat(dir, "/", entry->d_name, "/status"));
+    std::string line, name;
+    ThreadUse use;
+    while (std::getline(status, line)) {
+      if (line.rfind("Name:", 0) == 0) {
+        name = std::string(absl::StripAsciiWhitespace(line.substr(5)));
+        name = name.substr(0, name.find_first_of("0123456789"));
+      } else if (line.find("ctxt_switches:") != std::string::npos) {
+        use.switches += std::atoll(line.c_str() + line.find(':') + 1);
+      }
+    }
+    std::ifstream stat(absl::StrCat(dir, "/", entry->d_name, "/stat"));
+    std::string text((std::istreambuf_iterator<char>(stat)),
+                     std::istreambuf_iterator<char>());
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::vector<std::string> fields = absl::StrSplit(
+        absl::string_view(text).substr(close + 2), ' ', absl::SkipEmpty());
+    double utime = 0, stime = 0;
+    if (fields.size() < 13 || !absl::SimpleAtod(fields[11], &utime) ||
+        !absl::SimpleAtod(fields[12], &stime)) {
+      continue;
+    }
+    use.cpu_us =
+        (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+    uses[name].cpu_us += use.cpu_us;
+    uses[name].switches += use.switches;
+  }
+  closedir(tasks);
+  return uses;
+}
+
+// Prints, per thread group, CPU time and context switches per operation
+// between `before` and now (threads that ended meanwhile are not counted).
+void ReportThreads(pid_t pid, const std::map<std::string, ThreadUse>& before,
+                   size_t ops) {
+  if (ops == 0) return;
+  std::cout << "    server threads:";
+  for (const auto& [name, use] : ThreadUses(pid)) {
+    auto it = before.find(name);
+    const ThreadUse start = it == before.end() ? ThreadUse() : it->second;
+    std::cout << absl::StrFormat(" %s %.0f us %.1f sw;", name,
+                                 (use.cpu_us - start.cpu_us) / ops,
+                                 double(use.switches - start.switches) / ops);
+  }
+  std::cout << " per op\n";
 }
 
 std::string LoadAverage() {
@@ -509,10 +587,23 @@ ServerResult MeasureServer(const Options& o, const std::string& binary,
     }
   }
   ServerResult result;
+  // The server's cost of a TLS connection alone (handshake, no request),
+  // to set against the floor's.
+  double cpu = CpuMicros(pid);
+  auto threads = ThreadUses(pid);
+  Stats handshakes = RunLoad(o.clients, duration, [&](int t, int64_t i) {
+    Connection c;
+    return c.Open(client, o.port, devices[(t * 7919 + i) % o.devices]);
+  });
+  const size_t handshaken = handshakes.latencies_us.size();
+  Report(label + ": tls handshake only", std::move(handshakes), duration,
+         CpuMicros(pid) - cpu);
+  ReportThreads(pid, threads, handshaken);
   // 2. Registrations, a new connection each: known and new devices in turn
   // (new ones once each, then again as known).
   std::atomic<int> next_new{known};
-  double cpu = CpuMicros(pid);
+  cpu = CpuMicros(pid);
+  threads = ThreadUses(pid);
   Stats registrations = RunLoad(o.clients, duration, [&](int t, int64_t i) {
     int index;
     if (i % 2 == 0) {
@@ -525,17 +616,22 @@ ServerResult MeasureServer(const Options& o, const std::string& binary,
     return c.Open(client, o.port, devices[index]) &&
            c.Exchange(RegisterRequest(devices[index].leaf.common_name)) == 202;
   });
+  const size_t registered = registrations.latencies_us.size();
   result.registrations =
       Report(label + ": register, new TLS connection", std::move(registrations),
              duration, CpuMicros(pid) - cpu);
+  ReportThreads(pid, threads, registered);
 
   // 3. Status lookups on kept-alive connections.
   cpu = CpuMicros(pid);
+  threads = ThreadUses(pid);
   Stats lookups =
       Lookups(o, client, devices, known, o.lookup_connections, duration, 0);
+  const size_t looked_up = lookups.latencies_us.size();
   result.lookups = Report(
       absl::StrCat(label, ": lookup, ", o.lookup_connections, " kept-alive"),
       std::move(lookups), duration, CpuMicros(pid) - cpu);
+  ReportThreads(pid, threads, looked_up);
 
   if (soak && o.soak_seconds > 0 && o.soak_rate > 0) {
     std::cout << "soak: load average before " << LoadAverage() << "\n";
@@ -593,14 +689,15 @@ int Main(int argc, char** argv) {
   {
     SSL_CTX* ctx = ServerContext(dir + "/tls.pem", dir + "/tls.key");
     HandshakeServer handshakes(ctx, o.port, o.server_threads);
-    floor = Report("tls handshake floor",
-                   RunLoad(o.clients, duration,
-                           [&](int t, int64_t i) {
-                             Connection c;
-                             return c.Open(client, o.port,
-                                           devices[(t * 7919 + i) % o.devices]);
-                           }),
-                   duration);
+    Stats stats = RunLoad(o.clients, duration, [&](int t, int64_t i) {
+      Connection c;
+      return c.Open(client, o.port, devices[(t * 7919 + i) % o.devices]);
+    });
+    // The server side's CPU: its threads' time once the last client closed.
+    absl::SleepFor(absl::Milliseconds(100));
+    const double cpu = static_cast<double>(handshakes.Stop());
+    floor = Report("tls handshake floor", std::move(stats), duration, cpu);
+    SSL_CTX_free(ctx);
   }
 
   std::optional<ServerResult> baseline;
