@@ -22,8 +22,11 @@ DecisionView ViewOf(const Decision& decision, bool store_error) {
   DecisionView view;
   view.allowed = decision.allowed();
   view.reason = std::string(ReasonName(decision.reason()));
-  if (!decision.allowed())
+  // The cause, where it says more than the reason (THROTTLED's is
+  // THROTTLED).
+  if (!decision.allowed() && CauseName(decision.cause()) != view.reason) {
     view.cause = std::string(CauseName(decision.cause()));
+  }
   view.registration_id = decision.registration_id();
   view.group = decision.enrollment_kind() == EnrollmentKind::kGroup;
   view.enrollment_id = decision.enrollment_id();
