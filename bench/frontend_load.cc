@@ -34,6 +34,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,7 +44,6 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,9 +53,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/frontend_load_proc.h"
 #include "engine/x509/test_certs.h"
 
 namespace chaintrust::bench {
@@ -249,6 +249,8 @@ class HandshakeServer {
     }
     for (int i = 0; i < threads; ++i) {
       threads_.emplace_back([this] {
+        timespec start{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
         while (!stop_.load()) {
           int fd = accept(listen_fd_, nullptr, nullptr);
           if (fd < 0) continue;
@@ -261,20 +263,29 @@ class HandshakeServer {
           SSL_free(ssl);
           close(fd);
         }
+        timespec end{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
+        cpu_us_.fetch_add((end.tv_sec - start.tv_sec) * 1000000 +
+                          (end.tv_nsec - start.tv_nsec) / 1000);
       });
     }
   }
-  ~HandshakeServer() {
-    stop_.store(true);
-    shutdown(listen_fd_, SHUT_RDWR);
-    close(listen_fd_);
-    for (auto& thread : threads_) thread.join();
+  // Stops the threads; returns their CPU time in microseconds.
+  int64_t Stop() {
+    if (!stop_.exchange(true)) {
+      shutdown(listen_fd_, SHUT_RDWR);
+      close(listen_fd_);
+      for (auto& thread : threads_) thread.join();
+    }
+    return cpu_us_.load();
   }
+  ~HandshakeServer() { Stop(); }
 
  private:
   SSL_CTX* ctx_;
   int listen_fd_ = -1;
   std::atomic<bool> stop_{false};
+  std::atomic<int64_t> cpu_us_{0};
   std::vector<std::thread> threads_;
 };
 
@@ -288,42 +299,6 @@ std::string JsonEscape(const std::string& text) {
     }
   }
   return out;
-}
-
-// User plus system CPU time of `pid`, in microseconds.
-double CpuMicros(pid_t pid) {
-  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-  std::string text((std::istreambuf_iterator<char>(stat)),
-                   std::istreambuf_iterator<char>());
-  // Fields after the command name, which is in parentheses: state is the
-  // 3rd field, utime the 14th, stime the 15th.
-  const size_t close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::vector<std::string> fields = absl::StrSplit(
-      absl::string_view(text).substr(close + 2), ' ', absl::SkipEmpty());
-  if (fields.size() < 13) return 0;
-  double utime = 0, stime = 0;
-  if (!absl::SimpleAtod(fields[11], &utime) ||
-      !absl::SimpleAtod(fields[12], &stime)) {
-    return 0;
-  }
-  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-std::string LoadAverage() {
-  std::ifstream in("/proc/loadavg");
-  std::string one, five, fifteen;
-  in >> one >> five >> fifteen;
-  return absl::StrCat(one, " ", five, " ", fifteen);
-}
-
-int64_t ResidentKb(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
-  }
-  return -1;
 }
 
 // Exits with status 2 on a bad argument.
@@ -509,10 +484,23 @@ ServerResult MeasureServer(const Options& o, const std::string& binary,
     }
   }
   ServerResult result;
+  // The server's cost of a TLS connection alone (handshake, no request),
+  // to set against the floor's.
+  double cpu = CpuMicros(pid);
+  auto threads = ThreadUses(pid);
+  Stats handshakes = RunLoad(o.clients, duration, [&](int t, int64_t i) {
+    Connection c;
+    return c.Open(client, o.port, devices[(t * 7919 + i) % o.devices]);
+  });
+  const size_t handshaken = handshakes.latencies_us.size();
+  Report(label + ": tls handshake only", std::move(handshakes), duration,
+         CpuMicros(pid) - cpu);
+  ReportThreads(pid, threads, handshaken);
   // 2. Registrations, a new connection each: known and new devices in turn
   // (new ones once each, then again as known).
   std::atomic<int> next_new{known};
-  double cpu = CpuMicros(pid);
+  cpu = CpuMicros(pid);
+  threads = ThreadUses(pid);
   Stats registrations = RunLoad(o.clients, duration, [&](int t, int64_t i) {
     int index;
     if (i % 2 == 0) {
@@ -525,17 +513,22 @@ ServerResult MeasureServer(const Options& o, const std::string& binary,
     return c.Open(client, o.port, devices[index]) &&
            c.Exchange(RegisterRequest(devices[index].leaf.common_name)) == 202;
   });
+  const size_t registered = registrations.latencies_us.size();
   result.registrations =
       Report(label + ": register, new TLS connection", std::move(registrations),
              duration, CpuMicros(pid) - cpu);
+  ReportThreads(pid, threads, registered);
 
   // 3. Status lookups on kept-alive connections.
   cpu = CpuMicros(pid);
+  threads = ThreadUses(pid);
   Stats lookups =
       Lookups(o, client, devices, known, o.lookup_connections, duration, 0);
+  const size_t looked_up = lookups.latencies_us.size();
   result.lookups = Report(
       absl::StrCat(label, ": lookup, ", o.lookup_connections, " kept-alive"),
       std::move(lookups), duration, CpuMicros(pid) - cpu);
+  ReportThreads(pid, threads, looked_up);
 
   if (soak && o.soak_seconds > 0 && o.soak_rate > 0) {
     std::cout << "soak: load average before " << LoadAverage() << "\n";
@@ -593,14 +586,15 @@ int Main(int argc, char** argv) {
   {
     SSL_CTX* ctx = ServerContext(dir + "/tls.pem", dir + "/tls.key");
     HandshakeServer handshakes(ctx, o.port, o.server_threads);
-    floor = Report("tls handshake floor",
-                   RunLoad(o.clients, duration,
-                           [&](int t, int64_t i) {
-                             Connection c;
-                             return c.Open(client, o.port,
-                                           devices[(t * 7919 + i) % o.devices]);
-                           }),
-                   duration);
+    Stats stats = RunLoad(o.clients, duration, [&](int t, int64_t i) {
+      Connection c;
+      return c.Open(client, o.port, devices[(t * 7919 + i) % o.devices]);
+    });
+    // The server side's CPU: its threads' time once the last client closed.
+    absl::SleepFor(absl::Milliseconds(100));
+    const double cpu = static_cast<double>(handshakes.Stop());
+    floor = Report("tls handshake floor", std::move(stats), duration, cpu);
+    SSL_CTX_free(ctx);
   }
 
   std::optional<ServerResult> baseline;

@@ -1,5 +1,7 @@
 // DPS's device API: register, operation status, registration status lookup.
 #include <algorithm>
+#include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -26,6 +28,23 @@ HttpResponse DenyResponse(const DenyAnswer& answer, absl::string_view route) {
   return response;
 }
 
+// The register body of nearly every device is {"registrationId": ID}: that
+// is read with the project's JSON reader into *id. False for anything else
+// (a payload, other fields, text that reader refuses), which goes through
+// protobuf's JSON model instead.
+bool ReadPlainRegisterBody(absl::string_view text, std::string* id) {
+  auto value = internal::ParseJson(text);
+  if (!value.ok() || !value->is_object()) return false;
+  id->clear();
+  for (size_t i = 0; i < value->member_count(); ++i) {
+    if (value->key(i) != "registrationId" || !value->value(i).is_string()) {
+      return false;
+    }
+    *id = value->value(i).string_value();
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<HttpResponse> DpsService::Credentials(
@@ -50,9 +69,9 @@ std::string DpsService::RegistrationResult(const RegistrationRecord& record,
                                            const DecisionView& decision,
                                            bool x509,
                                            const Value* payload) const {
-  std::optional<Struct> enrollment;
+  std::shared_ptr<const Struct> enrollment;
   if (!decision.enrollment_id.empty()) {
-    enrollment = repository_->Find(
+    enrollment = repository_->FindShared(
         decision.group ? EntryKind::kGroup : EntryKind::kIndividual,
         decision.enrollment_id);
   }
@@ -72,11 +91,10 @@ std::string DpsService::RegistrationResult(const RegistrationRecord& record,
   const std::string hub =
       !record.assigned_hub.empty()
           ? record.assigned_hub
-          : AllocateHub(record.registration_id,
-                        enrollment.has_value() ? &*enrollment : nullptr);
+          : AllocateHub(record.registration_id, enrollment.get());
   if (!hub.empty()) field("assignedHub", hub);
   std::string device_id = record.device_id;
-  if (enrollment.has_value() && !decision.group &&
+  if (enrollment != nullptr && !decision.group &&
       !StringField(*enrollment, "deviceId").empty()) {
     device_id = StringField(*enrollment, "deviceId");
   }
@@ -93,7 +111,7 @@ std::string DpsService::RegistrationResult(const RegistrationRecord& record,
     internal::AppendJsonString(&json, decision.enrollment_id);
     json += '}';
   }
-  if (enrollment.has_value()) {
+  if (enrollment != nullptr) {
     auto twin = enrollment->fields().find("initialTwin");
     if (twin != enrollment->fields().end()) {
       json += ",\"initialTwin\":";
@@ -138,14 +156,16 @@ HttpResponse DpsService::Register(const HttpRequest& request,
                                   const std::string& registration_id) {
   constexpr absl::string_view kRoute = "device_register";
   Struct body;
-  if (!absl::StripAsciiWhitespace(request.body).empty()) {
+  std::string body_id;
+  if (!absl::StripAsciiWhitespace(request.body).empty() &&
+      !ReadPlainRegisterBody(request.body, &body_id)) {
     auto parsed = ParseJsonObject(request.body);
     if (!parsed.ok()) {
       return ErrorResponse(400, 400, parsed.status().message(), kRoute);
     }
     body = *std::move(parsed);
+    body_id = StringField(body, "registrationId");
   }
-  const std::string body_id = StringField(body, "registrationId");
   if (!body_id.empty() && !absl::EqualsIgnoreCase(body_id, registration_id)) {
     return ErrorResponse(
         400, 400,
@@ -167,13 +187,13 @@ HttpResponse DpsService::Register(const HttpRequest& request,
     decision = workers_[worker]->Provision(
         credentials, absl::Now(),
         [this](const RegistrationRecord* previous, RegistrationRecord* next) {
-          const std::optional<Struct> enrollment = repository_->Find(
-              next->enrollment_kind == RegistrationEnrollmentKind::kGroup
-                  ? EntryKind::kGroup
-                  : EntryKind::kIndividual,
-              next->enrollment_id);
-          Assign(enrollment.has_value() ? &*enrollment : nullptr, previous,
-                 next);
+          const std::shared_ptr<const Struct> enrollment =
+              repository_->FindShared(
+                  next->enrollment_kind == RegistrationEnrollmentKind::kGroup
+                      ? EntryKind::kGroup
+                      : EntryKind::kIndividual,
+                  next->enrollment_id);
+          Assign(enrollment.get(), previous, next);
         },
         &record);
     metrics_->SetCacheCounters(worker, workers_[worker]->cache_counters());

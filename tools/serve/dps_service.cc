@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -147,7 +148,10 @@ DpsService::DpsService(DpsServiceOptions options, EngineAdapter* adapter,
       first_registration_worker + std::max(options_.registration_threads, 0);
   for (int i = 0; i < total; ++i) workers_.push_back(adapter_->NewWorker());
   for (int i = first_registration_worker; i < total; ++i) {
-    registration_threads_.emplace_back([this, i] { RegistrationLoop(i); });
+    registration_threads_.emplace_back([this, i] {
+      pthread_setname_np(pthread_self(), absl::StrCat("ct-reg-", i).c_str());
+      RegistrationLoop(i);
+    });
   }
 }
 

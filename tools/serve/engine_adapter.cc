@@ -22,6 +22,11 @@ DecisionView ViewOf(const Decision& decision, bool store_error) {
   DecisionView view;
   view.allowed = decision.allowed();
   view.reason = std::string(ReasonName(decision.reason()));
+  // The cause, where it says more than the reason (THROTTLED's is
+  // THROTTLED).
+  if (!decision.allowed() && CauseName(decision.cause()) != view.reason) {
+    view.cause = std::string(CauseName(decision.cause()));
+  }
   view.registration_id = decision.registration_id();
   view.group = decision.enrollment_kind() == EnrollmentKind::kGroup;
   view.enrollment_id = decision.enrollment_id();
@@ -98,6 +103,15 @@ struct EngineAdapter::State {
   std::unique_ptr<RegistrationStore> store;
   std::unique_ptr<Throttle> throttle;
   ProvisionerOptions provisioner_options;
+  // The CA certificates of options.certificate_files, in order.
+  v1::DpsCertificateList certificates;
+
+  // Adds `certificates` to the set's own.
+  void AddCertificates(v1::EnrollmentSet* set) const {
+    for (const v1::DpsCertificate& certificate : certificates.value()) {
+      *set->add_certificates() = certificate;
+    }
+  }
 };
 
 namespace {
@@ -212,14 +226,21 @@ class WorkerImpl final : public EngineAdapter::Worker {
 
 absl::StatusOr<std::unique_ptr<EngineAdapter>> EngineAdapter::Create(
     const AdapterOptions& options) {
-  if (!options.certificate_files.empty()) {
-    return absl::UnimplementedError(absl::StrCat(
-        "--certificates=", options.certificate_files.front(),
-        ": CA certificate files are not supported by serve yet; start it "
-        "without --certificates"));
-  }
   auto state = std::make_unique<State>();
   state->options = options;
+  // Read once at start: a list that cannot be read or parsed stops the
+  // server, naming the file.
+  for (const std::string& path : options.certificate_files) {
+    auto list = LoadCertificateListFile(path);
+    if (!list.ok()) {
+      return absl::Status(
+          list.status().code(),
+          absl::StrCat("--certificates=", path, ": ", list.status().message()));
+    }
+    for (v1::DpsCertificate& certificate : *list->mutable_value()) {
+      *state->certificates.add_value() = std::move(certificate);
+    }
+  }
   // CRLs are checked at start like the policy: one that cannot be read or
   // is refused stops the server (a server that went on without it would
   // admit revoked devices).
@@ -261,9 +282,17 @@ absl::StatusOr<std::string> EngineAdapter::ReadPolicyAsDpsJson(
     const std::string& path) {
   auto set = LoadEnrollmentSetFile(path);
   if (!set.ok()) return set.status();
+  // The policy's own CA certificates join the --certificates lists: the
+  // enrollment set kept by the repository holds enrollments only.
+  v1::EnrollmentSet checked = *set;
+  state_->AddCertificates(&checked);
   // Validate now, so that a bad policy file stops the server at start.
-  auto snapshot = BuildSnapshot(*set, path);
+  auto snapshot = BuildSnapshot(checked, path);
   if (!snapshot.ok()) return snapshot.status();
+  for (v1::DpsCertificate& certificate : *set->mutable_certificates()) {
+    *state_->certificates.add_value() = std::move(certificate);
+  }
+  set->clear_certificates();
   // DPS JSON is kept as written: fields the proto does not model (iotHubs,
   // allocationPolicy, ...) matter to allocation.
   if (absl::EndsWith(path, ".json")) {
@@ -282,6 +311,7 @@ absl::StatusOr<EngineAdapter::CompiledPolicy> EngineAdapter::Compile(
     absl::string_view dps_json, absl::string_view source_name) const {
   auto set = ParseDpsJson(dps_json, source_name);
   if (!set.ok()) return set.status();
+  state_->AddCertificates(&*set);
   auto snapshot = BuildSnapshot(*set, source_name);
   if (!snapshot.ok()) return snapshot.status();
   return CompiledPolicy(std::make_shared<SnapshotPtr>(*std::move(snapshot)));

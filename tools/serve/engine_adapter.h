@@ -28,7 +28,9 @@ struct AdapterOptions {
   int64_t max_registrations = kDefaultMaxRegistrations;
   // Per-registration-ID backoff after denies (the engine's Throttle).
   bool throttle = true;
-  // CRL and CA certificate files (docs/contract.md's --crl, --certificates).
+  // CRL files and DPS CA certificate lists (docs/contract.md's --crl and
+  // --certificates). The lists' certificates are what groups' caReferences
+  // name; one whose isVerified is false denies the devices under it.
   std::vector<std::string> crl_files;
   std::vector<std::string> certificate_files;
 };
@@ -79,14 +81,18 @@ class EngineAdapter {
       const AdapterOptions& options);
   ~EngineAdapter();
 
-  // A policy file of any supported format as DPS service JSON text.
-  static absl::StatusOr<std::string> ReadPolicyAsDpsJson(
-      const std::string& path);
+  // A policy file of any supported format as DPS service JSON text,
+  // validated as Compile would. CA certificates the file lists (a bundle's
+  // "certificates") are added to those of options.certificate_files, for
+  // every later Compile. Not thread-safe: call before serving.
+  absl::StatusOr<std::string> ReadPolicyAsDpsJson(const std::string& path);
 
   // A validated, compiled enrollment set that is not active yet.
   using CompiledPolicy = std::shared_ptr<const void>;
   // Validates a DPS JSON bundle as the policy loader does; errors name the
   // entry and field, prefixed with `source_name`. Nothing changes on error.
+  // The CA certificates of options.certificate_files are added to the
+  // bundle's, so groups' caReferences resolve against them.
   absl::StatusOr<CompiledPolicy> Compile(absl::string_view dps_json,
                                          absl::string_view source_name) const;
   // Makes `policy` the active enrollment set (atomic for evaluations).

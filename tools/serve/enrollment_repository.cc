@@ -77,8 +77,8 @@ RepositoryResult EnrollmentRepository::Apply(const Change& change,
     int64_t base_version = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      individuals = individuals_;
-      groups = groups_;
+      individuals = *individuals_;
+      groups = *groups_;
       // Over a newer version that is not a valid set, when there is one:
       // the change is applied to the active set and replaces it.
       base_version = std::max(version_, rejected_version_);
@@ -203,28 +203,42 @@ RepositoryResult EnrollmentRepository::Delete(EntryKind kind,
 }
 
 std::vector<Struct> EnrollmentRepository::List(EntryKind kind) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  const Entries& entries =
-      kind == EntryKind::kIndividual ? individuals_ : groups_;
+  std::shared_ptr<const Entries> entries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    entries = kind == EntryKind::kIndividual ? individuals_ : groups_;
+  }
   std::vector<Struct> out;
-  out.reserve(entries.size());
-  for (const auto& [key, entry] : entries) out.push_back(entry);
+  out.reserve(entries->size());
+  for (const auto& [key, entry] : *entries) out.push_back(entry);
   return out;
+}
+
+std::shared_ptr<const Struct> EnrollmentRepository::FindShared(
+    EntryKind kind, const std::string& id) const {
+  const std::string key = EntryKey(kind, id);
+  std::shared_ptr<const Entries> entries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    entries = kind == EntryKind::kIndividual ? individuals_ : groups_;
+  }
+  auto it = entries->find(key);
+  if (it == entries->end()) return nullptr;
+  // Shares ownership of the whole map, points at the entry.
+  return std::shared_ptr<const Struct>(std::move(entries), &it->second);
 }
 
 std::optional<Struct> EnrollmentRepository::Find(EntryKind kind,
                                                  const std::string& id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  const Entries& entries =
-      kind == EntryKind::kIndividual ? individuals_ : groups_;
-  auto it = entries.find(EntryKey(kind, id));
-  if (it == entries.end()) return std::nullopt;
-  return it->second;
+  std::shared_ptr<const Struct> entry = FindShared(kind, id);
+  if (entry == nullptr) return std::nullopt;
+  return *entry;
 }
 
 size_t EnrollmentRepository::size(EntryKind kind) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return kind == EntryKind::kIndividual ? individuals_.size() : groups_.size();
+  return kind == EntryKind::kIndividual ? individuals_->size()
+                                        : groups_->size();
 }
 
 }  // namespace chaintrust::serve

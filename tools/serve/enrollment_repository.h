@@ -115,6 +115,10 @@ class EnrollmentRepository {
   std::vector<google::protobuf::Struct> List(EntryKind kind) const;
   std::optional<google::protobuf::Struct> Find(EntryKind kind,
                                                const std::string& id) const;
+  // The same without a copy: the entry stays valid (and unchanged) as long
+  // as the pointer is held, whatever changes meanwhile. Null when absent.
+  std::shared_ptr<const google::protobuf::Struct> FindShared(
+      EntryKind kind, const std::string& id) const;
   size_t size(EntryKind kind) const;
 
   // Reads the store's version now and activates a newer valid set (what
@@ -155,9 +159,13 @@ class EnrollmentRepository {
 
   std::mutex write_mu_;  // serializes changes in this process
   mutable std::mutex mu_;
-  int64_t version_ = 0;           // of the active set
-  Entries individuals_;           // by lower-case registration ID
-  Entries groups_;                // by enrollment group ID
+  int64_t version_ = 0;  // of the active set
+  // The active set's entries, replaced whole by each change (never
+  // modified in place), so a reader keeps what it found without a copy.
+  std::shared_ptr<const Entries> individuals_ =
+      std::make_shared<const Entries>();  // by lower-case registration ID
+  std::shared_ptr<const Entries> groups_ =
+      std::make_shared<const Entries>();  // by enrollment group ID
   int64_t rejected_version_ = 0;  // the last version that failed to load
 
   std::atomic<uint64_t> reloads_{0}, rejected_{0}, poll_errors_{0},

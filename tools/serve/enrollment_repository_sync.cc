@@ -138,8 +138,8 @@ bool EnrollmentRepository::ActivateLocked(Loaded loaded) {
   if (loaded.version <= version_) return false;
   adapter_->Activate(std::move(loaded.policy));
   version_ = loaded.version;
-  individuals_ = std::move(loaded.individuals);
-  groups_ = std::move(loaded.groups);
+  individuals_ = std::make_shared<const Entries>(std::move(loaded.individuals));
+  groups_ = std::make_shared<const Entries>(std::move(loaded.groups));
   return true;
 }
 

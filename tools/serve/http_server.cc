@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
@@ -487,6 +488,7 @@ void HttpServer::Run(bool handle_signals) {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < core->contexts.size(); ++i) {
     threads.emplace_back([core, i] {
+      pthread_setname_np(pthread_self(), absl::StrCat("ct-io-", i).c_str());
       tls_worker_index = static_cast<int>(i);
       core->contexts[i]->run();
     });

@@ -142,7 +142,7 @@ int RunServe(const std::vector<std::string>& args) {
 
   auto adapter = EngineAdapter::Create(adapter_options);
   if (!adapter.ok()) return Fail(adapter.status().message());
-  auto policy = EngineAdapter::ReadPolicyAsDpsJson(flags->Get("policy"));
+  auto policy = (*adapter)->ReadPolicyAsDpsJson(flags->Get("policy"));
   if (!policy.ok()) return Fail(policy.status().message());
   auto repository =
       OpenRepository(adapter->get(), adapter_options.store_path, *policy);

@@ -106,7 +106,7 @@ Struct DpsService::RecordJson(const RegistrationRecord& record) const {
   Struct state;
   SetString(&state, "registrationId", record.registration_id);
   SetString(&state, "createdDateTimeUtc", FormatUtc(record.created));
-  std::optional<Struct> enrollment = repository_->Find(
+  const std::shared_ptr<const Struct> enrollment = repository_->FindShared(
       record.enrollment_kind == RegistrationEnrollmentKind::kGroup
           ? EntryKind::kGroup
           : EntryKind::kIndividual,
@@ -114,11 +114,10 @@ Struct DpsService::RecordJson(const RegistrationRecord& record) const {
   const std::string hub =
       !record.assigned_hub.empty()
           ? record.assigned_hub
-          : AllocateHub(record.registration_id,
-                        enrollment.has_value() ? &*enrollment : nullptr);
+          : AllocateHub(record.registration_id, enrollment.get());
   if (!hub.empty()) SetString(&state, "assignedHub", hub);
   std::string device_id = record.device_id;
-  if (enrollment.has_value() &&
+  if (enrollment != nullptr &&
       record.enrollment_kind == RegistrationEnrollmentKind::kIndividual &&
       !StringField(*enrollment, "deviceId").empty()) {
     device_id = StringField(*enrollment, "deviceId");

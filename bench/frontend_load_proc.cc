@@ -1,0 +1,108 @@
+#include "bench/frontend_load_proc.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+
+namespace chaintrust::bench {
+
+double CpuMicros(pid_t pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(stat)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses: state is the
+  // 3rd field, utime the 14th, stime the 15th.
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::vector<std::string> fields = absl::StrSplit(
+      absl::string_view(text).substr(close + 2), ' ', absl::SkipEmpty());
+  if (fields.size() < 13) return 0;
+  double utime = 0, stime = 0;
+  if (!absl::SimpleAtod(fields[11], &utime) ||
+      !absl::SimpleAtod(fields[12], &stime)) {
+    return 0;
+  }
+  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::map<std::string, ThreadUse> ThreadUses(pid_t pid) {
+  std::map<std::string, ThreadUse> uses;
+  const std::string dir = absl::StrCat("/proc/", pid, "/task");
+  DIR* tasks = opendir(dir.c_str());
+  if (tasks == nullptr) return uses;
+  while (dirent* entry = readdir(tasks)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream status(absl::StrCat(dir, "/", entry->d_name, "/status"));
+    std::string line, name;
+    ThreadUse use;
+    while (std::getline(status, line)) {
+      if (line.rfind("Name:", 0) == 0) {
+        name = std::string(absl::StripAsciiWhitespace(line.substr(5)));
+        name = name.substr(0, name.find_first_of("0123456789"));
+      } else if (line.find("ctxt_switches:") != std::string::npos) {
+        use.switches += std::atoll(line.c_str() + line.find(':') + 1);
+      }
+    }
+    std::ifstream stat(absl::StrCat(dir, "/", entry->d_name, "/stat"));
+    std::string text((std::istreambuf_iterator<char>(stat)),
+                     std::istreambuf_iterator<char>());
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::vector<std::string> fields = absl::StrSplit(
+        absl::string_view(text).substr(close + 2), ' ', absl::SkipEmpty());
+    double utime = 0, stime = 0;
+    if (fields.size() < 13 || !absl::SimpleAtod(fields[11], &utime) ||
+        !absl::SimpleAtod(fields[12], &stime)) {
+      continue;
+    }
+    use.cpu_us =
+        (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+    uses[name].cpu_us += use.cpu_us;
+    uses[name].switches += use.switches;
+  }
+  closedir(tasks);
+  return uses;
+}
+
+void ReportThreads(pid_t pid, const std::map<std::string, ThreadUse>& before,
+                   size_t ops) {
+  if (ops == 0) return;
+  std::cout << "    server threads:";
+  for (const auto& [name, use] : ThreadUses(pid)) {
+    auto it = before.find(name);
+    const ThreadUse start = it == before.end() ? ThreadUse() : it->second;
+    std::cout << absl::StrFormat(" %s %.0f us %.1f sw;", name,
+                                 (use.cpu_us - start.cpu_us) / ops,
+                                 double(use.switches - start.switches) / ops);
+  }
+  std::cout << " per op\n";
+}
+
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return absl::StrCat(one, " ", five, " ", fifteen);
+}
+
+int64_t ResidentKb(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
+  }
+  return -1;
+}
+
+}  // namespace chaintrust::bench

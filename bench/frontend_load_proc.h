@@ -1,0 +1,41 @@
+// What frontend_load reads of a process from /proc: CPU time, resident
+// memory, and CPU time and context switches per group of threads.
+#ifndef CHAINTRUST_BENCH_FRONTEND_LOAD_PROC_H_
+#define CHAINTRUST_BENCH_FRONTEND_LOAD_PROC_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace chaintrust::bench {
+
+// User plus system CPU time of `pid`, in microseconds.
+double CpuMicros(pid_t pid);
+
+// CPU time and context switches of one group of a process's threads.
+struct ThreadUse {
+  double cpu_us = 0;
+  int64_t switches = 0;  // voluntary and involuntary
+};
+
+// The threads of `pid` grouped by name (the name up to its first digit, so
+// "ct-io-0" and "ct-io-1" are one group).
+std::map<std::string, ThreadUse> ThreadUses(pid_t pid);
+
+// Prints, per thread group, CPU time and context switches per operation
+// between `before` and now (threads that ended meanwhile are not counted).
+void ReportThreads(pid_t pid, const std::map<std::string, ThreadUse>& before,
+                   size_t ops);
+
+// /proc/loadavg's three averages.
+std::string LoadAverage();
+
+// VmRSS of `pid` in kB, -1 when unknown.
+int64_t ResidentKb(pid_t pid);
+
+}  // namespace chaintrust::bench
+
+#endif  // CHAINTRUST_BENCH_FRONTEND_LOAD_PROC_H_
