@@ -16,6 +16,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/policy/dps_json.h"
+#include "engine/policy/dps_json_stream.h"
+#include "engine/policy/enrollment_set.h"
 #include "engine/policy/enrollment_set_ca.h"
 #include "engine/policy/problems.h"
 #include "engine/policy/proto_formats.h"
@@ -178,6 +180,44 @@ absl::StatusOr<v1::EnrollmentSet> LoadEnrollmentSetFile(
   return set;
 }
 
+absl::StatusOr<SnapshotPtr> DpsJsonToSnapshot(absl::string_view json,
+                                              absl::string_view source_name,
+                                              const PolicyLoadOptions& options,
+                                              PolicyLoadReport* report) {
+  {
+    EnrollmentSnapshot::Builder builder;
+    builder.SetSourceName(std::string(source_name));
+    if (policy::StreamDpsJsonIntoBuilder(json, &builder)) {
+      if (!options.certificates_path.empty()) {
+        auto list =
+            LoadCertificateListFile(options.certificates_path, options, report);
+        if (!list.ok()) return list.status();
+        for (const v1::DpsCertificate& c : list->value()) {
+          CaCertificateSpec spec;
+          spec.name = c.name();
+          spec.text = c.properties().certificate();
+          spec.verified = c.properties().is_verified();
+          builder.AddCaCertificate(std::move(spec));
+        }
+      }
+      return std::move(builder).Build();
+    }
+  }
+  // The text has a problem (or a shape the stream leaves to the converter):
+  // the converter reads it again and says what and where.
+  auto set = ParseDpsJson(json, source_name, options, report);
+  if (!set.ok()) return set.status();
+  if (!options.certificates_path.empty()) {
+    auto list =
+        LoadCertificateListFile(options.certificates_path, options, report);
+    if (!list.ok()) return list.status();
+    for (v1::DpsCertificate& c : *list->mutable_value()) {
+      *set->add_certificates() = std::move(c);
+    }
+  }
+  return BuildSnapshot(*set, source_name);
+}
+
 absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
                                           absl::string_view source_name) {
   return policy::EnrollmentSetToSnapshot(set, source_name);
@@ -186,6 +226,12 @@ absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
 absl::StatusOr<SnapshotPtr> LoadSnapshotFile(absl::string_view path,
                                              const PolicyLoadOptions& options,
                                              PolicyLoadReport* report) {
+  auto format = FormatOf(path, "policy");
+  if (format.ok() && *format == Format::kJson) {
+    auto contents = ReadFile(path);
+    if (!contents.ok()) return contents.status();
+    return DpsJsonToSnapshot(*contents, path, options, report);
+  }
   auto set = LoadEnrollmentSetFile(path, options, report);
   if (!set.ok()) return set.status();
   return BuildSnapshot(*set, path);
