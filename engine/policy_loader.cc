@@ -46,12 +46,14 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path) {
   }
   // A regular file says its size: refuse an oversized one before reading
   // it. Pipes and the like are bounded while reading, below.
-  struct stat info;
+  struct stat info {};
   if (fstat(fileno(file.get()), &info) == 0 && S_ISREG(info.st_mode) &&
       static_cast<uint64_t>(info.st_size) > kMaxPolicyFileBytes) {
     return TooLarge(name);
   }
   std::string contents;
+  // Read into place: no copies as the text grows.
+  if (S_ISREG(info.st_mode)) contents.reserve(info.st_size);
   char buffer[1 << 16];
   size_t n;
   while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {

@@ -8,9 +8,11 @@
 // set_snapshot.cc would.
 #include "engine/policy/dps_json_stream.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -228,10 +230,9 @@ constexpr uint32_t kIndividualOnlyBits = 0xF;  // the first four keys
 constexpr uint32_t kGroupIdBit = 1u << 4;
 
 constexpr Field kSystemDataFields[] = {
-    {"createdBy", Type::kString},      {"createdByType", Type::kString},
-    {"createdAt", Type::kString},      {"lastModifiedBy", Type::kString},
-    {"lastModifiedByType", Type::kString},
-    {"lastModifiedAt", Type::kString},
+    {"createdBy", Type::kString},          {"createdByType", Type::kString},
+    {"createdAt", Type::kString},          {"lastModifiedBy", Type::kString},
+    {"lastModifiedByType", Type::kString}, {"lastModifiedAt", Type::kString},
 };
 constexpr ObjectRule kSystemData{"chaintrust.v1.DpsCertificateSystemData",
                                  kSystemDataFields};
@@ -261,6 +262,47 @@ constexpr ObjectRule kCa{"chaintrust.v1.DpsCertificate", kCaFields};
 
 #undef OUT
 #undef SAME
+
+// A growing list that never moves what it holds (a million entries are
+// not copied as it grows), in chunks that grow from a few entries to
+// thousands (a small file costs little).
+template <typename T>
+class Chunks {
+ public:
+  T& Add() {
+    if (chunks_.empty() || chunks_.back().size == chunks_.back().capacity) {
+      const size_t capacity =
+          chunks_.empty()
+              ? 8
+              : std::min<size_t>(2 * chunks_.back().capacity, kMaxChunk);
+      chunks_.push_back({std::make_unique<T[]>(capacity), 0, capacity});
+    }
+    Chunk& chunk = chunks_.back();
+    ++size_;
+    return chunk.items[chunk.size++];
+  }
+  size_t size() const { return size_; }
+  // Calls `f` on each item in order while it returns true.
+  template <typename F>
+  bool ForEach(const F& f) const {
+    for (const Chunk& chunk : chunks_) {
+      for (size_t i = 0; i < chunk.size; ++i) {
+        if (!f(chunk.items[i])) return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  static constexpr size_t kMaxChunk = 4096;
+  struct Chunk {
+    std::unique_ptr<T[]> items;
+    size_t size;
+    size_t capacity;
+  };
+  std::vector<Chunk> chunks_;
+  size_t size_ = 0;
+};
 
 // Which keys of an object were there (null values included) and which
 // had a value other than null.
@@ -326,9 +368,9 @@ class Stream {
   absl::string_view text_;
   JsonReader reader_;
   std::string decoded_;
-  std::vector<EntryOut> individuals_;
-  std::vector<EntryOut> groups_;
-  std::vector<CaOut> certificates_;
+  Chunks<EntryOut> individuals_;
+  Chunks<EntryOut> groups_;
+  Chunks<CaOut> certificates_;
 };
 
 bool Stream::Object(const ObjectRule& rule, void* out, Keys* keys) {
@@ -437,11 +479,10 @@ bool Stream::Entry(bool group, EntryOut* out, Keys* keys) {
 
 bool Stream::EntryList(bool group) {
   if (!reader_.BeginArray()) return false;
-  std::vector<EntryOut>& list = group ? groups_ : individuals_;
+  Chunks<EntryOut>& list = group ? groups_ : individuals_;
   while (reader_.NextElement()) {
-    list.emplace_back();
     Keys keys;
-    if (!Entry(group, &list.back(), &keys)) return false;
+    if (!Entry(group, &list.Add(), &keys)) return false;
   }
   return reader_.ok();
 }
@@ -470,9 +511,8 @@ bool Stream::Bundle() {
     }
     if (!reader_.BeginArray()) return false;
     while (reader_.NextElement()) {
-      certificates_.emplace_back();
       if (!reader_.Peek(&kind) || kind != Kind::kObject ||
-          !Object(kCa, &certificates_.back(), nullptr)) {
+          !Object(kCa, &certificates_.Add(), nullptr)) {
         return false;
       }
     }
@@ -498,11 +538,11 @@ bool Stream::TopLevelArray() {
     if (individual == group) return false;
     if (kind_of_list < 0) kind_of_list = group ? 1 : 0;
     if (kind_of_list != (group ? 1 : 0)) return false;
-    const bool fits =
-        group ? (keys.valued & kGroupIdBit) && !(keys.seen & kIndividualOnlyBits)
-              : (keys.valued & kRegistrationIdBit);
+    const bool fits = group ? (keys.valued & kGroupIdBit) &&
+                                  !(keys.seen & kIndividualOnlyBits)
+                            : (keys.valued & kRegistrationIdBit);
     if (!fits) return false;
-    (group ? groups_ : individuals_).push_back(entry);
+    (group ? groups_ : individuals_).Add() = entry;
   }
   return reader_.ok();
 }
@@ -517,7 +557,7 @@ bool Stream::Fill(EnrollmentSnapshot::Builder* builder) {
     return !(spec->empty() && (in.sha1.size & ~Str::kDecoded) != 0);
   };
   builder->Reserve(individuals_.size(), groups_.size());
-  for (const EntryOut& e : individuals_) {
+  const bool individuals_ok = individuals_.ForEach([&](const EntryOut& e) {
     IndividualEnrollmentSpec spec;
     spec.registration_id = Get(e.id);
     spec.enabled = e.status != 2;
@@ -543,8 +583,10 @@ bool Stream::Fill(EnrollmentSnapshot::Builder* builder) {
         return false;
     }
     builder->AddIndividualEnrollment(std::move(spec));
-  }
-  for (const EntryOut& g : groups_) {
+    return true;
+  });
+  if (!individuals_ok) return false;
+  const bool groups_ok = groups_.ForEach([&](const EntryOut& g) {
     EnrollmentGroupSpec spec;
     spec.group_id = Get(g.id);
     spec.enabled = g.status != 2;
@@ -570,15 +612,17 @@ bool Stream::Fill(EnrollmentSnapshot::Builder* builder) {
         return false;
     }
     builder->AddEnrollmentGroup(std::move(spec));
-  }
-  for (const CaOut& c : certificates_) {
+    return true;
+  });
+  if (!groups_ok) return false;
+  return certificates_.ForEach([&](const CaOut& c) {
     CaCertificateSpec spec;
     spec.name = Get(c.name);
     spec.text = Get(c.text);
     spec.verified = c.verified;
     builder->AddCaCertificate(std::move(spec));
-  }
-  return true;
+    return true;
+  });
 }
 
 }  // namespace
