@@ -182,31 +182,13 @@ absl::StatusOr<v1::EnrollmentSet> LoadEnrollmentSetFile(
   return set;
 }
 
-absl::StatusOr<SnapshotPtr> DpsJsonToSnapshot(absl::string_view json,
-                                              absl::string_view source_name,
-                                              const PolicyLoadOptions& options,
-                                              PolicyLoadReport* report) {
-  {
-    EnrollmentSnapshot::Builder builder;
-    builder.SetSourceName(std::string(source_name));
-    if (policy::StreamDpsJsonIntoBuilder(json, &builder)) {
-      if (!options.certificates_path.empty()) {
-        auto list =
-            LoadCertificateListFile(options.certificates_path, options, report);
-        if (!list.ok()) return list.status();
-        for (const v1::DpsCertificate& c : list->value()) {
-          CaCertificateSpec spec;
-          spec.name = c.name();
-          spec.text = c.properties().certificate();
-          spec.verified = c.properties().is_verified();
-          builder.AddCaCertificate(std::move(spec));
-        }
-      }
-      return std::move(builder).Build();
-    }
-  }
-  // The text has a problem (or a shape the stream leaves to the converter):
-  // the converter reads it again and says what and where.
+namespace {
+
+// The strict path: the converter, then BuildSnapshot.
+absl::StatusOr<SnapshotPtr> ConvertAndBuild(absl::string_view json,
+                                            absl::string_view source_name,
+                                            const PolicyLoadOptions& options,
+                                            PolicyLoadReport* report) {
   auto set = ParseDpsJson(json, source_name, options, report);
   if (!set.ok()) return set.status();
   if (!options.certificates_path.empty()) {
@@ -218,6 +200,41 @@ absl::StatusOr<SnapshotPtr> DpsJsonToSnapshot(absl::string_view json,
     }
   }
   return BuildSnapshot(*set, source_name);
+}
+
+// After the stream: the certificate list's CAs, then the build.
+absl::StatusOr<SnapshotPtr> FinishStreamed(EnrollmentSnapshot::Builder builder,
+                                           const PolicyLoadOptions& options,
+                                           PolicyLoadReport* report) {
+  if (!options.certificates_path.empty()) {
+    auto list =
+        LoadCertificateListFile(options.certificates_path, options, report);
+    if (!list.ok()) return list.status();
+    for (const v1::DpsCertificate& c : list->value()) {
+      CaCertificateSpec spec;
+      spec.name = c.name();
+      spec.text = c.properties().certificate();
+      spec.verified = c.properties().is_verified();
+      builder.AddCaCertificate(std::move(spec));
+    }
+  }
+  return std::move(builder).Build();
+}
+
+}  // namespace
+
+absl::StatusOr<SnapshotPtr> DpsJsonToSnapshot(absl::string_view json,
+                                              absl::string_view source_name,
+                                              const PolicyLoadOptions& options,
+                                              PolicyLoadReport* report) {
+  EnrollmentSnapshot::Builder builder;
+  builder.SetSourceName(std::string(source_name));
+  if (policy::StreamDpsJsonIntoBuilder(json, &builder)) {
+    return FinishStreamed(std::move(builder), options, report);
+  }
+  // The text has a problem (or a shape the stream leaves to the converter):
+  // the converter reads it again and says what and where.
+  return ConvertAndBuild(json, source_name, options, report);
 }
 
 absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
@@ -232,7 +249,14 @@ absl::StatusOr<SnapshotPtr> LoadSnapshotFile(absl::string_view path,
   if (format.ok() && *format == Format::kJson) {
     auto contents = ReadFile(path);
     if (!contents.ok()) return contents.status();
-    return DpsJsonToSnapshot(*contents, path, options, report);
+    EnrollmentSnapshot::Builder builder;
+    builder.SetSourceName(std::string(path));
+    if (!policy::StreamDpsJsonIntoBuilder(*contents, &builder)) {
+      return ConvertAndBuild(*contents, path, options, report);
+    }
+    // The builder holds its own copies: the text goes before the build.
+    std::string().swap(*contents);
+    return FinishStreamed(std::move(builder), options, report);
   }
   auto set = LoadEnrollmentSetFile(path, options, report);
   if (!set.ok()) return set.status();

@@ -282,14 +282,18 @@ class Chunks {
     return chunk.items[chunk.size++];
   }
   size_t size() const { return size_; }
-  // Calls `f` on each item in order while it returns true.
+  // Calls `f` on each item in order while it returns true, freeing each
+  // chunk once it is done: the list shrinks as what it feeds grows.
   template <typename F>
-  bool ForEach(const F& f) const {
-    for (const Chunk& chunk : chunks_) {
+  bool Drain(const F& f) {
+    for (Chunk& chunk : chunks_) {
       for (size_t i = 0; i < chunk.size; ++i) {
         if (!f(chunk.items[i])) return false;
       }
+      chunk.items.reset();
     }
+    chunks_.clear();
+    size_ = 0;
     return true;
   }
 
@@ -557,7 +561,7 @@ bool Stream::Fill(EnrollmentSnapshot::Builder* builder) {
     return !(spec->empty() && (in.sha1.size & ~Str::kDecoded) != 0);
   };
   builder->Reserve(individuals_.size(), groups_.size());
-  const bool individuals_ok = individuals_.ForEach([&](const EntryOut& e) {
+  const bool individuals_ok = individuals_.Drain([&](const EntryOut& e) {
     IndividualEnrollmentSpec spec;
     spec.registration_id = Get(e.id);
     spec.enabled = e.status != 2;
@@ -586,7 +590,7 @@ bool Stream::Fill(EnrollmentSnapshot::Builder* builder) {
     return true;
   });
   if (!individuals_ok) return false;
-  const bool groups_ok = groups_.ForEach([&](const EntryOut& g) {
+  const bool groups_ok = groups_.Drain([&](const EntryOut& g) {
     EnrollmentGroupSpec spec;
     spec.group_id = Get(g.id);
     spec.enabled = g.status != 2;
@@ -615,7 +619,7 @@ bool Stream::Fill(EnrollmentSnapshot::Builder* builder) {
     return true;
   });
   if (!groups_ok) return false;
-  return certificates_.ForEach([&](const CaOut& c) {
+  return certificates_.Drain([&](const CaOut& c) {
     CaCertificateSpec spec;
     spec.name = Get(c.name);
     spec.text = Get(c.text);
