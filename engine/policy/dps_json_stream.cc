@@ -264,8 +264,9 @@ constexpr ObjectRule kCa{"chaintrust.v1.DpsCertificate", kCaFields};
 #undef SAME
 
 // A growing list that never moves what it holds (a million entries are
-// not copied as it grows), in chunks that grow from a few entries to
-// thousands (a small file costs little).
+// not copied as it grows), in chunks that grow from a few entries to a
+// few hundred (a small file costs little; a chunk comes from the heap, not
+// from fresh pages of its own).
 template <typename T>
 class Chunks {
  public:
@@ -298,7 +299,7 @@ class Chunks {
   }
 
  private:
-  static constexpr size_t kMaxChunk = 4096;
+  static constexpr size_t kMaxChunk = 256;  // about 40 KB
   struct Chunk {
     std::unique_ptr<T[]> items;
     size_t size;
