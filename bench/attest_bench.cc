@@ -30,7 +30,7 @@
 //
 // Flags (before the benchmark flags; the smoke test makes them small):
 //   --attest_individuals=N  individual enrollments in the warm/cold snapshot
-//   --attest_build_max=N    largest BM_SnapshotBuild size (powers of 10)
+//   --attest_build_max=N    largest BM_SnapshotBuild and BM_LoadDpsJson size
 //   --attest_pool=N         distinct cold leaves per algorithm (>= 64)
 //   --attest_crl_max=N      largest CRL of the CRL benchmarks (powers of 10
 //                           from 1,000)
@@ -62,6 +62,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/attest_bench_fleet.h"
+#include "bench/attest_bench_load.h"
 #include "benchmark/benchmark.h"
 #include "engine/decision.h"
 #include "engine/engine.h"
@@ -722,6 +723,7 @@ int main(int argc, char** argv) {
   fleet.store_keys = chaintrust::g_store_keys;
   fleet.individuals = chaintrust::g_individuals;
   chaintrust::RegisterFleetBenchmarks(fleet);
+  chaintrust::RegisterLoadBenchmarks(chaintrust::g_build_max);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

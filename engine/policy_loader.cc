@@ -16,6 +16,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/policy/dps_json.h"
+#include "engine/policy/dps_json_stream.h"
+#include "engine/policy/enrollment_set.h"
 #include "engine/policy/enrollment_set_ca.h"
 #include "engine/policy/problems.h"
 #include "engine/policy/proto_formats.h"
@@ -44,12 +46,14 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path) {
   }
   // A regular file says its size: refuse an oversized one before reading
   // it. Pipes and the like are bounded while reading, below.
-  struct stat info;
+  struct stat info {};
   if (fstat(fileno(file.get()), &info) == 0 && S_ISREG(info.st_mode) &&
       static_cast<uint64_t>(info.st_size) > kMaxPolicyFileBytes) {
     return TooLarge(name);
   }
   std::string contents;
+  // Read into place: no copies as the text grows.
+  if (S_ISREG(info.st_mode)) contents.reserve(info.st_size);
   char buffer[1 << 16];
   size_t n;
   while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
@@ -178,6 +182,61 @@ absl::StatusOr<v1::EnrollmentSet> LoadEnrollmentSetFile(
   return set;
 }
 
+namespace {
+
+// The strict path: the converter, then BuildSnapshot.
+absl::StatusOr<SnapshotPtr> ConvertAndBuild(absl::string_view json,
+                                            absl::string_view source_name,
+                                            const PolicyLoadOptions& options,
+                                            PolicyLoadReport* report) {
+  auto set = ParseDpsJson(json, source_name, options, report);
+  if (!set.ok()) return set.status();
+  if (!options.certificates_path.empty()) {
+    auto list =
+        LoadCertificateListFile(options.certificates_path, options, report);
+    if (!list.ok()) return list.status();
+    for (v1::DpsCertificate& c : *list->mutable_value()) {
+      *set->add_certificates() = std::move(c);
+    }
+  }
+  return BuildSnapshot(*set, source_name);
+}
+
+// After the stream: the certificate list's CAs, then the build.
+absl::StatusOr<SnapshotPtr> FinishStreamed(EnrollmentSnapshot::Builder builder,
+                                           const PolicyLoadOptions& options,
+                                           PolicyLoadReport* report) {
+  if (!options.certificates_path.empty()) {
+    auto list =
+        LoadCertificateListFile(options.certificates_path, options, report);
+    if (!list.ok()) return list.status();
+    for (const v1::DpsCertificate& c : list->value()) {
+      CaCertificateSpec spec;
+      spec.name = c.name();
+      spec.text = c.properties().certificate();
+      spec.verified = c.properties().is_verified();
+      builder.AddCaCertificate(std::move(spec));
+    }
+  }
+  return std::move(builder).Build();
+}
+
+}  // namespace
+
+absl::StatusOr<SnapshotPtr> DpsJsonToSnapshot(absl::string_view json,
+                                              absl::string_view source_name,
+                                              const PolicyLoadOptions& options,
+                                              PolicyLoadReport* report) {
+  EnrollmentSnapshot::Builder builder;
+  builder.SetSourceName(std::string(source_name));
+  if (policy::StreamDpsJsonIntoBuilder(json, &builder)) {
+    return FinishStreamed(std::move(builder), options, report);
+  }
+  // The text has a problem (or a shape the stream leaves to the converter):
+  // the converter reads it again and says what and where.
+  return ConvertAndBuild(json, source_name, options, report);
+}
+
 absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
                                           absl::string_view source_name) {
   return policy::EnrollmentSetToSnapshot(set, source_name);
@@ -186,6 +245,19 @@ absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
 absl::StatusOr<SnapshotPtr> LoadSnapshotFile(absl::string_view path,
                                              const PolicyLoadOptions& options,
                                              PolicyLoadReport* report) {
+  auto format = FormatOf(path, "policy");
+  if (format.ok() && *format == Format::kJson) {
+    auto contents = ReadFile(path);
+    if (!contents.ok()) return contents.status();
+    EnrollmentSnapshot::Builder builder;
+    builder.SetSourceName(std::string(path));
+    if (!policy::StreamDpsJsonIntoBuilder(*contents, &builder)) {
+      return ConvertAndBuild(*contents, path, options, report);
+    }
+    // The builder holds its own copies: the text goes before the build.
+    std::string().swap(*contents);
+    return FinishStreamed(std::move(builder), options, report);
+  }
   auto set = LoadEnrollmentSetFile(path, options, report);
   if (!set.ok()) return set.status();
   return BuildSnapshot(*set, path);

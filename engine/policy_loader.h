@@ -73,7 +73,16 @@ absl::StatusOr<v1::EnrollmentSet> ParseEnrollmentSetBinary(
 absl::StatusOr<SnapshotPtr> BuildSnapshot(const v1::EnrollmentSet& set,
                                           absl::string_view source_name);
 
-// LoadEnrollmentSetFile, then BuildSnapshot named after `path`.
+// DPS service JSON straight to a snapshot: the result (or the problems,
+// worded the same) of ParseDpsJson then BuildSnapshot, without building
+// the proto on the way; options.certificates_path is read as by
+// LoadEnrollmentSetFile.
+absl::StatusOr<SnapshotPtr> DpsJsonToSnapshot(
+    absl::string_view json, absl::string_view source_name,
+    const PolicyLoadOptions& options = {}, PolicyLoadReport* report = nullptr);
+
+// LoadEnrollmentSetFile, then BuildSnapshot named after `path` (for .json,
+// DpsJsonToSnapshot).
 absl::StatusOr<SnapshotPtr> LoadSnapshotFile(
     absl::string_view path, const PolicyLoadOptions& options = {},
     PolicyLoadReport* report = nullptr);

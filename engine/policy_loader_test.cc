@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "engine/policy/dps_json_stream.h"
 #include "engine/policy/enrollment_set.h"
 #include "engine/x509/test_certs.h"
 #include "gmock/gmock.h"
@@ -512,6 +513,18 @@ std::vector<HostileCase> HostileCases() {
     cases.insert(cases.end(), more.begin(), more.end());
   }
   return cases;
+}
+
+// Straight to a snapshot, the same text fails with the same report: the
+// stream never vouches for what the converter refuses.
+TEST_P(HostileJsonTest, StraightToSnapshotReportsTheSame) {
+  EnrollmentSnapshot::Builder builder;
+  EXPECT_FALSE(policy::StreamDpsJsonIntoBuilder(GetParam().json, &builder));
+  auto set = ParseDpsJson(GetParam().json, "policy.json");
+  ASSERT_FALSE(set.ok());
+  auto snapshot = DpsJsonToSnapshot(GetParam().json, "policy.json");
+  ASSERT_FALSE(snapshot.ok());
+  EXPECT_EQ(snapshot.status(), set.status());
 }
 
 INSTANTIATE_TEST_SUITE_P(PolicyLoader, HostileJsonTest,

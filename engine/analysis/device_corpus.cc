@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "engine/engine.h"
 #include "engine/internal/json.h"
+#include "engine/internal/json_reader.h"
 
 namespace chaintrust::analysis {
 namespace {
@@ -128,6 +129,72 @@ absl::Status DeviceCorpus::NextBatch(size_t max,
   return absl::OkStatus();
 }
 
+namespace {
+
+// One JSONL record read with the pull reader, nothing built but the four
+// strings kept. False when the line is not an object whose known fields
+// are strings (or is not JSON at all): the caller then reads it again with
+// ParseJson, which says what is wrong and where.
+bool ReadRecord(absl::string_view line, CorpusDevice* device) {
+  internal::JsonReader reader(line);
+  internal::JsonKeySet keys;
+  if (!reader.BeginObject()) return false;
+  absl::string_view key;
+  while (reader.NextKey(&key)) {
+    if (!keys.Insert(key, line)) return false;
+    std::string* out = key == "id"      ? &device->id
+                       : key == "chain" ? &device->input.chain_pem
+                       : key == "registrationId"
+                           ? &device->input.registration_id
+                       : key == "sasToken" ? &device->input.sas_token
+                                           : nullptr;
+    if (out == nullptr) {
+      if (!reader.SkipValue()) return false;
+      continue;
+    }
+    absl::string_view value;
+    internal::JsonValue::Kind kind;
+    if (!reader.Peek(&kind) || kind != internal::JsonValue::Kind::kString ||
+        !reader.ReadString(&value)) {
+      return false;
+    }
+    out->assign(value.data(), value.size());
+  }
+  return reader.ok() && reader.Finish();
+}
+
+// The same record read into a JSON tree: slower, but its errors say what
+// is wrong and where.
+absl::Status ParseRecordStrictly(absl::string_view path, CorpusDevice* device) {
+  auto record = internal::ParseJson(device->raw);
+  if (!record.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", device->line,
+                     ": not a JSON object: ", record.status().message()));
+  }
+  if (!record->is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", device->line, ": not a JSON object"));
+  }
+  auto get = [&](const char* name, std::string* out) -> absl::Status {
+    const internal::JsonValue* field = record->Find(name);
+    if (field == nullptr) return absl::OkStatus();
+    if (!field->is_string()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", device->line, ": \"", name, "\" must be a string"));
+    }
+    *out = field->string_value();
+    return absl::OkStatus();
+  };
+  absl::Status s = get("id", &device->id);
+  if (s.ok()) s = get("chain", &device->input.chain_pem);
+  if (s.ok()) s = get("registrationId", &device->input.registration_id);
+  if (s.ok()) s = get("sasToken", &device->input.sas_token);
+  return s;
+}
+
+}  // namespace
+
 absl::Status DeviceCorpus::Parse(CorpusDevice* device) const {
   if (is_directory_) return absl::OkStatus();
   device->id.clear();
@@ -138,31 +205,11 @@ absl::Status DeviceCorpus::Parse(CorpusDevice* device) const {
         ": not a JSON object (a JSONL corpus holds one {\"id\", \"chain\", "
         "...} object per line)"));
   }
-  auto record = internal::ParseJson(device->raw);
-  if (!record.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_, ":", device->line,
-                     ": not a JSON object: ", record.status().message()));
+  if (!ReadRecord(device->raw, device)) {
+    device->id.clear();
+    device->input = DeviceInput();
+    if (absl::Status s = ParseRecordStrictly(path_, device); !s.ok()) return s;
   }
-  if (!record->is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_, ":", device->line, ": not a JSON object"));
-  }
-  auto get = [&](const char* name, std::string* out) -> absl::Status {
-    const internal::JsonValue* field = record->Find(name);
-    if (field == nullptr) return absl::OkStatus();
-    if (!field->is_string()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path_, ":", device->line, ": \"", name, "\" must be a string"));
-    }
-    *out = field->string_value();
-    return absl::OkStatus();
-  };
-  absl::Status s = get("id", &device->id);
-  if (s.ok()) s = get("chain", &device->input.chain_pem);
-  if (s.ok()) s = get("registrationId", &device->input.registration_id);
-  if (s.ok()) s = get("sasToken", &device->input.sas_token);
-  if (!s.ok()) return s;
   if (device->id.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path_, ":", device->line, ": \"id\" is missing or empty"));

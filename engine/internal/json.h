@@ -5,9 +5,10 @@
 // surrogates), control characters in strings, leading zeros, numbers out of
 // a double's range and nesting deeper than a limit are errors. An error says
 // where it stopped: "line 2, column 8: invalid literal (at
-// individualEnrollments[3].attestation)". The tree is the whole interface
-// between the text and its callers, so the parser behind ParseJson can be
-// replaced (by a SIMD one, say) without touching them.
+// individualEnrollments[3].attestation)". Large inputs read on a hot path
+// (policy files, JSONL corpora) go through JsonReader (json_reader.h)
+// instead, which accepts exactly the same texts without building a tree;
+// this parser then words the error when there is one.
 //
 // Writing: AppendJsonString is the one string escaper; JsonWriter builds
 // documents on top of it, compact or indented.
