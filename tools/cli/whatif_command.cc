@@ -26,11 +26,12 @@ const CommandSpec kWhatIfCommand = {
     "           [--format=text|json] [--allow_unknown_fields]\n"
     "           [--certificates=FILE]\n"
     "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
+    "           [--threads=N (0: one per core)] [--progress=true|false]\n"
     "      What edits to a policy, or new CRLs (--crl: the devices they would\n"
     "      deny), change for a fleet.\n",
     {"policy", "devices", "disable", "enable", "delete", "at", "format", "out",
      "sample", "allow_unknown_fields", "crl", "accept_stale_crls",
-     "certificates", "profile", "legacy_crypto"},
+     "certificates", "profile", "legacy_crypto", "threads", "progress"},
     {"disable", "enable", "delete", "crl"}};
 
 const CommandSpec kDiffCommand = {
@@ -41,14 +42,17 @@ const CommandSpec kDiffCommand = {
     "[--accept_stale_crls]\n"
     "           [--certificates=FILE]\n"
     "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
+    "           [--threads=N (0: one per core)] [--progress=true|false]\n"
     "      The devices whose decision a policy change changes (--crl: CRLs\n"
     "      in force before and after).\n",
     {"before", "after", "devices", "at", "format", "out", "sample",
      "allow_unknown_fields", "crl", "accept_stale_crls", "certificates",
-     "profile", "legacy_crypto"},
+     "profile", "legacy_crypto", "threads", "progress"},
     {"crl"}};
 
 namespace {
+
+constexpr int64_t kMaxThreads = 1024;  // --threads
 
 // The flags whatif and diff share, and the comparison over the corpus.
 int Compare(absl::string_view command, const Flags& flags,
@@ -65,6 +69,12 @@ int Compare(absl::string_view command, const Flags& flags,
   auto sample = IntFlag(flags, "sample", 1, 10000, 5);
   if (!sample.ok()) return fail(sample.status().message());
   options.sample = static_cast<size_t>(*sample);
+  auto threads = IntFlag(flags, "threads", 0, kMaxThreads, 0);
+  if (!threads.ok()) return fail(threads.status().message());
+  options.threads = static_cast<int>(*threads);
+  auto progress = BoolFlag(flags, "progress", true);
+  if (!progress.ok()) return fail(progress.status().message());
+  options.progress = *progress;
   options.explain = !json;
   const std::string out_path = flags.Get("out");
   std::unique_ptr<AtomicOutput> file;
@@ -105,6 +115,10 @@ absl::Status CheckCommon(const Flags& flags,
     return s.status();
   }
   if (auto at = AtFlag(flags); !at.ok()) return at.status();
+  if (auto t = IntFlag(flags, "threads", 0, kMaxThreads, 0); !t.ok()) {
+    return t.status();
+  }
+  if (auto p = BoolFlag(flags, "progress", true); !p.ok()) return p.status();
   if (flags.Has("out")) {
     return CheckOutputIsNotAnInput(flags.Get("out"), inputs);
   }
