@@ -13,21 +13,93 @@
 #include "engine/analysis/bounded_read.h"
 #include "engine/analysis/device_corpus.h"
 #include "engine/engine.h"
+#include "engine/policy/enrollment_set.h"
+#include "engine/x509/test_certs.h"
 #include "gtest/gtest.h"
 #include "testdata/test_fleet.h"
 
 namespace chaintrust::analysis {
 namespace {
 
+using internal::MintIntermediate;
+using internal::MintLeaf;
+using internal::MintRoot;
+using internal::TestCert;
+
+// The validation time: the minted certificates are valid around now.
+absl::Time At() {
+  static const absl::Time at = absl::Now();
+  return at;
+}
+
 struct Device {
   std::string id, chain, registration_id;
 };
 
-// Every device chain of the scenario corpus (malformed ones included), a
+// A hierarchy minted for the test: a root, two intermediates, leaves.
+struct Pki {
+  TestCert root = MintRoot("Corpus Root");
+  TestCert int1 = MintIntermediate("Corpus Intermediate 1", root);
+  TestCert int2 = MintIntermediate("Corpus Intermediate 2", root);
+  std::vector<TestCert> leaves;
+  Pki() {
+    for (int i = 0; i < 12; ++i) {
+      leaves.push_back(
+          MintLeaf(absl::StrCat("corpus-dev-", i), i % 2 ? int1 : int2));
+    }
+  }
+};
+
+const Pki& TestPki() {
+  static const Pki* pki = new Pki();
+  return *pki;
+}
+
+EnrollmentGroupSpec Group(const std::string& id, const TestCert& ca,
+                          bool enabled) {
+  EnrollmentGroupSpec g;
+  g.group_id = id;
+  g.enabled = enabled;
+  g.primary_certificate.text = ca.Base64Der();
+  return g;
+}
+
+// Two policies over the minted hierarchy (built directly: the decisions,
+// not the loaders, are under test, also under ThreadSanitizer).
+std::vector<SnapshotPtr> Snapshots() {
+  const Pki& pki = TestPki();
+  std::vector<SnapshotPtr> snapshots;
+  for (const bool int1_enabled : {true, false}) {
+    EnrollmentSnapshot::Builder builder;
+    builder.AddEnrollmentGroup(Group("root", pki.root, true));
+    builder.AddEnrollmentGroup(Group("int-1", pki.int1, int1_enabled));
+    IndividualEnrollmentSpec individual;
+    individual.registration_id = "corpus-dev-3";
+    individual.enabled = !int1_enabled;
+    individual.primary_certificate.text = pki.leaves[3].Base64Der();
+    builder.AddIndividualEnrollment(std::move(individual));
+    auto snapshot = std::move(builder).Build();
+    EXPECT_TRUE(snapshot.ok()) << snapshot.status();
+    snapshots.push_back(*snapshot);
+  }
+  return snapshots;
+}
+
+// The minted devices (full chains, chains without the root, leaves alone),
+// every device chain of the scenario corpus (malformed ones included), a
 // few more malformed texts, then all of them again under other ids (the
 // same chains repeated, some with a claimed registration ID).
 std::vector<Device> CorpusDevices() {
+  const Pki& pki = TestPki();
   std::vector<Device> devices;
+  for (size_t i = 0; i < pki.leaves.size(); ++i) {
+    const TestCert& leaf = pki.leaves[i];
+    const TestCert& parent = i % 2 ? pki.int1 : pki.int2;
+    std::string chain = leaf.Pem();
+    if (i % 3 != 2) chain += parent.Pem();
+    if (i % 3 == 0) chain += pki.root.Pem();
+    devices.push_back({absl::StrCat("minted-", i), chain, ""});
+  }
   std::vector<std::string> files;
   for (const auto& dir : std::filesystem::directory_iterator(Scenario(""))) {
     if (!dir.is_directory()) continue;
@@ -43,7 +115,7 @@ std::vector<Device> CorpusDevices() {
     EXPECT_TRUE(pem.ok()) << pem.status();
     devices.push_back({std::filesystem::path(file).stem().string(), *pem, ""});
   }
-  EXPECT_GT(devices.size(), 20u);
+  EXPECT_GT(devices.size(), 30u);
   const std::string good = devices[0].chain;
   const size_t end = good.find("-----END CERTIFICATE-----");
   devices.push_back({"no-block", "not PEM at all", ""});
@@ -89,17 +161,12 @@ std::string WriteJsonl(const std::string& name,
   return path;
 }
 
-std::vector<SnapshotPtr> Snapshots() {
-  return {LoadOrDie(Scenario("fleet") + "/policy.json"),
-          LoadOrDie(Scenario("chain-malformed") + "/policy.json")};
-}
-
 // Each device's decisions, one JSON line per snapshot, in sink order.
 absl::StatusOr<std::vector<std::string>> Decide(const std::string& corpus,
                                                 int threads,
                                                 size_t batch_size) {
   DecideOptions options;
-  options.at = ScenarioTime();
+  options.at = At();
   options.threads = threads;
   options.batch_size = batch_size;
   options.progress = false;
@@ -131,11 +198,16 @@ TEST(DecideCorpusTest, EqualsTheEngineOnThePemTextWhateverTheThreads) {
       Attestation a;
       a.chain_pem = d.chain;
       a.registration_id = d.registration_id;
-      a.at = ScenarioTime();
+      a.at = At();
       expected.push_back(RenderDeviceJson(d.id, engine->Evaluate(a)));
     }
   }
-  // The malformed texts are denied as such, not refused.
+  // A device under intermediate 1 is allowed by the first policy and
+  // denied by the second (its nearest group disabled); the malformed texts
+  // are denied as such, not refused.
+  EXPECT_TRUE(absl::StrContains(expected[2], "\"ALLOW\"")) << expected[2];
+  EXPECT_TRUE(absl::StrContains(expected[3], "ENROLLMENT_GROUP_DISABLED"))
+      << expected[3];
   EXPECT_TRUE(
       absl::StrContains(expected[expected.size() / 3 - 12], "MALFORMED_CHAIN"))
       << expected[expected.size() / 3 - 12];
@@ -171,7 +243,7 @@ TEST(DecideCorpusTest, FirstBadRecordEndsTheRunAfterTheDevicesBeforeIt) {
   for (const int threads : {1, 2, 4}) {
     for (const size_t batch : {size_t{1}, size_t{4}, size_t{4096}}) {
       DecideOptions options;
-      options.at = ScenarioTime();
+      options.at = At();
       options.threads = threads;
       options.batch_size = batch;
       options.progress = false;
