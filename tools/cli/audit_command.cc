@@ -17,6 +17,7 @@
 namespace chaintrust::cli {
 namespace {
 constexpr int64_t kMaxThreads = 1024;  // --threads
+constexpr size_t kWriteBytes = size_t{1} << 20;
 }  // namespace
 
 const CommandSpec kAuditCommand = {
@@ -83,11 +84,21 @@ int RunAudit(const Args& args) {
   options.threads = static_cast<int>(*threads);
   options.progress = *progress;
   options.render_lines = lines != nullptr;
+  // Lines are gathered into large writes: a stream writes a line longer
+  // than its buffer with one system call each.
+  std::string pending;
+  const auto flush = [&] {
+    lines->write(pending.data(), static_cast<std::streamsize>(pending.size()));
+    pending.clear();
+  };
   auto summary = analysis::Audit(
       *snapshot, devices, options,
       [&](const analysis::CorpusDevice& device, const Decision&) {
-        if (lines != nullptr) *lines << device.annotation;
+        if (lines == nullptr) return;
+        pending += device.annotation;
+        if (pending.size() >= kWriteBytes) flush();
       });
+  if (lines != nullptr) flush();
   if (!summary.ok()) return fail(summary.status().message());
   if (file != nullptr) {
     if (auto s = file->Commit(); !s.ok()) return fail(s.message());

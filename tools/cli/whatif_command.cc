@@ -53,6 +53,7 @@ const CommandSpec kDiffCommand = {
 namespace {
 
 constexpr int64_t kMaxThreads = 1024;  // --threads
+constexpr size_t kWriteBytes = size_t{1} << 20;
 
 // The flags whatif and diff share, and the comparison over the corpus.
 int Compare(absl::string_view command, const Flags& flags,
@@ -88,11 +89,21 @@ int Compare(absl::string_view command, const Flags& flags,
     lines = &std::cout;
   }
   options.render_lines = lines != nullptr;
+  // Lines are gathered into large writes: a stream writes a line longer
+  // than its buffer with one system call each.
+  std::string pending;
+  const auto flush = [&] {
+    lines->write(pending.data(), static_cast<std::streamsize>(pending.size()));
+    pending.clear();
+  };
   auto report = analysis::Compare(
       change, flags.Get("devices"), options,
       [&](const analysis::CorpusDevice&, const std::string& line) {
-        if (lines != nullptr) *lines << line;
+        if (lines == nullptr) return;
+        pending += line;
+        if (pending.size() >= kWriteBytes) flush();
       });
+  if (lines != nullptr) flush();
   if (!report.ok()) return fail(report.status().message());
   if (file != nullptr) {
     if (auto s = file->Commit(); !s.ok()) return fail(s.message());
