@@ -212,9 +212,12 @@ class Pipeline {
         DecideDevice(*p->evaluators[s], device.input, &decisions[s]);
       }
     } else {
-      // The same attestation as the text gives, with the text decoded.
+      // The same attestation as the text gives, with the text decoded
+      // (the chain's storage kept from device to device).
+      std::vector<absl::string_view> chain = std::move(p->attestation.chain);
       p->attestation = ToAttestation(device.input);
-      p->attestation.chain.assign(ders->begin(), ders->end());
+      chain.assign(ders->begin(), ders->end());
+      p->attestation.chain = std::move(chain);
       for (size_t s = 0; s < n_snap_; ++s) {
         p->evaluators[s]->Evaluate(p->attestation, &decisions[s]);
       }
