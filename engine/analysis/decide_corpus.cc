@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -44,24 +45,35 @@ namespace {
 // and names the bad block, as it always has.
 class PemMemo {
  public:
-  const std::vector<std::string>* Find(absl::string_view pem) {
-    auto it = chains_.find(pem);
+  // The decoded chain into `scratch` (or the memo's copy); null when the
+  // text does not decode.
+  const std::vector<std::string>* Find(absl::string_view pem,
+                                       std::vector<std::string>* scratch) {
+    const size_t hash = chains_.hash_function()(pem);
+    auto it = chains_.find(pem, hash);
     if (it != chains_.end()) return &it->second;
-    std::vector<std::string> ders;
-    if (!Decode(pem, &ders)) return nullptr;
-    // Bounded: when full, start again (a cyclic corpus refills it at once;
-    // a corpus of distinct chains never hits it anyway).
+    scratch->clear();
+    if (!Decode(pem, scratch)) return nullptr;
+    // Only text seen before is kept (a door keeper of hashes), so that a
+    // corpus of distinct chains costs a hash, not a copy, per device.
+    uint64_t& seen = seen_[hash % kSeen];
+    if (seen != hash) {
+      seen = hash;
+      return scratch;
+    }
+    // Bounded: when full, start again (a cyclic corpus refills it at once).
     if (chains_.size() >= kMaxChains || bytes_ >= kMaxBytes) {
       chains_.clear();
       bytes_ = 0;
     }
     bytes_ += 2 * pem.size();
-    return &chains_.emplace(std::string(pem), std::move(ders)).first->second;
+    return &chains_.emplace(std::string(pem), *scratch).first->second;
   }
 
  private:
   static constexpr size_t kMaxChains = 4096;
   static constexpr size_t kMaxBytes = size_t{16} << 20;
+  static constexpr size_t kSeen = size_t{1} << 15;
 
   // The engine's decoding of a PEM chain (engine/core/pem_chain.cc), on
   // success only.
@@ -82,6 +94,7 @@ class PemMemo {
 
   absl::flat_hash_map<std::string, std::vector<std::string>> chains_;
   size_t bytes_ = 0;
+  std::vector<uint64_t> seen_ = std::vector<uint64_t>(kSeen);  // hashes
 };
 
 constexpr size_t kThreadCacheCapacity = size_t{1} << 13;
@@ -99,6 +112,7 @@ struct Batch {
 struct Participant {
   std::vector<std::unique_ptr<Evaluator>> evaluators;
   PemMemo memo;
+  std::vector<std::string> ders;  // a chain decoded but not memoised
   Attestation attestation;
 };
 
@@ -205,8 +219,9 @@ class Pipeline {
     device.input.at = options_.at;
     Decision* decisions = &batch->decisions[i * n_snap_];
     const std::vector<std::string>* ders =
-        device.input.chain_pem.empty() ? nullptr
-                                       : p->memo.Find(device.input.chain_pem);
+        device.input.chain_pem.empty()
+            ? nullptr
+            : p->memo.Find(device.input.chain_pem, &p->ders);
     if (ders == nullptr) {
       for (size_t s = 0; s < n_snap_; ++s) {
         DecideDevice(*p->evaluators[s], device.input, &decisions[s]);
