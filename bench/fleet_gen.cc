@@ -20,6 +20,8 @@
 //                  per line, the chain as PEM text: what `chaintrust audit
 //                  --devices=` reads (engine/analysis/device_corpus.h);
 //   devices/       (--format=pem) one PEM chain file per device.
+// --distinct_chains=N: only N leaves are minted; device i presents leaf
+// i mod N (an audit corpus where many devices repeat a few chains).
 //
 // Speed: every device gets its own certificate (its own CN and serial, so
 // its own SHA-256), but not its own key pair: the leaf's key is never used to
@@ -66,6 +68,7 @@ struct Options {
   size_t individual_every = 100;  // 0: none
   size_t extra_individuals = 0;
   size_t threads = 2;
+  size_t distinct_chains = 0;  // 0: every device its own leaf
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -185,9 +188,9 @@ const cli::CommandSpec kFleetGen = {
     "fleet_gen",
     "  fleet_gen --out=DIR [--devices=N] [--format=jsonl|pem]\n"
     "           [--sub_cas_per_intermediate=N] [--individual_every=N]\n"
-    "           [--extra_individuals=N] [--threads=N]\n",
+    "           [--extra_individuals=N] [--threads=N] [--distinct_chains=N]\n",
     {"devices", "out", "format", "sub_cas_per_intermediate", "individual_every",
-     "extra_individuals", "threads"}};
+     "extra_individuals", "threads", "distinct_chains"}};
 
 // The flags, parsed by the command line's parser; exits on a usage error.
 Options ParseOptions(int argc, char** argv) {
@@ -203,7 +206,8 @@ Options ParseOptions(int argc, char** argv) {
            {"sub_cas_per_intermediate", &o.sub_cas_per_intermediate},
            {"individual_every", &o.individual_every},
            {"extra_individuals", &o.extra_individuals},
-           {"threads", &o.threads}}) {
+           {"threads", &o.threads},
+           {"distinct_chains", &o.distinct_chains}}) {
     auto n =
         cli::IntFlag(*flags, name, 0, 99999999, static_cast<int64_t>(*value));
     if (!n.ok()) std::exit(cli::Fail(kFleetGen.name, n.status().message()));
@@ -221,6 +225,7 @@ int Main(int argc, char** argv) {
   if (flags.devices > 99999999) Die("at most 99,999,999 devices");
   if (flags.sub_cas_per_intermediate == 0) flags.sub_cas_per_intermediate = 1;
   if (flags.threads == 0) flags.threads = 1;
+  if (flags.distinct_chains > 65536) Die("at most 65536 distinct chains");
   const absl::Time start = absl::Now();
 
   const TestCert root = internal::MintRoot("Fleet Root CA");
@@ -252,14 +257,19 @@ int Main(int argc, char** argv) {
                      jsonl ? FleetWriter::kJsonl : FleetWriter::kPem);
   constexpr size_t kChunk = 65536;
   std::vector<std::string> leaves(kChunk);
+  const size_t distinct = flags.distinct_chains;
   for (size_t base = 0; base < flags.devices; base += kChunk) {
+    // With --distinct_chains the first chunk mints the N leaves all reuse.
     const size_t n = std::min(kChunk, flags.devices - base);
+    const size_t mint = distinct == 0 ? n
+                        : base == 0   ? std::min(n, distinct)
+                                      : 0;
     std::atomic<size_t> next{0};
     std::vector<std::thread> threads;
     for (size_t t = 0; t < flags.threads; ++t) {
       threads.emplace_back([&] {
         EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-        for (size_t j; (j = next.fetch_add(1)) < n;) {
+        for (size_t j; (j = next.fetch_add(1)) < mint;) {
           const size_t i = base + j;
           leaves[j] = factories[i % factories.size()]->Make(i, ctx);
         }
@@ -269,11 +279,15 @@ int Main(int argc, char** argv) {
     for (std::thread& t : threads) t.join();
     for (size_t j = 0; j < n; ++j) {
       const size_t i = base + j;
+      const size_t leaf = distinct == 0 ? j : i % distinct;
+      const size_t issuer = distinct == 0 ? i : leaf;
       const std::string id = DeviceId(i);
-      writer.AddDevice(
-          id, absl::StrCat(Pem(leaves[j]), ca_pem[i % factories.size()]));
-      if (flags.individual_every != 0 && i % flags.individual_every == 0) {
-        writer.AddIndividualThumbprint(id, true, Sha256Hex(leaves[j]));
+      writer.AddDevice(id, absl::StrCat(Pem(leaves[leaf]),
+                                        ca_pem[issuer % factories.size()]));
+      // A certificate may back one individual enrollment only.
+      if (flags.individual_every != 0 && i % flags.individual_every == 0 &&
+          (distinct == 0 || i < distinct)) {
+        writer.AddIndividualThumbprint(id, true, Sha256Hex(leaves[leaf]));
       }
     }
     std::fprintf(stderr, "\rfleet_gen: %zu / %zu devices", base + n,

@@ -12,11 +12,35 @@ namespace {
 
 constexpr int kReasonSlots = 32;
 
-std::string EnrollmentKey(const Decision& d) {
-  if (d.enrollment_kind() == EnrollmentKind::kNone) return "(none)";
-  return absl::StrCat(EnrollmentKindName(d.enrollment_kind()), " ",
-                      d.enrollment_id());
-}
+// Devices per deciding enrollment: per kind, by enrollment ID, so that
+// counting a device allocates nothing once its enrollment has been seen.
+class EnrollmentCounts {
+ public:
+  void Add(const Decision& d) {
+    auto& by_id = by_kind_[static_cast<int>(d.enrollment_kind()) % kKinds];
+    auto it = by_id.find(d.enrollment_id());
+    if (it == by_id.end()) {
+      it = by_id.emplace(std::string(d.enrollment_id()), 0).first;
+    }
+    ++it->second;
+  }
+
+  // "GROUP contoso-root", "INDIVIDUAL dev-1" or "(none)" -> devices.
+  void AddTo(std::map<std::string, size_t>* out) const {
+    for (int kind = 0; kind < kKinds; ++kind) {
+      for (const auto& [id, n] : by_kind_[kind]) {
+        const auto k = static_cast<EnrollmentKind>(kind);
+        (*out)[k == EnrollmentKind::kNone
+                   ? std::string("(none)")
+                   : absl::StrCat(EnrollmentKindName(k), " ", id)] += n;
+      }
+    }
+  }
+
+ private:
+  static constexpr int kKinds = 3;  // EnrollmentKind's values
+  absl::flat_hash_map<std::string, size_t> by_kind_[kKinds];
+};
 
 std::string Percent(size_t n, size_t of) {
   return of == 0 ? "" : absl::StrFormat("%5.1f%%", 100.0 * n / of);
@@ -50,15 +74,15 @@ absl::StatusOr<AuditSummary> Audit(const SnapshotPtr& snapshot,
   if (options.render_lines) {
     decide.prepare = [](CorpusDevice* device,
                         absl::Span<const Decision> decisions) {
-      device->annotation = RenderDeviceJson(device->id, decisions[0]);
+      AppendDeviceJson(device->id, decisions[0], &device->annotation);
       device->annotation += '\n';
     };
   }
   AuditSummary summary;
   size_t by_reason[kReasonSlots] = {};
-  // Counting by reason into an array and by enrollment into a hash map
+  // Counting by reason into an array and by enrollment into hash maps
   // keeps the per-device cost small on million-device corpora.
-  absl::flat_hash_map<std::string, size_t> enrollments;
+  EnrollmentCounts enrollments;
   auto n = DecideCorpus(
       devices, {snapshot}, decide,
       [&](const CorpusDevice& device, absl::Span<const Decision> decisions) {
@@ -66,7 +90,7 @@ absl::StatusOr<AuditSummary> Audit(const SnapshotPtr& snapshot,
         ++summary.devices;
         ++(d.allowed() ? summary.allow : summary.deny);
         ++by_reason[static_cast<int>(d.reason()) & (kReasonSlots - 1)];
-        ++enrollments[EnrollmentKey(d)];
+        enrollments.Add(d);
         if (sink) sink(device, d);
       });
   if (!n.ok()) return n.status();
@@ -75,7 +99,7 @@ absl::StatusOr<AuditSummary> Audit(const SnapshotPtr& snapshot,
     summary.reasons[std::string(ReasonName(static_cast<Reason>(r)))] =
         by_reason[r];
   }
-  summary.enrollments.insert(enrollments.begin(), enrollments.end());
+  enrollments.AddTo(&summary.enrollments);
   return summary;
 }
 

@@ -27,8 +27,8 @@ struct AuditOptions {
   absl::Time at = absl::UnixEpoch();
   CrlSetPtr crls;            // null: no revocation checking
   ResolverOptions resolver;  // DecideOptions::resolver
-  int threads = 2;
-  bool progress = true;  // a progress line on stderr when it is a terminal
+  int threads = 0;           // deciding threads; 0: one per core
+  bool progress = true;      // a progress line on stderr when it is a terminal
   bool render_lines = false;
 };
 

@@ -77,7 +77,7 @@ struct CompareOptions {
   absl::Time at = absl::UnixEpoch();
   ResolverOptions resolver;  // DecideOptions::resolver
   size_t sample = 5;         // device ids kept per bucket
-  int threads = 2;
+  int threads = 0;           // deciding threads; 0: one per core
   bool progress = true;
   bool render_lines = false;  // fill CompareSink's line
   bool explain = false;       // keep the first device's explanations

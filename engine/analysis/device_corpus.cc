@@ -1,14 +1,9 @@
 #include "engine/analysis/device_corpus.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdio>
 #include <filesystem>
-#include <iostream>
-#include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -45,10 +40,19 @@ std::string JsonQuote(absl::string_view s) {
 
 std::string RenderDeviceJson(absl::string_view device,
                              const Decision& decision) {
+  std::string out;
+  AppendDeviceJson(device, decision, &out);
+  return out;
+}
+
+void AppendDeviceJson(absl::string_view device, const Decision& decision,
+                      std::string* out) {
   const std::string json = RenderJson(decision);
   // RenderJson gives one object "{...}"; insert the device first.
-  return absl::StrCat("{\"device\":", JsonQuote(device), ",",
-                      absl::string_view(json).substr(1));
+  out->append("{\"device\":");
+  internal::AppendJsonString(out, device);
+  out->push_back(',');
+  out->append(json, 1, std::string::npos);
 }
 
 DeviceCorpus::~DeviceCorpus() = default;
@@ -223,102 +227,6 @@ double DeviceCorpus::Fraction() {
                           : static_cast<double>(next_file_) / files_.size();
   }
   return jsonl_->Fraction();
-}
-
-absl::StatusOr<size_t> DecideCorpus(const std::string& path,
-                                    const std::vector<SnapshotPtr>& snapshots,
-                                    const DecideOptions& options,
-                                    const DeviceSink& sink) {
-  auto opened = DeviceCorpus::Open(path);
-  if (!opened.ok()) return opened.status();
-  DeviceCorpus& corpus = **opened;
-  const int threads = std::max(1, options.threads);
-  const size_t n_snap = snapshots.size();
-  std::vector<std::unique_ptr<Engine>> engines;
-  EngineOptions engine_options;
-  engine_options.resolver = options.resolver;
-  for (size_t i = 0; i < n_snap; ++i) {
-    engines.push_back(std::make_unique<Engine>(engine_options));
-    engines.back()->SetPolicy(
-        snapshots[i], i < options.crls.size() ? options.crls[i] : nullptr);
-  }
-  // evaluators[thread][snapshot]
-  std::vector<std::vector<std::unique_ptr<Evaluator>>> evaluators(threads);
-  for (auto& row : evaluators) {
-    for (const auto& engine : engines) row.push_back(engine->NewEvaluator());
-  }
-  const bool progress = options.progress && isatty(STDERR_FILENO);
-  const absl::Time start = absl::Now();
-  absl::Time last_progress = start;
-  bool progress_shown = false;
-  std::vector<CorpusDevice> batch;
-  std::vector<Decision> decisions;  // [device * n_snap + snapshot]
-  std::vector<absl::Status> errors;
-  size_t total = 0;
-  for (;;) {
-    const absl::Status status =
-        corpus.NextBatch(std::max<size_t>(1, options.batch_size), &batch);
-    if (!status.ok()) return status;
-    if (batch.empty()) break;
-    if (decisions.size() < batch.size() * n_snap) {
-      decisions.resize(batch.size() * n_snap);
-    }
-    errors.assign(batch.size(), absl::OkStatus());
-    // Devices are handed out in chunks so that both threads stay busy
-    // whatever the mix of cheap and expensive chains.
-    constexpr size_t kChunk = 64;
-    std::atomic<size_t> next{0};
-    auto work = [&](int t) {
-      for (;;) {
-        const size_t begin = next.fetch_add(kChunk);
-        if (begin >= batch.size()) return;
-        const size_t end = std::min(batch.size(), begin + kChunk);
-        for (size_t i = begin; i < end; ++i) {
-          CorpusDevice& device = batch[i];
-          errors[i] = corpus.Parse(&device);
-          if (!errors[i].ok()) continue;
-          device.input.at = options.at;
-          for (size_t s = 0; s < n_snap; ++s) {
-            DecideDevice(*evaluators[t][s], device.input,
-                         &decisions[i * n_snap + s]);
-          }
-          if (options.prepare) {
-            device.annotation.clear();
-            device.notes.clear();
-            options.prepare(
-                &device, absl::MakeConstSpan(&decisions[i * n_snap], n_snap));
-          }
-        }
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto& th : pool) th.join();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (!errors[i].ok()) return errors[i];
-      sink(batch[i], absl::MakeConstSpan(&decisions[i * n_snap], n_snap));
-    }
-    total += batch.size();
-    const absl::Time now = absl::Now();
-    // Only a long run gets a progress bar, redrawn a few times a second.
-    if (progress && now - start > absl::Seconds(1) &&
-        now - last_progress > absl::Milliseconds(200)) {
-      last_progress = now;
-      progress_shown = true;
-      const double f = corpus.Fraction();
-      const int width = 30;
-      const int filled = static_cast<int>(f * width);
-      const double seconds = absl::ToDoubleSeconds(now - start);
-      std::cerr << "\r[" << std::string(filled, '#')
-                << std::string(width - filled, '.') << "] "
-                << static_cast<int>(f * 100) << "%  " << total << " devices  "
-                << static_cast<int64_t>(total / std::max(seconds, 1e-3))
-                << "/s " << std::flush;
-    }
-  }
-  if (progress_shown) std::cerr << "\n";
-  return total;
 }
 
 }  // namespace chaintrust::analysis

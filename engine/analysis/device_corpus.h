@@ -88,8 +88,11 @@ struct DecideOptions {
   // stale CRLs).
   ResolverOptions resolver;
   size_t batch_size = 4096;
-  int threads = 2;
-  // Prints a progress line on stderr (only when stderr is a terminal).
+  // Threads deciding devices, the calling thread included; 0: one per core.
+  int threads = 0;
+  // Prints a progress line on stderr (only when stderr is a terminal):
+  // devices done, rate, share of the corpus read and time left, redrawn in
+  // place, cleared at the end.
   bool progress = true;
   // Optional: called on the worker threads for each device right after it is
   // decided, before the sink sees it, so that per-device work (rendering
@@ -102,9 +105,16 @@ struct DecideOptions {
 };
 
 // Decides every device of the corpus at `path` against each of `snapshots`
-// (one Engine per snapshot, one Evaluator per thread), calling `sink` for
-// each device in corpus order, on the calling thread. Returns the number of
-// devices. Memory stays bounded by the batch size whatever the corpus size.
+// (one Engine per snapshot, its proof store shared by one Evaluator per
+// thread), calling `sink` for each device in corpus order, on the calling
+// thread. Reading and the sink overlap with deciding: while the workers
+// decide one batch, the calling thread delivers the one before and reads
+// the one after, then decides alongside them. Decisions and their order do
+// not depend on the number of threads or the batch size. Returns the number
+// of devices. Memory stays bounded by the batch size and the engines'
+// caches whatever the corpus size. The first error (reading, or a record
+// that does not parse) ends the run after the devices before it reached the
+// sink.
 absl::StatusOr<size_t> DecideCorpus(const std::string& path,
                                     const std::vector<SnapshotPtr>& snapshots,
                                     const DecideOptions& options,
@@ -113,6 +123,9 @@ absl::StatusOr<size_t> DecideCorpus(const std::string& path,
 // The decision's docs/contract.md JSON object with "device": id as first field.
 std::string RenderDeviceJson(absl::string_view device,
                              const Decision& decision);
+// The same, appended to `out`.
+void AppendDeviceJson(absl::string_view device, const Decision& decision,
+                      std::string* out);
 
 // JSON string literal (quoted, escaped).
 std::string JsonQuote(absl::string_view s);

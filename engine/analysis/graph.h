@@ -60,7 +60,7 @@ struct Graph {
 struct GraphOptions {
   std::string devices;  // a corpus (device_corpus.h), or empty
   absl::Time at = absl::UnixEpoch();
-  int threads = 2;
+  int threads = 0;  // deciding threads; 0: one per core
   bool progress = true;
 };
 

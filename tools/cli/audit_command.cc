@@ -15,6 +15,10 @@
 #include "tools/cli/commands.h"
 
 namespace chaintrust::cli {
+namespace {
+constexpr int64_t kMaxThreads = 1024;  // --threads
+constexpr size_t kWriteBytes = size_t{1} << 20;
+}  // namespace
 
 const CommandSpec kAuditCommand = {
     "audit",
@@ -23,10 +27,12 @@ const CommandSpec kAuditCommand = {
     "[--allow_unknown_fields]\n"
     "           [--crl=FILE]... [--accept_stale_crls] [--certificates=FILE]\n"
     "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
+    "           [--threads=N (0: one per core)] [--progress=true|false]\n"
     "      Decides every device of a corpus; one decision per device, a "
     "summary.\n",
     {"policy", "devices", "at", "out", "format", "allow_unknown_fields", "crl",
-     "accept_stale_crls", "certificates", "profile", "legacy_crypto"},
+     "accept_stale_crls", "certificates", "profile", "legacy_crypto", "threads",
+     "progress"},
     {"crl"}};
 
 int RunAudit(const Args& args) {
@@ -43,6 +49,10 @@ int RunAudit(const Args& args) {
   if (!at.ok()) return fail(at.status().message());
   auto resolver = ResolverFlags(*flags);
   if (!resolver.ok()) return fail(resolver.status().message());
+  auto threads = IntFlag(*flags, "threads", 0, kMaxThreads, 0);
+  if (!threads.ok()) return fail(threads.status().message());
+  auto progress = BoolFlag(*flags, "progress", true);
+  if (!progress.ok()) return fail(progress.status().message());
   const std::string policy = flags->Get("policy");
   const std::string devices = flags->Get("devices");
   const std::string out_path = flags->Get("out");
@@ -71,12 +81,24 @@ int RunAudit(const Args& args) {
   options.at = *at;
   options.crls = *std::move(crls);
   options.resolver = *resolver;
+  options.threads = static_cast<int>(*threads);
+  options.progress = *progress;
   options.render_lines = lines != nullptr;
+  // Lines are gathered into large writes: a stream writes a line longer
+  // than its buffer with one system call each.
+  std::string pending;
+  const auto flush = [&] {
+    lines->write(pending.data(), static_cast<std::streamsize>(pending.size()));
+    pending.clear();
+  };
   auto summary = analysis::Audit(
       *snapshot, devices, options,
       [&](const analysis::CorpusDevice& device, const Decision&) {
-        if (lines != nullptr) *lines << device.annotation;
+        if (lines == nullptr) return;
+        pending += device.annotation;
+        if (pending.size() >= kWriteBytes) flush();
       });
+  if (lines != nullptr) flush();
   if (!summary.ok()) return fail(summary.status().message());
   if (file != nullptr) {
     if (auto s = file->Commit(); !s.ok()) return fail(s.message());

@@ -163,6 +163,49 @@ TEST(ChaintrustCliTest, AnalysesAreWiredUp) {
   EXPECT_THAT(run.out, StartsWith("{\"nodes\":["));
 }
 
+// A corpus of many devices (the fleet's ten chains over and over) decided on
+// one thread and on several: the same output, byte for byte.
+TEST(ChaintrustCliTest, AnalysesPrintTheSameWhateverTheThreads) {
+  std::string jsonl;
+  for (int round = 0; round < 150; ++round) {
+    for (int i = 1; i <= 10; ++i) {
+      const std::string pem = ReadAll(
+          absl::StrCat(kFleet, "/fleet-dev-0", i < 10 ? "0" : "", i, ".pem"));
+      std::string escaped;
+      for (char c : pem) {
+        escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
+      }
+      absl::StrAppend(&jsonl, "{\"id\":\"d", round, "-", i, "\",\"chain\":\"",
+                      escaped, "\"}\n");
+    }
+  }
+  const std::string corpus = WriteTemp("many.jsonl", jsonl);
+  for (const std::string& command :
+       {absl::StrCat("audit --policy=", Policy()),
+        absl::StrCat("whatif --policy=", Policy(),
+                     " --disable=contoso-factory-a"),
+        absl::StrCat("diff --before=", Policy(), " --after=", kFleet,
+                     "/../group-disabled-root/policy.json")}) {
+    const std::string base = absl::StrCat(command, " --devices=", corpus, kAt,
+                                          " --format=json --progress=false");
+    const CliRun one = Chaintrust(base + " --threads=1");
+    EXPECT_EQ(one.status, 0) << one.output();
+    EXPECT_GT(one.out.size(), 10000u) << command;
+    for (const char* threads : {" --threads=2", " --threads=5", ""}) {
+      const CliRun many = Chaintrust(base + threads);
+      EXPECT_EQ(many.status, 0) << many.output();
+      EXPECT_TRUE(many.out == one.out) << command << threads;
+    }
+  }
+  for (const char* bad :
+       {" --threads=-1", " --threads=x", " --progress=maybe"}) {
+    const CliRun run = Chaintrust(absl::StrCat(
+        "audit --policy=", Policy(), " --devices=", corpus, kAt, bad));
+    EXPECT_EQ(run.status, 2) << bad << run.output();
+    EXPECT_EQ(run.out, "") << bad;
+  }
+}
+
 TEST(ChaintrustCliTest, GraphSvgWhenDotIsInstalled) {
   if (std::system("command -v dot >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "Graphviz dot is not installed";

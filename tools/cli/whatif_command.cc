@@ -26,11 +26,12 @@ const CommandSpec kWhatIfCommand = {
     "           [--format=text|json] [--allow_unknown_fields]\n"
     "           [--certificates=FILE]\n"
     "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
+    "           [--threads=N (0: one per core)] [--progress=true|false]\n"
     "      What edits to a policy, or new CRLs (--crl: the devices they would\n"
     "      deny), change for a fleet.\n",
     {"policy", "devices", "disable", "enable", "delete", "at", "format", "out",
      "sample", "allow_unknown_fields", "crl", "accept_stale_crls",
-     "certificates", "profile", "legacy_crypto"},
+     "certificates", "profile", "legacy_crypto", "threads", "progress"},
     {"disable", "enable", "delete", "crl"}};
 
 const CommandSpec kDiffCommand = {
@@ -41,14 +42,18 @@ const CommandSpec kDiffCommand = {
     "[--accept_stale_crls]\n"
     "           [--certificates=FILE]\n"
     "           [--profile=default|strict|webpki] [--legacy_crypto]\n"
+    "           [--threads=N (0: one per core)] [--progress=true|false]\n"
     "      The devices whose decision a policy change changes (--crl: CRLs\n"
     "      in force before and after).\n",
     {"before", "after", "devices", "at", "format", "out", "sample",
      "allow_unknown_fields", "crl", "accept_stale_crls", "certificates",
-     "profile", "legacy_crypto"},
+     "profile", "legacy_crypto", "threads", "progress"},
     {"crl"}};
 
 namespace {
+
+constexpr int64_t kMaxThreads = 1024;  // --threads
+constexpr size_t kWriteBytes = size_t{1} << 20;
 
 // The flags whatif and diff share, and the comparison over the corpus.
 int Compare(absl::string_view command, const Flags& flags,
@@ -65,6 +70,12 @@ int Compare(absl::string_view command, const Flags& flags,
   auto sample = IntFlag(flags, "sample", 1, 10000, 5);
   if (!sample.ok()) return fail(sample.status().message());
   options.sample = static_cast<size_t>(*sample);
+  auto threads = IntFlag(flags, "threads", 0, kMaxThreads, 0);
+  if (!threads.ok()) return fail(threads.status().message());
+  options.threads = static_cast<int>(*threads);
+  auto progress = BoolFlag(flags, "progress", true);
+  if (!progress.ok()) return fail(progress.status().message());
+  options.progress = *progress;
   options.explain = !json;
   const std::string out_path = flags.Get("out");
   std::unique_ptr<AtomicOutput> file;
@@ -78,11 +89,21 @@ int Compare(absl::string_view command, const Flags& flags,
     lines = &std::cout;
   }
   options.render_lines = lines != nullptr;
+  // Lines are gathered into large writes: a stream writes a line longer
+  // than its buffer with one system call each.
+  std::string pending;
+  const auto flush = [&] {
+    lines->write(pending.data(), static_cast<std::streamsize>(pending.size()));
+    pending.clear();
+  };
   auto report = analysis::Compare(
       change, flags.Get("devices"), options,
       [&](const analysis::CorpusDevice&, const std::string& line) {
-        if (lines != nullptr) *lines << line;
+        if (lines == nullptr) return;
+        pending += line;
+        if (pending.size() >= kWriteBytes) flush();
       });
+  if (lines != nullptr) flush();
   if (!report.ok()) return fail(report.status().message());
   if (file != nullptr) {
     if (auto s = file->Commit(); !s.ok()) return fail(s.message());
@@ -105,6 +126,10 @@ absl::Status CheckCommon(const Flags& flags,
     return s.status();
   }
   if (auto at = AtFlag(flags); !at.ok()) return at.status();
+  if (auto t = IntFlag(flags, "threads", 0, kMaxThreads, 0); !t.ok()) {
+    return t.status();
+  }
+  if (auto p = BoolFlag(flags, "progress", true); !p.ok()) return p.status();
   if (flags.Has("out")) {
     return CheckOutputIsNotAnInput(flags.Get("out"), inputs);
   }
