@@ -3,7 +3,8 @@
 // BM_AttestFleet/<devices>/<order>: a fleet of distinct devices (leaf under
 // one of 8 sub-CAs of one root; the root is an enabled group's certificate
 // the devices do not send), minted once and cached on disk
-// ($TEST_TMPDIR or /tmp, chaintrust_attest_fleet_<devices>.der). After one
+// ($TEST_TMPDIR or /tmp, chaintrust_attest_fleet_<devices>.der; minted on
+// every core with LeafFactory, testdata/test_fleet.h). After one
 // warm-up pass over every device, devices are attested in uniform random
 // order or in Zipf(1.0) order (ranks shuffled over the devices), by 1 or 2
 // threads, each with its own Evaluator over the Engine's shared proof store
@@ -21,6 +22,7 @@
 #include "bench/attest_bench_fleet.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +31,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -43,6 +46,7 @@
 #include "engine/engine.h"
 #include "engine/policy/enrollment_set.h"
 #include "engine/x509/test_certs.h"
+#include "testdata/test_fleet.h"
 
 namespace chaintrust {
 namespace {
@@ -187,16 +191,30 @@ Fleet MintFleet(size_t devices) {
   Fleet fleet;
   fleet.root = root.der;
   for (const TestCert& c : sub_cas) fleet.sub_cas.push_back(c.der);
-  // Leaves share one key pair (a leaf's own key never verifies anything).
-  TestCertOptions leaf;
-  leaf.key = TestKey::Generate(TestKeyType::kEcP256);
-  leaf.not_after = root_options.not_after;
-  fleet.leaves.reserve(devices);
-  for (size_t i = 0; i < devices; ++i) {
-    leaf.common_name = absl::StrFormat("fleet-%08u", i);
-    leaf.serial = i + 1;
-    fleet.leaves.push_back(MintCertificate(leaf, &sub_cas[i % kSubCas]).der);
+  // Distinct leaves (CN, serial, SHA-256), each signed by its sub-CA; they
+  // share one key pair, which no chain check uses (LeafFactory).
+  const TestKey leaf_key = TestKey::Generate(TestKeyType::kEcP256);
+  std::vector<std::unique_ptr<LeafFactory>> factories;
+  for (const TestCert& sub_ca : sub_cas) {
+    factories.push_back(std::make_unique<LeafFactory>(
+        sub_ca, leaf_key, "fleet-00000000", root_options.not_after));
   }
+  fleet.leaves.resize(devices);
+  const size_t threads =
+      std::max<size_t>(1, std::thread::hardware_concurrency());
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+      for (size_t i; (i = next.fetch_add(1)) < devices;) {
+        fleet.leaves[i] = factories[i % kSubCas]->Make(
+            absl::StrFormat("fleet-%08u", i), static_cast<uint32_t>(i), ctx);
+      }
+      EVP_MD_CTX_free(ctx);
+    });
+  }
+  for (std::thread& t : pool) t.join();
   std::fprintf(stderr, "attest_bench: minted %zu devices in %.1f s\n", devices,
                absl::ToDoubleSeconds(absl::Now() - start));
   return fleet;
