@@ -81,15 +81,17 @@ class TwoGenerationCache {
     return &*inserted.position;
   }
 
-  // The entry for `key`, or null, counting nothing and moving nothing (a
-  // look before deciding how to resolve).
+  // Find, counting nothing (for a caller that counts the hit itself, or
+  // looks before deciding how to resolve).
   template <typename K>
-  const typename Map::value_type* Peek(const K& key) const {
+  typename Map::value_type* FindUncounted(const K& key) {
     if (!enabled_) return nullptr;
     auto it = young_.find(key);
     if (it != young_.end()) return &*it;
     auto old = old_.find(key);
-    return old == old_.end() ? nullptr : &*old;
+    if (old == old_.end()) return nullptr;
+    auto node = old_.extract(old);
+    return &*young_.insert(std::move(node)).position;
   }
 
   // Counts a hit found without Find (e.g. by a caller's own memo of what
@@ -235,11 +237,12 @@ class ResolverCaches {
            std::memcmp(have.data(), der.data(), der.size()) == 0;
   }
   // The cached certificate whose DER is `der` (presented at `index`), or
-  // null, counting nothing.
-  const Certificate* PeekCertificate(size_t index,
-                                     absl::string_view der) const {
+  // null, counting nothing (a hit moves it to the young generation, as
+  // Find does).
+  const Certificate* FindCertificateUncounted(size_t index,
+                                              absl::string_view der) {
     if (IsRecent(index, der)) return recent[index].certificate;
-    const auto* entry = certificates.Peek(der);
+    const auto* entry = certificates.FindUncounted(der);
     return entry == nullptr ? nullptr : entry->second.certificate.get();
   }
 

@@ -88,6 +88,9 @@ struct KnownLeaf {
   Sha256Digest sha256;  // of the presented leaf
   LeafFacts facts;
   const Certificate* stand_in = nullptr;
+  // The presented certificate at index 1 (the leaf's issuer), as found in
+  // the certificate cache before the evaluation.
+  const Certificate* issuer = nullptr;
   bool differs = false;
 };
 
@@ -211,6 +214,13 @@ class Resolver {
         leaf_id_known_valid_ =
             known_->facts.has(LeafFacts::kCommonNameIsValidId);
         chain_.presented.emplace_back(known_->stand_in);
+        continue;
+      }
+      if (i == 1 && known_ != nullptr) {
+        // Found in the certificate cache just before (counted here, as
+        // the lookup below would count it).
+        caches_->certificates.CountHit();
+        chain_.presented.emplace_back(known_->issuer);
         continue;
       }
       if (caches_ != nullptr) {
@@ -813,9 +823,11 @@ bool ResolveKnownLeaf(const EnrollmentSnapshot& snapshot,
   if (der.size() > options.max_certificate_bytes || caches->IsRecent(0, der)) {
     return false;
   }
-  const Certificate* issuer = caches->PeekCertificate(1, attestation.chain[1]);
+  const Certificate* issuer =
+      caches->FindCertificateUncounted(1, attestation.chain[1]);
   if (issuer == nullptr) return false;
   KnownLeaf known;
+  known.issuer = issuer;
   known.sha256 = internal::Sha256Of(der);
   if (!caches->shared->FindFacts(known.sha256, issuer->sha256(),
                                  &known.facts)) {
