@@ -105,13 +105,15 @@ class Resolver {
  public:
   Resolver(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
            const ResolverOptions& options, ResolverCaches* caches,
-           const CrlSet* crls, Decision* decision, KnownLeaf* known = nullptr)
+           const CrlSet* crls, Decision* decision, KnownLeaf* known = nullptr,
+           bool leaf_is_recent = false)
       : snapshot_(snapshot),
         a_(attestation),
         options_(options),
         caches_(caches),
         crls_(crls),
         known_(known),
+        leaf_is_recent_(leaf_is_recent),
         b_(decision),
         at_(ValidationTime(attestation)) {}
 
@@ -226,6 +228,14 @@ class Resolver {
       if (caches_ != nullptr) {
         // The same bytes at the same position as in a recent evaluation
         // (the common case of a device attesting again): no hashing.
+        if (i == 0 && leaf_is_recent_) {
+          // As FindRecent finds it, without comparing the bytes again.
+          const internal::RecentCertificate& recent = caches_->recent[0];
+          caches_->certificates.CountHit();
+          leaf_id_known_valid_ = recent.common_name_is_valid_id;
+          chain_.presented.emplace_back(recent.certificate);
+          continue;
+        }
         if (const auto* recent = caches_->FindRecent(i, der)) {
           if (i == 0) leaf_id_known_valid_ = recent->common_name_is_valid_id;
           chain_.presented.emplace_back(recent->certificate);
@@ -785,6 +795,8 @@ class Resolver {
   ResolverCaches* const caches_;
   const CrlSet* const crls_;  // may be null
   KnownLeaf* const known_;    // null: the leaf is the presented one
+  // The caller found the leaf to be caches_->recent[0] (IsRecent).
+  const bool leaf_is_recent_;
   internal::DecisionBuilder b_;
   const absl::Time at_;  // the validation time
   Chain chain_;
@@ -808,11 +820,13 @@ class Resolver {
 // A device whose leaf the shared store knows (its proof under the
 // presented issuer, with facts), resolved without parsing the leaf: with
 // the Evaluator's stand-in for that issuer in its place. True when that
-// decided; false to evaluate in full (the decision is then rewritten).
+// decided; false to evaluate in full (the decision is then rewritten), with
+// `*leaf_is_recent` set when the leaf is that of the last evaluation.
 bool ResolveKnownLeaf(const EnrollmentSnapshot& snapshot,
                       const Attestation& attestation,
                       const ResolverOptions& options, ResolverCaches* caches,
-                      Decision* decision, const CrlSet* crls) {
+                      Decision* decision, const CrlSet* crls,
+                      bool* leaf_is_recent) {
   if (caches->shared == nullptr || caches->facts_options != &options ||
       caches->stand_ins.empty() || attestation.chain.size() < 2 ||
       !options.check_registration_id || (crls != nullptr && !crls->empty())) {
@@ -820,7 +834,9 @@ bool ResolveKnownLeaf(const EnrollmentSnapshot& snapshot,
   }
   const absl::string_view der = attestation.chain[0];
   // The device of the last evaluation is found faster in full.
-  if (der.size() > options.max_certificate_bytes || caches->IsRecent(0, der)) {
+  if (der.size() > options.max_certificate_bytes) return false;
+  if (caches->IsRecent(0, der)) {
+    *leaf_is_recent = true;
     return false;
   }
   const Certificate* issuer =
@@ -869,11 +885,15 @@ void Resolve(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
     Resolver(snapshot, decoded, options, caches, crls, decision).Run();
     return;
   }
-  if (caches != nullptr && ResolveKnownLeaf(snapshot, attestation, options,
-                                            caches, decision, crls)) {
+  bool leaf_is_recent = false;
+  if (caches != nullptr &&
+      ResolveKnownLeaf(snapshot, attestation, options, caches, decision, crls,
+                       &leaf_is_recent)) {
     return;
   }
-  Resolver(snapshot, attestation, options, caches, crls, decision).Run();
+  Resolver(snapshot, attestation, options, caches, crls, decision, nullptr,
+           leaf_is_recent)
+      .Run();
 }
 
 }  // namespace chaintrust
