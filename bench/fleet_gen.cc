@@ -28,15 +28,15 @@
 // verify a chain (README "Architecture"), so all leaves share one public key.
 // Each leaf is a template TBSCertificate with the CN and serial patched in and
 // signed with the sub-CA's key (one ECDSA signature per device, the OpenSSL
-// signing context prepared once per sub-CA and copied), on --threads
-// threads.
+// signing context prepared once per sub-CA and copied: LeafFactory,
+// testdata/test_fleet.h), on --threads threads.
 #include <sys/resource.h>
 
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,9 +55,7 @@
 namespace chaintrust {
 namespace {
 
-using internal::MintCertificate;
 using internal::TestCert;
-using internal::TestCertOptions;
 using internal::TestKey;
 
 struct Options {
@@ -80,19 +78,6 @@ constexpr absl::string_view kCnTemplate = "dev-00000000";
 
 std::string DeviceId(size_t i) { return absl::StrFormat("dev-%08u", i); }
 
-void AppendDerLength(size_t length, std::string* out) {
-  if (length < 0x80) {
-    out->push_back(static_cast<char>(length));
-  } else if (length < 0x100) {
-    out->push_back(static_cast<char>(0x81));
-    out->push_back(static_cast<char>(length));
-  } else {
-    out->push_back(static_cast<char>(0x82));
-    out->push_back(static_cast<char>(length >> 8));
-    out->push_back(static_cast<char>(length & 0xff));
-  }
-}
-
 std::string Pem(absl::string_view der) {
   const std::string b64 = absl::Base64Escape(der);
   std::string out = "-----BEGIN CERTIFICATE-----\n";
@@ -102,80 +87,6 @@ std::string Pem(absl::string_view der) {
   out.append("-----END CERTIFICATE-----\n");
   return out;
 }
-
-// A leaf template under one sub-CA, re-signed per device.
-class LeafFactory {
- public:
-  LeafFactory(const TestCert& sub_ca, const TestKey& leaf_key) {
-    TestCertOptions options;
-    options.common_name = std::string(kCnTemplate);
-    options.serial = 0x0102030405060708;
-    options.key = leaf_key;
-    options.not_after = absl::Now() + absl::Hours(24 * 365 * 5);
-    const TestCert tmpl = MintCertificate(options, &sub_ca);
-    auto parsed = Certificate::Create(tmpl.der);
-    if (!parsed.ok()) Die("template leaf does not parse");
-    const Certificate& c = **parsed;
-    tbs_ = std::string(c.tbs_der());
-    const char* tbs_start = c.tbs_der().data();
-    // signatureAlgorithm TLV: between the TBS and the signature BIT STRING.
-    const char* after_tbs = tbs_start + tbs_.size();
-    const char* sig_bits = c.signature().data() - 1;  // unused-bits octet
-    // The BIT STRING header before sig_bits: tag + length (1 or 2 bytes).
-    const char* bit_string = sig_bits - 2;
-    if (static_cast<uint8_t>(*bit_string) != 0x03) --bit_string;
-    if (static_cast<uint8_t>(*bit_string) != 0x03) Die("unexpected DER");
-    sig_alg_ = std::string(after_tbs, bit_string - after_tbs);
-    serial_offset_ = c.serial_number().data() - tbs_start;
-    if (c.serial_number().size() != 8) Die("unexpected serial size");
-    const size_t cn = tbs_.find(std::string(kCnTemplate));
-    if (cn == std::string::npos) Die("CN not found in template");
-    cn_offset_ = cn;
-    prepared_ = EVP_MD_CTX_new();
-    if (EVP_DigestSignInit(prepared_, nullptr, EVP_sha256(), nullptr,
-                           sub_ca.key.get()) != 1) {
-      Die("EVP_DigestSignInit");
-    }
-  }
-  ~LeafFactory() { EVP_MD_CTX_free(prepared_); }
-
-  // Device i's leaf DER. `ctx` is the calling thread's scratch context.
-  std::string Make(size_t i, EVP_MD_CTX* ctx) const {
-    std::string tbs = tbs_;
-    const std::string id = DeviceId(i);
-    std::memcpy(&tbs[cn_offset_], id.data(), id.size());
-    const uint32_t v = static_cast<uint32_t>(i);
-    for (int b = 0; b < 4; ++b) {
-      tbs[serial_offset_ + 7 - b] = static_cast<char>((v >> (8 * b)) & 0xff);
-    }
-    unsigned char sig[160];
-    size_t sig_len = sizeof(sig);
-    if (EVP_MD_CTX_copy_ex(ctx, prepared_) != 1 ||
-        EVP_DigestSign(ctx, sig, &sig_len,
-                       reinterpret_cast<const unsigned char*>(tbs.data()),
-                       tbs.size()) != 1) {
-      Die("EVP_DigestSign");
-    }
-    std::string bits;
-    bits.push_back(0x03);
-    AppendDerLength(sig_len + 1, &bits);
-    bits.push_back(0);
-    bits.append(reinterpret_cast<const char*>(sig), sig_len);
-    std::string der;
-    der.reserve(tbs.size() + sig_alg_.size() + bits.size() + 4);
-    der.push_back(0x30);
-    AppendDerLength(tbs.size() + sig_alg_.size() + bits.size(), &der);
-    der.append(tbs).append(sig_alg_).append(bits);
-    return der;
-  }
-
- private:
-  std::string tbs_;
-  std::string sig_alg_;
-  size_t serial_offset_ = 0;
-  size_t cn_offset_ = 0;
-  EVP_MD_CTX* prepared_ = nullptr;
-};
 
 std::string Sha256Hex(absl::string_view der) {
   unsigned char digest[32];
@@ -246,7 +157,9 @@ int Main(int argc, char** argv) {
   std::vector<std::unique_ptr<LeafFactory>> factories;
   std::vector<std::string> ca_pem;  // sub-CA PEM + intermediate PEM
   for (size_t s = 0; s < sub_cas.size(); ++s) {
-    factories.push_back(std::make_unique<LeafFactory>(sub_cas[s], leaf_key));
+    factories.push_back(
+        std::make_unique<LeafFactory>(sub_cas[s], leaf_key, kCnTemplate,
+                                      absl::Now() + absl::Hours(24 * 365 * 5)));
     ca_pem.push_back(
         absl::StrCat(sub_cas[s].Pem(), intermediates[parent[s]].Pem()));
   }
@@ -271,7 +184,8 @@ int Main(int argc, char** argv) {
         EVP_MD_CTX* ctx = EVP_MD_CTX_new();
         for (size_t j; (j = next.fetch_add(1)) < mint;) {
           const size_t i = base + j;
-          leaves[j] = factories[i % factories.size()]->Make(i, ctx);
+          leaves[j] = factories[i % factories.size()]->Make(
+              DeviceId(i), static_cast<uint32_t>(i), ctx);
         }
         EVP_MD_CTX_free(ctx);
       });

@@ -100,6 +100,7 @@ Evaluator::Evaluator(const Engine* engine)
   if (engine->options_.signature_cache_capacity != 0 &&
       engine->proofs_->enabled()) {
     caches_->shared = engine->proofs_.get();
+    caches_->facts_options = &engine->options_.resolver;
   }
   engine_->live_evaluators_.fetch_add(1, std::memory_order_relaxed);
 }

@@ -4,23 +4,42 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "engine/x509/certificate.h"
 #include "engine/x509/test_certs.h"
 
 namespace chaintrust {
 namespace {
 
+using internal::MintCertificate;
 using internal::MintIntermediate;
 using internal::MintLeaf;
 using internal::MintRoot;
 using internal::TestCert;
+using internal::TestCertOptions;
+using internal::TestKey;
 
 [[noreturn]] void Die(const std::string& message) {
   std::fprintf(stderr, "fleet: %s\n", message.c_str());
   std::abort();
+}
+
+void AppendDerLength(size_t length, std::string* out) {
+  if (length < 0x80) {
+    out->push_back(static_cast<char>(length));
+  } else if (length < 0x100) {
+    out->push_back(static_cast<char>(0x81));
+    out->push_back(static_cast<char>(length));
+  } else {
+    out->push_back(static_cast<char>(0x82));
+    out->push_back(static_cast<char>(length >> 8));
+    out->push_back(static_cast<char>(length & 0xff));
+  }
 }
 
 void MakeDir(const std::string& path) {
@@ -202,6 +221,72 @@ TestFleet WriteTestFleet(const std::string& root) {
  {"registrationId": "dev-gone", "status": "assigned"}]
 )");
   return fleet;
+}
+
+LeafFactory::LeafFactory(const TestCert& issuer, const TestKey& leaf_key,
+                         absl::string_view cn_template, absl::Time not_after) {
+  TestCertOptions options;
+  options.common_name = std::string(cn_template);
+  options.serial = 0x0102030405060708;
+  options.key = leaf_key;
+  options.not_after = not_after;
+  const TestCert tmpl = MintCertificate(options, &issuer);
+  auto parsed = Certificate::Create(tmpl.der);
+  if (!parsed.ok()) Die("template leaf does not parse");
+  const Certificate& c = **parsed;
+  tbs_ = std::string(c.tbs_der());
+  const char* tbs_start = c.tbs_der().data();
+  // signatureAlgorithm TLV: between the TBS and the signature BIT STRING.
+  const char* after_tbs = tbs_start + tbs_.size();
+  const char* sig_bits = c.signature().data() - 1;  // unused-bits octet
+  // The BIT STRING header before sig_bits: tag + length (1 or 2 bytes).
+  const char* bit_string = sig_bits - 2;
+  if (static_cast<uint8_t>(*bit_string) != 0x03) --bit_string;
+  if (static_cast<uint8_t>(*bit_string) != 0x03) Die("unexpected DER");
+  signature_algorithm_ = std::string(after_tbs, bit_string - after_tbs);
+  serial_offset_ = c.serial_number().data() - tbs_start;
+  if (c.serial_number().size() != 8) Die("unexpected serial size");
+  // The CN is the last occurrence (the issuer's name comes first).
+  const size_t cn = tbs_.rfind(std::string(cn_template));
+  if (cn == std::string::npos) Die("CN not found in template");
+  cn_offset_ = cn;
+  cn_size_ = cn_template.size();
+  prepared_ = EVP_MD_CTX_new();
+  if (EVP_DigestSignInit(prepared_, nullptr, EVP_sha256(), nullptr,
+                         issuer.key.get()) != 1) {
+    Die("EVP_DigestSignInit");
+  }
+}
+
+LeafFactory::~LeafFactory() { EVP_MD_CTX_free(prepared_); }
+
+std::string LeafFactory::Make(absl::string_view cn, uint32_t serial,
+                              EVP_MD_CTX* ctx) const {
+  if (cn.size() != cn_size_) Die("CN of another length than the template");
+  std::string tbs = tbs_;
+  std::memcpy(&tbs[cn_offset_], cn.data(), cn.size());
+  for (int b = 0; b < 4; ++b) {
+    tbs[serial_offset_ + 7 - b] = static_cast<char>((serial >> (8 * b)) & 0xff);
+  }
+  unsigned char sig[600];
+  size_t sig_len = sizeof(sig);
+  if (EVP_MD_CTX_copy_ex(ctx, prepared_) != 1 ||
+      EVP_DigestSign(ctx, sig, &sig_len,
+                     reinterpret_cast<const unsigned char*>(tbs.data()),
+                     tbs.size()) != 1) {
+    Die("EVP_DigestSign");
+  }
+  std::string bits;
+  bits.push_back(0x03);
+  AppendDerLength(sig_len + 1, &bits);
+  bits.push_back(0);
+  bits.append(reinterpret_cast<const char*>(sig), sig_len);
+  std::string der;
+  der.reserve(tbs.size() + signature_algorithm_.size() + bits.size() + 4);
+  der.push_back(0x30);
+  AppendDerLength(tbs.size() + signature_algorithm_.size() + bits.size(), &der);
+  der.append(tbs).append(signature_algorithm_).append(bits);
+  return der;
 }
 
 }  // namespace chaintrust

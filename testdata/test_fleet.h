@@ -32,8 +32,46 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "engine/x509/test_certs.h"
+#include "openssl/evp.h"
 
 namespace chaintrust {
+
+// Mints many distinct device leaves under one issuer quickly, for fleets of
+// a million devices (bench/fleet_gen.cc, bench/attest_bench_fleet.cc). A
+// template leaf is minted once with //engine/x509:test_certs; each leaf is
+// that TBSCertificate with its CN and the low 32 bits of its 64-bit serial
+// replaced, signed with the issuer's key (a real signature, one per leaf,
+// with the signing context prepared once and copied). Every leaf has its
+// own CN, serial and so SHA-256; all share `leaf_key` (a leaf's own key
+// verifies nothing in a chain, so sharing it changes no chain's check).
+// Make is thread-safe: each thread passes its own scratch context.
+class LeafFactory {
+ public:
+  // Leaves whose CN has the length of `cn_template`, valid from an hour
+  // before now until `not_after`. Aborts when the template cannot be made.
+  LeafFactory(const internal::TestCert& issuer,
+              const internal::TestKey& leaf_key, absl::string_view cn_template,
+              absl::Time not_after);
+  ~LeafFactory();
+  LeafFactory(const LeafFactory&) = delete;
+  LeafFactory& operator=(const LeafFactory&) = delete;
+
+  // The leaf's DER: CN `cn` (as long as the template's) and serial
+  // 0x01020304 followed by `serial`. `ctx` is the calling thread's
+  // scratch context (EVP_MD_CTX_new).
+  std::string Make(absl::string_view cn, uint32_t serial,
+                   EVP_MD_CTX* ctx) const;
+
+ private:
+  std::string tbs_;
+  std::string signature_algorithm_;  // the DER TLV after the TBS
+  size_t serial_offset_ = 0;
+  size_t cn_offset_ = 0;
+  size_t cn_size_ = 0;
+  EVP_MD_CTX* prepared_ = nullptr;
+};
 
 class FleetWriter {
  public:

@@ -81,6 +81,19 @@ class TwoGenerationCache {
     return &*inserted.position;
   }
 
+  // Find, counting nothing (for a caller that counts the hit itself, or
+  // looks before deciding how to resolve).
+  template <typename K>
+  typename Map::value_type* FindUncounted(const K& key) {
+    if (!enabled_) return nullptr;
+    auto it = young_.find(key);
+    if (it != young_.end()) return &*it;
+    auto old = old_.find(key);
+    if (old == old_.end()) return nullptr;
+    auto node = old_.extract(old);
+    return &*young_.insert(std::move(node)).position;
+  }
+
   // Counts a hit found without Find (e.g. by a caller's own memo of what
   // it looked up last).
   void CountHit() { ++stats_.hits; }
@@ -161,6 +174,19 @@ struct VerifierKeyHash {
   }
 };
 
+// A leaf resolved in full under an issuer, kept to stand in for other
+// leaves under that issuer whose facts the shared store holds (see
+// KnownLeaf in resolver.cc), by (issuer SHA-256, whether the leaf names
+// the issuer's subject key identifier).
+using StandInKey = std::pair<Sha256Digest, bool>;
+struct StandInKeyHash {
+  size_t operator()(const StandInKey& key) const {
+    uint64_t a;
+    std::memcpy(&a, key.first.data(), sizeof(a));
+    return static_cast<size_t>(a ^ static_cast<uint64_t>(key.second));
+  }
+};
+
 }  // namespace internal
 
 class ResolverCaches {
@@ -199,6 +225,44 @@ class ResolverCaches {
     certificates.CountHit();
     return &r;
   }
+  // Whether FindRecent(index, der) would find it, counting nothing.
+  bool IsRecent(size_t index, absl::string_view der) const {
+    if (index >= recent.size()) return false;
+    const internal::RecentCertificate& r = recent[index];
+    if (r.certificate == nullptr || certificates.rotations() != r.rotations) {
+      return false;
+    }
+    const absl::string_view have = r.certificate->der();
+    return have.size() == der.size() &&
+           std::memcmp(have.data(), der.data(), der.size()) == 0;
+  }
+  // The cached certificate whose DER is `der` (presented at `index`), or
+  // null, counting nothing (a hit moves it to the young generation, as
+  // Find does).
+  const Certificate* FindCertificateUncounted(size_t index,
+                                              absl::string_view der) {
+    if (IsRecent(index, der)) return recent[index].certificate;
+    const auto* entry = certificates.FindUncounted(der);
+    return entry == nullptr ? nullptr : entry->second.certificate.get();
+  }
+
+  // The stand-in leaf for `key`, or null.
+  const Certificate* FindStandIn(const internal::StandInKey& key) const {
+    auto it = stand_ins.find(key);
+    return it == stand_ins.end() ? nullptr : it->second.get();
+  }
+  void SetStandIn(const internal::StandInKey& key, CertificatePtr leaf) {
+    auto it = stand_ins.find(key);
+    if (it != stand_ins.end()) {
+      it->second = std::move(leaf);
+      return;
+    }
+    // Bounded: one per issuer in use; past the bound, start afresh.
+    if (stand_ins.size() >= kMaxStandIns) stand_ins.clear();
+    stand_ins.emplace(key, std::move(leaf));
+  }
+  static constexpr size_t kMaxStandIns = 256;
+
   // Remembers what was found or inserted in `certificates` at `index`.
   void RememberRecent(size_t index, const internal::CachedCertificate& entry) {
     if (index >= kMaxRecent) return;
@@ -226,6 +290,13 @@ class ResolverCaches {
   // The Engine's store of signature proofs, shared by its Evaluators and
   // looked up when `signatures` misses (null: none). Not owned.
   ProofStore* shared = nullptr;
+  // The options under which the leaf facts of `shared` are recorded and
+  // used (the Engine's, which never change); an evaluation under other
+  // options neither reads nor writes them. Not owned.
+  const ResolverOptions* facts_options = nullptr;
+  absl::flat_hash_map<internal::StandInKey, CertificatePtr,
+                      internal::StandInKeyHash>
+      stand_ins;
 };
 
 }  // namespace chaintrust

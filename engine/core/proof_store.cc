@@ -342,6 +342,35 @@ void ProofStore::Insert(const Sha256Digest& child, const Sha256Digest& issuer) {
   Key& key = shard.keys[bucket_index * kWays + static_cast<size_t>(way)];
   key.child = child;
   key.issuer = issuer;
+  key.facts = LeafFacts();
+}
+
+bool ProofStore::FindFacts(const Sha256Digest& child,
+                           const Sha256Digest& issuer, LeafFacts* facts) {
+  if (!enabled()) return false;
+  const Hashes h = Hash(child, issuer);
+  Shard& shard = shards_[h.shard];
+  std::lock_guard<SpinLock> lock(shard.lock);
+  const int64_t slot = Find(shard, h, child, issuer);
+  if (slot < 0) return false;
+  const Key& key = shard.keys[slot];
+  if (!key.facts.present()) return false;
+  *facts = key.facts;
+  uint8_t& f = shard.buckets[slot / kWays].freq[slot % kWays];
+  if (f < kMaxFrequency) ++f;
+  ++shard.stats.hits;
+  Sample(&shard);
+  return true;
+}
+
+void ProofStore::SetFacts(const Sha256Digest& child, const Sha256Digest& issuer,
+                          const LeafFacts& facts) {
+  if (!enabled()) return;
+  const Hashes h = Hash(child, issuer);
+  Shard& shard = shards_[h.shard];
+  std::lock_guard<SpinLock> lock(shard.lock);
+  const int64_t slot = Find(shard, h, child, issuer);
+  if (slot >= 0) shard.keys[slot].facts = facts;
 }
 
 CacheStats ProofStore::stats() const {

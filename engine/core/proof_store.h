@@ -30,6 +30,11 @@
 // the shard's counters are halved, so frequencies follow the recent past.
 // A scan or a cycle larger than the store cannot flush proofs that are used
 // more often than its items.
+//
+// Leaf facts: the proof of a leaf that an evaluation resolved in full may
+// carry the facts of the leaf's bytes that resolving it again needs
+// (LeafFacts), so that a known device is resolved without parsing its leaf.
+// They live in the proof's slot (a fixed 48 bytes) and go with it.
 #ifndef CHAINTRUST_ENGINE_CORE_PROOF_STORE_H_
 #define CHAINTRUST_ENGINE_CORE_PROOF_STORE_H_
 
@@ -38,15 +43,47 @@
 #include <cstdint>
 #include <memory>
 
+#include "absl/strings/string_view.h"
 #include "engine/types.h"
 
 namespace chaintrust {
 
+// What resolving a verified leaf again needs of its bytes besides the
+// proof that it is signed by its issuer (engine/core/resolver.cc): its
+// subject CN, its validity, and how its authorityKeyIdentifier relates to
+// that issuer. Kept only for a leaf whose path verified in full with the
+// issuer of its proof, so its issuer name is that issuer's subject name and
+// its per-certificate checks passed under the options of the store's Engine
+// (which never change). A leaf whose CN is longer than kMaxCommonName, or
+// whose validity is not in whole seconds, has none (it is parsed as usual).
+// Facts, never a verdict: validity is compared with the validation time and
+// the policy is resolved on every evaluation.
+struct LeafFacts {
+  static constexpr size_t kMaxCommonName = 30;
+  enum Flag : uint8_t {
+    kPresent = 1,              // the fields below are filled in
+    kCommonNameIsValidId = 2,  // the CN is a valid X.509 registration ID
+    kHasAuthorityKeyId = 4,    // non-empty, = the issuer's subject key ID
+  };
+  int64_t not_before = 0;  // Unix seconds
+  int64_t not_after = 0;
+  uint8_t flags = 0;
+  uint8_t common_name_size = 0;
+  char common_name[kMaxCommonName] = {};
+
+  bool present() const { return (flags & kPresent) != 0; }
+  bool has(Flag f) const { return (flags & f) != 0; }
+  absl::string_view common_name_view() const {
+    return absl::string_view(common_name, common_name_size);
+  }
+};
+
 class ProofStore {
  public:
-  // Bytes of the budget one proof slot costs: its 64-byte key, tag, use
-  // count and share of the frequency sketch (at most 8 bytes).
-  static constexpr size_t kBytesPerSlot = 75;
+  // Bytes of the budget one proof slot costs: its 64-byte key, its leaf
+  // facts (48 bytes), tag, use count and share of the frequency sketch (at
+  // most 8 bytes).
+  static constexpr size_t kBytesPerSlot = 123;
   // The budget at which `proofs` proofs are expected to fit without an
   // eviction (the table fills to about 95% before the first).
   static size_t BudgetFor(size_t proofs);
@@ -73,6 +110,17 @@ class ProofStore {
   // refuse it. Thread-safe.
   void Insert(const Sha256Digest& child, const Sha256Digest& issuer);
 
+  // The proof with its leaf facts: true (a hit, counted as Contains counts
+  // one) when the proof is stored and carries facts, copied to `*facts`.
+  // Otherwise false, counting nothing: the caller then resolves the leaf
+  // in full, which looks the proof up with Contains. Thread-safe.
+  bool FindFacts(const Sha256Digest& child, const Sha256Digest& issuer,
+                 LeafFacts* facts);
+  // Attaches `facts` to the proof if it is stored (admission may have
+  // refused it: then nothing). Thread-safe.
+  void SetFacts(const Sha256Digest& child, const Sha256Digest& issuer,
+                const LeafFacts& facts);
+
   // Hits, misses, admissions, rejections, evictions, size, capacity and
   // bytes, summed over the shards (each read under its lock, so an exact
   // sum only while no thread uses the store). Thread-safe.
@@ -83,7 +131,9 @@ class ProofStore {
   struct Key {
     Sha256Digest child;
     Sha256Digest issuer;
+    LeafFacts facts;
   };
+  static_assert(sizeof(LeafFacts) == 48, "LeafFacts is counted as 48 bytes");
   struct Bucket {
     uint16_t tag[kWays];  // 0: free slot
     uint8_t freq[kWays];  // saturating use count

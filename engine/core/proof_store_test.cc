@@ -86,7 +86,7 @@ TEST(ProofStoreTest, BudgetForHoldsThatManyWithinTheBudget) {
     EXPECT_EQ(found, n) << n;
     EXPECT_EQ(store.stats().evictions, 0u) << n;
     if (n >= 50000) {
-      EXPECT_LE(static_cast<double>(store.MemoryUsage()) / n, 100.0);
+      EXPECT_LE(static_cast<double>(store.MemoryUsage()) / n, 160.0);
     }
   }
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
 #include "engine/core/decision_builder.h"
+#include "engine/core/leaf_facts.h"
 #include "engine/core/pem_chain.h"
 #include "engine/core/proof_caches.h"
 #include "engine/core/revocation.h"
@@ -78,6 +79,21 @@ Reason ReasonOfPathFailure(Cause cause) {
   }
 }
 
+// A presented leaf whose facts the shared proof store holds (see
+// ResolveKnownLeaf): the evaluation runs with `stand_in`, a leaf resolved
+// in full before under the same issuer, in its place, reading the leaf's
+// CN from its facts. Where the walk could tell the two leaves apart, it
+// sets `differs` and the evaluation is done again in full.
+struct KnownLeaf {
+  Sha256Digest sha256;  // of the presented leaf
+  LeafFacts facts;
+  const Certificate* stand_in = nullptr;
+  // The presented certificate at index 1 (the leaf's issuer), as found in
+  // the certificate cache before the evaluation.
+  const Certificate* issuer = nullptr;
+  bool differs = false;
+};
+
 CheckFailure Failure(Cause cause, int index = -1) {
   CheckFailure f;
   f.cause = cause;
@@ -89,14 +105,31 @@ class Resolver {
  public:
   Resolver(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
            const ResolverOptions& options, ResolverCaches* caches,
-           const CrlSet* crls, Decision* decision)
+           const CrlSet* crls, Decision* decision, KnownLeaf* known = nullptr,
+           bool leaf_is_recent = false)
       : snapshot_(snapshot),
         a_(attestation),
         options_(options),
         caches_(caches),
         crls_(crls),
+        known_(known),
+        leaf_is_recent_(leaf_is_recent),
         b_(decision),
         at_(ValidationTime(attestation)) {}
+
+  // After Run with a KnownLeaf: whether the decision is the one a full
+  // evaluation of the presented leaf makes. It is when the stand-in's walk
+  // allowed the device through a group by the one path whose first link is
+  // the presented issuer of the leaf's proof, and read nothing of the leaf
+  // but what the two leaves share: the CN (from the facts), the issuer name
+  // and key identifier (both the issuer's), per-certificate checks and
+  // signature (both passed with that issuer under these options) and
+  // validity (checked on the facts beforehand). Name constraints would read
+  // the leaf's names: a path with any is done in full.
+  bool KnownLeafHolds() const {
+    return known_ != nullptr && !known_->differs && allowed_by_group_ &&
+           SinglePathFromPresentedIssuer();
+  }
 
   void Run() {
     b_.Clear();
@@ -117,7 +150,9 @@ class Resolver {
   void RunX509() {
     if (!CheckLimits() || !ParseChain()) return;
     const Certificate& leaf = *chain_.presented[0];
-    const std::string& cn = leaf.subject_common_name();
+    const absl::string_view cn =
+        known_ != nullptr ? known_->facts.common_name_view()
+                          : absl::string_view(leaf.subject_common_name());
     b_.set_registration_id(cn);
     if (!options_.check_registration_id) {
       // Path validation only (conformance runs): no ID, no individual
@@ -137,6 +172,11 @@ class Resolver {
       return;
     }
     if (const IndividualEnrollment* e = snapshot_.FindIndividual(cn)) {
+      if (known_ != nullptr) {
+        // Decided by the leaf's own thumbprint: done in full.
+        known_->differs = true;
+        return;
+      }
       DecideIndividualX509(*e, leaf);
       return;
     }
@@ -172,9 +212,30 @@ class Resolver {
   bool ParseChain() {
     for (size_t i = 0; i < a_.chain.size(); ++i) {
       const absl::string_view der = a_.chain[i];
+      if (i == 0 && known_ != nullptr) {
+        leaf_id_known_valid_ =
+            known_->facts.has(LeafFacts::kCommonNameIsValidId);
+        chain_.presented.emplace_back(known_->stand_in);
+        continue;
+      }
+      if (i == 1 && known_ != nullptr) {
+        // Found in the certificate cache just before (counted here, as
+        // the lookup below would count it).
+        caches_->certificates.CountHit();
+        chain_.presented.emplace_back(known_->issuer);
+        continue;
+      }
       if (caches_ != nullptr) {
         // The same bytes at the same position as in a recent evaluation
         // (the common case of a device attesting again): no hashing.
+        if (i == 0 && leaf_is_recent_) {
+          // As FindRecent finds it, without comparing the bytes again.
+          const internal::RecentCertificate& recent = caches_->recent[0];
+          caches_->certificates.CountHit();
+          leaf_id_known_valid_ = recent.common_name_is_valid_id;
+          chain_.presented.emplace_back(recent.certificate);
+          continue;
+        }
         if (const auto* recent = caches_->FindRecent(i, der)) {
           if (i == 0) leaf_id_known_valid_ = recent->common_name_is_valid_id;
           chain_.presented.emplace_back(recent->certificate);
@@ -183,6 +244,7 @@ class Resolver {
         if (auto* hit = caches_->certificates.Find(der)) {
           if (i == 0) {
             leaf_id_known_valid_ = hit->second.common_name_is_valid_id;
+            leaf_ = hit->second.certificate;
           }
           caches_->RememberRecent(i, hit->second);
           chain_.presented.emplace_back(hit->second.certificate.get());
@@ -211,6 +273,7 @@ class Resolver {
           caches_->RememberRecent(i, inserted->second);
         }
       }
+      if (i == 0) leaf_ = *cert;
       chain_.presented.emplace_back(cert->get());
       chain_.owned.push_back(*std::move(cert));
     }
@@ -348,10 +411,16 @@ class Resolver {
                         int* presented) {
     Candidates& all = *out;
     const auto matches = [&](const Certificate* c) {
-      if (c->subject_name_key() != child.issuer_name_key() || InPath(c) ||
+      if (c->subject_name_key() != child.issuer_name_key() ||
           !KeyIdsAgree(child, *c)) {
         return false;
       }
+      // A candidate that is either leaf is left out by one walk only.
+      if (known_ != nullptr && (c->sha256() == known_->sha256 ||
+                                c->sha256() == known_->stand_in->sha256())) {
+        known_->differs = true;
+      }
+      if (InPath(c)) return false;
       for (const auto& have : all) {
         if (have.first->sha256() == c->sha256()) return false;
       }
@@ -371,6 +440,8 @@ class Resolver {
       }
       if (matches(c)) all.emplace_back(c, true);
     }
+    if (chain_.path.size() == 1)
+      leaf_candidates_ = static_cast<int>(all.size());
     if (all.size() <= 1) return true;
     std::sort(all.begin(), all.end(),
               [](const Candidate& x, const Candidate& y) {
@@ -641,6 +712,42 @@ class Resolver {
     }
     b_.AddStep(StepId::kCheckValidity, Outcome::kOk);
     b_.Decide(Reason::kEnrollmentGroupEnabled, EnrollmentKind::kGroup, id);
+    allowed_by_group_ = true;
+    if (known_ == nullptr) RememberLeafFacts();
+  }
+
+  // The path is [leaf, presented issuer, ...] and the only one explored,
+  // the leaf had that one issuer candidate, no CA on it constrains names
+  // and no CRL is loaded.
+  bool SinglePathFromPresentedIssuer() const {
+    if (paths_.size() != 1 || leaf_candidates_ != 1 || path_.size() < 2 ||
+        chain_.presented.size() < 2 || path_[1] != chain_.presented[1].get() ||
+        (crls_ != nullptr && !crls_->empty())) {
+      return false;
+    }
+    for (size_t i = 1; i < path_.size(); ++i) {
+      if (!path_[i]->name_constraints_der().empty()) return false;
+    }
+    return true;
+  }
+
+  // After a full evaluation that allowed a leaf looked up by hashing (not
+  // one recognised from the last evaluation): its facts go to the shared
+  // store with its proof, and it becomes this Evaluator's stand-in for
+  // leaves under its issuer, so that they are resolved without parsing.
+  void RememberLeafFacts() {
+    if (leaf_ == nullptr || caches_ == nullptr || caches_->shared == nullptr ||
+        caches_->facts_options != &options_ ||
+        !options_.check_registration_id || !SinglePathFromPresentedIssuer()) {
+      return;
+    }
+    const Certificate& issuer = *path_[1];
+    LeafFacts facts;
+    // The CN passed the registration ID check to get here.
+    if (!internal::TakeLeafFacts(*leaf_, issuer, true, &facts)) return;
+    caches_->shared->SetFacts(leaf_->sha256(), issuer.sha256(), facts);
+    caches_->SetStandIn(
+        {issuer.sha256(), facts.has(LeafFacts::kHasAuthorityKeyId)}, leaf_);
   }
 
   // Ranking 5c': the path against the CRLs of its issuers. False when it
@@ -687,6 +794,9 @@ class Resolver {
   const ResolverOptions& options_;
   ResolverCaches* const caches_;
   const CrlSet* const crls_;  // may be null
+  KnownLeaf* const known_;    // null: the leaf is the presented one
+  // The caller found the leaf to be caches_->recent[0] (IsRecent).
+  const bool leaf_is_recent_;
   internal::DecisionBuilder b_;
   const absl::Time at_;  // the validation time
   Chain chain_;
@@ -700,7 +810,56 @@ class Resolver {
   // The leaf's CN is known (from the certificate cache) to be a valid
   // X.509 registration ID; when false it is validated as usual.
   bool leaf_id_known_valid_ = false;
+  // The leaf, when it was found in the certificate cache by hashing or
+  // parsed (null when recognised from the last evaluation, or known).
+  CertificatePtr leaf_;
+  int leaf_candidates_ = 0;  // issuer candidates of the leaf
+  bool allowed_by_group_ = false;
 };
+
+// A device whose leaf the shared store knows (its proof under the
+// presented issuer, with facts), resolved without parsing the leaf: with
+// the Evaluator's stand-in for that issuer in its place. True when that
+// decided; false to evaluate in full (the decision is then rewritten), with
+// `*leaf_is_recent` set when the leaf is that of the last evaluation.
+bool ResolveKnownLeaf(const EnrollmentSnapshot& snapshot,
+                      const Attestation& attestation,
+                      const ResolverOptions& options, ResolverCaches* caches,
+                      Decision* decision, const CrlSet* crls,
+                      bool* leaf_is_recent) {
+  if (caches->shared == nullptr || caches->facts_options != &options ||
+      caches->stand_ins.empty() || attestation.chain.size() < 2 ||
+      !options.check_registration_id || (crls != nullptr && !crls->empty())) {
+    return false;
+  }
+  const absl::string_view der = attestation.chain[0];
+  // The device of the last evaluation is found faster in full.
+  if (der.size() > options.max_certificate_bytes) return false;
+  if (caches->IsRecent(0, der)) {
+    *leaf_is_recent = true;
+    return false;
+  }
+  const Certificate* issuer =
+      caches->FindCertificateUncounted(1, attestation.chain[1]);
+  if (issuer == nullptr) return false;
+  KnownLeaf known;
+  known.issuer = issuer;
+  known.sha256 = internal::Sha256Of(der);
+  if (!caches->shared->FindFacts(known.sha256, issuer->sha256(),
+                                 &known.facts)) {
+    return false;
+  }
+  known.stand_in = caches->FindStandIn(
+      {issuer->sha256(), known.facts.has(LeafFacts::kHasAuthorityKeyId)});
+  if (known.stand_in == nullptr ||
+      !internal::LeafFactsValidAt(known.facts, ValidationTime(attestation))) {
+    return false;
+  }
+  Resolver resolver(snapshot, attestation, options, caches, crls, decision,
+                    &known);
+  resolver.Run();
+  return resolver.KnownLeafHolds();
+}
 
 }  // namespace
 
@@ -726,7 +885,15 @@ void Resolve(const EnrollmentSnapshot& snapshot, const Attestation& attestation,
     Resolver(snapshot, decoded, options, caches, crls, decision).Run();
     return;
   }
-  Resolver(snapshot, attestation, options, caches, crls, decision).Run();
+  bool leaf_is_recent = false;
+  if (caches != nullptr &&
+      ResolveKnownLeaf(snapshot, attestation, options, caches, decision, crls,
+                       &leaf_is_recent)) {
+    return;
+  }
+  Resolver(snapshot, attestation, options, caches, crls, decision, nullptr,
+           leaf_is_recent)
+      .Run();
 }
 
 }  // namespace chaintrust
