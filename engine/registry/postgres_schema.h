@@ -1,6 +1,6 @@
 // Private to the PostgreSQL registration store: its versioned schema and
 // statements. Everything here keeps to SQL that CockroachDB and YugabyteDB
-// accept too (see the README, "Registrations in PostgreSQL"): plain tables,
+// accept too (see docs/postgres.md): plain tables,
 // a partial index, INSERT ... ON CONFLICT, SELECT ... FOR UPDATE, unnest()
 // of parameter arrays; no advisory locks, no LISTEN/NOTIFY, no server-side
 // functions.

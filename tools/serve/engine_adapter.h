@@ -55,7 +55,7 @@ struct DecisionView {
   bool store_error = false;  // the registration store failed (fail closed)
 };
 
-// How a DENY is answered (README "Serving DPS clients" has the table).
+// How a DENY is answered (docs/serve.md has the table).
 struct DenyAnswer {
   // True: the register call is accepted (202) and the operation reports
   // status "disabled", as DPS does for a disabled enrollment. False: the
