@@ -188,6 +188,22 @@ def cmake_sources():
     return named, missing
 
 
+def duplicate_targets():
+    """[(target, [list file])] of CMake targets defined in more than one
+    place: CMake's target names are global, Bazel's are per package, so two
+    packages' tests of the same name build under Bazel and break CMake."""
+    defined = collections.defaultdict(list)
+    for listfile in git_files("CMakeLists.txt", "*/CMakeLists.txt"):
+        if listfile.startswith(IGNORED):
+            continue
+        for name, args in commands((ROOT / listfile).read_text()):
+            if name in ("add_library", "add_executable") and args:
+                defined[args[0]].append(listfile)
+            elif name.startswith("chaintrust_") and "NAME" in args[:-1]:
+                defined[args[args.index("NAME") + 1]].append(listfile)
+    return sorted((t, fs) for t, fs in defined.items() if len(fs) > 1)
+
+
 def list_file_of(package):
     return f"{package}/CMakeLists.txt" if package else "CMakeLists.txt"
 
@@ -263,6 +279,11 @@ def main():
     for listfile, target, token in missing:
         print(f"check_build_sync: {listfile}: target {target} names {token}, "
               "which is no file: remove it (deleted or renamed?)")
+        problems += 1
+    for target, listfiles in duplicate_targets():
+        print(f"check_build_sync: CMake target {target} is defined in "
+              f"{', '.join(listfiles)}: CMake target names are global, give "
+              "each a name of its own (in BUILD.bazel too)")
         problems += 1
     if problems:
         print(f"check_build_sync: {problems} difference(s); name each source "
