@@ -158,6 +158,17 @@ struct Stats {
   int64_t errors = 0;
 };
 
+// The threads' latencies and errors, together.
+Stats Merge(const std::vector<Stats>& per_thread) {
+  Stats all;
+  for (const Stats& stats : per_thread) {
+    all.latencies_us.insert(all.latencies_us.end(), stats.latencies_us.begin(),
+                            stats.latencies_us.end());
+    all.errors += stats.errors;
+  }
+  return all;
+}
+
 // Runs `op` on `clients` threads for `duration`; op(thread, i) returns
 // whether it succeeded.
 Stats RunLoad(int clients, absl::Duration duration,
@@ -185,13 +196,7 @@ Stats RunLoad(int clients, absl::Duration duration,
     });
   }
   for (auto& thread : threads) thread.join();
-  Stats all;
-  for (Stats& stats : per_thread) {
-    all.latencies_us.insert(all.latencies_us.end(), stats.latencies_us.begin(),
-                            stats.latencies_us.end());
-    all.errors += stats.errors;
-  }
-  return all;
+  return Merge(per_thread);
 }
 
 // Reports `stats`; `cpu_us`, when not negative, is the server's CPU time
@@ -457,13 +462,7 @@ Stats Lookups(const Options& o, SSL_CTX* client,
     });
   }
   for (auto& worker : workers) worker.join();
-  Stats all;
-  for (Stats& stats : per_thread) {
-    all.latencies_us.insert(all.latencies_us.end(), stats.latencies_us.begin(),
-                            stats.latencies_us.end());
-    all.errors += stats.errors;
-  }
-  return all;
+  return Merge(per_thread);
 }
 
 // Steps 2-4 against the server binary `binary`; the soak only when `soak`.
