@@ -40,12 +40,18 @@ Provisioner::Provisioner(RegistrationStore* store, Throttle* throttle,
 absl::Status Provisioner::Provision(Evaluator& evaluator,
                                     const Attestation& attestation,
                                     Decision* decision) const {
-  const absl::Time at = ValidationTime(attestation);
-  evaluator.Evaluate(attestation, decision);
-  return Apply(at, decision);
+  RegistrationRecord record;
+  if (!Begin(evaluator, attestation, decision, &record)) {
+    return absl::OkStatus();
+  }
+  return Finish(record.last_updated,
+                store_->Register(record, options_.max_registrations), decision);
 }
 
-absl::Status Provisioner::Apply(absl::Time at, Decision* decision) const {
+bool Provisioner::Begin(Evaluator& evaluator, const Attestation& attestation,
+                        Decision* decision, RegistrationRecord* record) const {
+  const absl::Time at = ValidationTime(attestation);
+  evaluator.Evaluate(attestation, decision);
   // Copied: the decision's own string changes below only through Decide,
   // which keeps it, but a copy keeps the throttle calls obviously safe.
   const std::string id = decision->registration_id();
@@ -67,52 +73,60 @@ absl::Status Provisioner::Apply(absl::Time at, Decision* decision) const {
                             t.consecutive_denies, " denies in a row"),
                detail, decision);
       DecisionBuilder(decision).set_retry_after(t.retry_after);
-      return absl::OkStatus();
+      return false;
     }
   }
 
-  absl::Status status;
   if (decision->allowed() && store_ != nullptr) {
-    RegistrationRecord record;
-    record.registration_id = id;
-    record.device_id = id;
-    record.enrollment_kind =
+    *record = RegistrationRecord();
+    record->registration_id = id;
+    record->device_id = id;
+    record->enrollment_kind =
         decision->enrollment_kind() == EnrollmentKind::kGroup
             ? RegistrationEnrollmentKind::kGroup
             : RegistrationEnrollmentKind::kIndividual;
-    record.enrollment_id = decision->enrollment_id();
-    record.status = RegistrationStatus::kAssigned;
-    record.last_updated = at;
-    absl::StatusOr<RegisterResult> result =
-        store_->Register(record, options_.max_registrations);
-    if (!result.ok()) {
-      status = result.status();
-      const std::string error = status.ToString();
-      CheckFailure f;
-      f.cause = Cause::kStoreError;
-      f.name = error;
-      Redecide(Reason::kThrottled, f, {},
-               "the registration could not be stored; failing closed",
-               decision);
-      DecisionBuilder(decision).set_retry_after(
-          options_.store_error_retry_after);
-    } else if (result->outcome == RegisterOutcome::kQuotaExceeded) {
-      CheckFailure f;
-      f.cause = Cause::kQuotaExceeded;
-      f.value = result->registration_count;
-      f.limit = options_.max_registrations;
-      Redecide(Reason::kQuotaExceeded, f, {}, {}, decision);
-    }
+    record->enrollment_id = decision->enrollment_id();
+    record->status = RegistrationStatus::kAssigned;
+    record->last_updated = at;
+    return true;
   }
+  RecordOutcome(id, at, *decision);
+  return false;
+}
 
-  if (throttled_ids) {
-    if (decision->allowed()) {
-      throttle_->RecordAllow(id);
-    } else {
-      throttle_->RecordDeny(id, at);
-    }
+absl::Status Provisioner::Finish(absl::Time at,
+                                 const absl::StatusOr<RegisterResult>& result,
+                                 Decision* decision) const {
+  const std::string id = decision->registration_id();
+  absl::Status status;
+  if (!result.ok()) {
+    status = result.status();
+    const std::string error = status.ToString();
+    CheckFailure f;
+    f.cause = Cause::kStoreError;
+    f.name = error;
+    Redecide(Reason::kThrottled, f, {},
+             "the registration could not be stored; failing closed", decision);
+    DecisionBuilder(decision).set_retry_after(options_.store_error_retry_after);
+  } else if (result->outcome == RegisterOutcome::kQuotaExceeded) {
+    CheckFailure f;
+    f.cause = Cause::kQuotaExceeded;
+    f.value = result->registration_count;
+    f.limit = options_.max_registrations;
+    Redecide(Reason::kQuotaExceeded, f, {}, {}, decision);
   }
+  RecordOutcome(id, at, *decision);
   return status;
+}
+
+void Provisioner::RecordOutcome(const std::string& id, absl::Time at,
+                                const Decision& decision) const {
+  if (throttle_ == nullptr || !throttle_->enabled() || id.empty()) return;
+  if (decision.allowed()) {
+    throttle_->RecordAllow(id);
+  } else {
+    throttle_->RecordDeny(id, at);
+  }
 }
 
 }  // namespace chaintrust

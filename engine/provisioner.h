@@ -48,8 +48,10 @@
 #define CHAINTRUST_ENGINE_PROVISIONER_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/decision.h"
 #include "engine/engine.h"
@@ -81,11 +83,28 @@ class Provisioner {
   absl::Status Provision(Evaluator& evaluator, const Attestation& attestation,
                          Decision* decision) const;
 
+  // Provision in two halves around a store write the caller makes, for a
+  // front-end that writes asynchronously (a group commit it does not wait
+  // for). Begin evaluates and applies step 2; for an ALLOW with a store it
+  // fills `*record` with what step 3 would write and returns true: the
+  // caller stores it (its own way, with options().max_registrations) and
+  // passes the outcome to Finish, which applies the rest of step 3 and step
+  // 4. False: `decision` is final (step 4 done) and nothing is to be
+  // stored. Provision is Begin, store->Register, Finish.
+  bool Begin(Evaluator& evaluator, const Attestation& attestation,
+             Decision* decision, RegistrationRecord* record) const;
+  // `at` is ValidationTime(attestation) (Begin's record.last_updated).
+  // The status is not OK only for a store error, as for Provision.
+  absl::Status Finish(absl::Time at,
+                      const absl::StatusOr<RegisterResult>& result,
+                      Decision* decision) const;
+
   const ProvisionerOptions& options() const { return options_; }
 
  private:
-  // Steps 2-4 for the evaluated `decision`, at time `at`.
-  absl::Status Apply(absl::Time at, Decision* decision) const;
+  // Step 4 for the evaluated `decision` (registration ID `id`), at `at`.
+  void RecordOutcome(const std::string& id, absl::Time at,
+                     const Decision& decision) const;
 
   RegistrationStore* const store_;
   Throttle* const throttle_;

@@ -59,6 +59,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/registry/async_registration_store.h"
 #include "engine/registry/enrollment_set_store.h"
 #include "engine/registry/group_commit_queue.h"
 #include "engine/registry/store.h"
@@ -91,6 +92,7 @@ struct PostgresRegistrationStoreOptions {
 
 // Also the EnrollmentSetStore of the replicas over the same database.
 class PostgresRegistrationStore final : public RegistrationStore,
+                                        public AsyncRegistrationStore,
                                         public EnrollmentSetStore {
  public:
   // The schema version this binary writes.
@@ -119,10 +121,8 @@ class PostgresRegistrationStore final : public RegistrationStore,
   // As SqliteRegistrationStore::RegisterAsync: `done` runs on the committer
   // thread after the batch committed (or failed); it must be quick and must
   // not call Register() or destroy the store.
-  using RegisterCallback =
-      absl::AnyInvocable<void(absl::StatusOr<RegisterResult>) &&>;
   void RegisterAsync(RegistrationRecord record, int64_t max_registrations,
-                     RegisterCallback done);
+                     RegisterCallback done) override;
 
   absl::StatusOr<RegistrationRecord> Get(
       absl::string_view registration_id) override;

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -227,8 +228,20 @@ absl::Status SqliteRegistrationStore::RunBatch(
 absl::StatusOr<RegistrationRecord> SqliteRegistrationStore::Get(
     absl::string_view registration_id) {
   const std::string key = internal::RegistrationKey(registration_id);
+  if (get_connections_ != nullptr) {
+    // A thread's connection, chosen at its first Get() of any store.
+    static std::atomic<unsigned> next_thread{0};
+    thread_local const unsigned thread_index = next_thread.fetch_add(1);
+    GetConnection& mine = get_connections_[thread_index % kGetConnections];
+    internal::AnnotatedMutexLock lock(&mine.mu);
+    return GetWith(*mine.connection, key, registration_id);
+  }
   internal::AnnotatedMutexLock lock(&reader_mu_);
-  Connection& c = *reader_;
+  return GetWith(*reader_, key, registration_id);
+}
+
+absl::StatusOr<RegistrationRecord> SqliteRegistrationStore::GetWith(
+    Connection& c, absl::string_view key, absl::string_view registration_id) {
   CT_PREPARE(stmt, c, sql::kGetSql);
   ScopedReset reset(stmt);
   BindText(stmt, 1, key);

@@ -22,8 +22,8 @@
 //
 // Other processes may open the same file (the `chaintrust registrations`
 // command while a front-end runs); writers wait for each other up to
-// busy_timeout. Reads use a second connection, so they do not wait for a
-// commit in progress.
+// busy_timeout. Reads use other connections, so they do not wait for a
+// commit in progress: Get() one of a few per thread, the other reads one.
 //
 // Failing closed. Open() never creates a file unless create_if_missing is
 // set, and runs PRAGMA quick_check before anything else touches the file: a
@@ -61,6 +61,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "engine/internal/tsan_mutex.h"
+#include "engine/registry/async_registration_store.h"
 #include "engine/registry/group_commit_queue.h"
 #include "engine/registry/store.h"
 
@@ -86,7 +87,8 @@ struct SqliteRegistrationStoreOptions {
   bool create_if_missing = false;
 };
 
-class SqliteRegistrationStore final : public RegistrationStore {
+class SqliteRegistrationStore final : public RegistrationStore,
+                                      public AsyncRegistrationStore {
  public:
   static constexpr int kSchemaVersion = 1;
 
@@ -115,10 +117,8 @@ class SqliteRegistrationStore final : public RegistrationStore {
   // blocking Register() or the destructor of this store (RegisterAsync() is
   // fine). Argument errors are reported through `done` too. Every accepted
   // request completes before the destructor returns.
-  using RegisterCallback =
-      absl::AnyInvocable<void(absl::StatusOr<RegisterResult>) &&>;
   void RegisterAsync(RegistrationRecord record, int64_t max_registrations,
-                     RegisterCallback done);
+                     RegisterCallback done) override;
 
   absl::StatusOr<RegistrationRecord> Get(
       absl::string_view registration_id) override;
@@ -173,6 +173,21 @@ class SqliteRegistrationStore final : public RegistrationStore {
   // The read connection: Get(), List(), Count(), CheckIntegrity().
   internal::AnnotatedMutex reader_mu_;
   std::unique_ptr<Connection> reader_ ABSL_PT_GUARDED_BY(reader_mu_);
+
+  // Get()'s own read connections (not when read_only): each thread keeps to
+  // one of them, so that the lookups of a front-end's threads do not queue
+  // behind one mutex. Threads beyond their number share them.
+  static constexpr int kGetConnections = 4;
+  struct GetConnection {
+    internal::AnnotatedMutex mu;
+    std::unique_ptr<Connection> connection ABSL_PT_GUARDED_BY(mu);
+  };
+  std::unique_ptr<GetConnection[]> get_connections_;  // null when read_only
+  absl::Status OpenGetConnections();
+  // The record of `key` read through `c`.
+  absl::StatusOr<RegistrationRecord> GetWith(Connection& c,
+                                             absl::string_view key,
+                                             absl::string_view registration_id);
 };
 
 }  // namespace chaintrust

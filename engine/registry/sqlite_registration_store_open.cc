@@ -52,6 +52,12 @@ absl::Status CheckExists(const std::string& path) {
 absl::Status OpenConnection(const std::string& path, const std::string& name,
                             int flags, absl::Duration busy_timeout,
                             std::unique_ptr<SqliteConnection>& out) {
+  // Before SQLite initializes (its first open): no memory statistics, which
+  // would put every allocation of every connection behind one global mutex
+  // (the stores' connections are used from several threads at once). A
+  // process that initialized SQLite before keeps its setting.
+  static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)configured;
   out = std::make_unique<SqliteConnection>();
   // NOMUTEX: each connection is used by one thread at a time, under the
   // store's writer_mu_ or reader_mu_.
@@ -244,11 +250,29 @@ absl::Status SqliteRegistrationStore::OpenForWriting() {
   RETURN_IF_ERROR(
       internal::Exec(path_, writer, sql::kCommitSql, "committing the schema"));
 
-  internal::AnnotatedMutexLock reader_lock(&reader_mu_);
-  RETURN_IF_ERROR(OpenConnection(path_, path_, SQLITE_OPEN_READWRITE,
-                                 options_.busy_timeout, reader_));
-  return internal::Exec(path_, *reader_, "PRAGMA query_only = 1",
-                        "opening for reading");
+  {
+    internal::AnnotatedMutexLock reader_lock(&reader_mu_);
+    RETURN_IF_ERROR(OpenConnection(path_, path_, SQLITE_OPEN_READWRITE,
+                                   options_.busy_timeout, reader_));
+    RETURN_IF_ERROR(internal::Exec(path_, *reader_, "PRAGMA query_only = 1",
+                                   "opening for reading"));
+  }
+  return OpenGetConnections();
+}
+
+absl::Status SqliteRegistrationStore::OpenGetConnections() {
+  auto connections = std::make_unique<GetConnection[]>(kGetConnections);
+  for (int i = 0; i < kGetConnections; ++i) {
+    internal::AnnotatedMutexLock lock(&connections[i].mu);
+    RETURN_IF_ERROR(OpenConnection(path_, path_, SQLITE_OPEN_READWRITE,
+                                   options_.busy_timeout,
+                                   connections[i].connection));
+    RETURN_IF_ERROR(internal::Exec(path_, *connections[i].connection,
+                                   "PRAGMA query_only = 1",
+                                   "opening for reading"));
+  }
+  get_connections_ = std::move(connections);
+  return absl::OkStatus();
 }
 
 absl::Status SqliteRegistrationStore::OpenReadOnly() {

@@ -1,6 +1,7 @@
 // DPS's device API: register, operation status, registration status lookup.
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -152,10 +153,10 @@ std::string DpsService::SaveOperation(const std::string& registration_id,
   return operation_id;
 }
 
-HttpResponse DpsService::Register(const HttpRequest& request,
-                                  const std::string& registration_id) {
+std::optional<HttpResponse> DpsService::StartRegister(
+    const HttpRequest& request, const std::string& registration_id,
+    DeviceCredentials* credentials, std::optional<Value>* payload) {
   constexpr absl::string_view kRoute = "device_register";
-  Struct body;
   std::string body_id;
   if (!absl::StripAsciiWhitespace(request.body).empty() &&
       !ReadPlainRegisterBody(request.body, &body_id)) {
@@ -163,8 +164,9 @@ HttpResponse DpsService::Register(const HttpRequest& request,
     if (!parsed.ok()) {
       return ErrorResponse(400, 400, parsed.status().message(), kRoute);
     }
-    body = *std::move(parsed);
-    body_id = StringField(body, "registrationId");
+    body_id = StringField(*parsed, "registrationId");
+    auto it = parsed->fields().find("payload");
+    if (it != parsed->fields().end()) *payload = it->second;
   }
   if (!body_id.empty() && !absl::EqualsIgnoreCase(body_id, registration_id)) {
     return ErrorResponse(
@@ -173,9 +175,30 @@ HttpResponse DpsService::Register(const HttpRequest& request,
                      "\" differs from the path's \"", registration_id, "\""),
         kRoute);
   }
-  DeviceCredentials credentials;
-  if (auto refused = Credentials(request, registration_id, &credentials)) {
+  if (auto refused = Credentials(request, registration_id, credentials)) {
     refused->route = std::string(kRoute);
+    return refused;
+  }
+  return std::nullopt;
+}
+
+EngineAdapter::Assign DpsService::AssignFunction() const {
+  return [this](const RegistrationRecord* previous, RegistrationRecord* next) {
+    const std::shared_ptr<const Struct> enrollment = repository_->FindShared(
+        next->enrollment_kind == RegistrationEnrollmentKind::kGroup
+            ? EntryKind::kGroup
+            : EntryKind::kIndividual,
+        next->enrollment_id);
+    Assign(enrollment.get(), previous, next);
+  };
+}
+
+HttpResponse DpsService::Register(const HttpRequest& request,
+                                  const std::string& registration_id) {
+  DeviceCredentials credentials;
+  std::optional<Value> payload;
+  if (auto refused =
+          StartRegister(request, registration_id, &credentials, &payload)) {
     return *refused;
   }
   const int worker =
@@ -184,29 +207,58 @@ HttpResponse DpsService::Register(const HttpRequest& request,
   DecisionView decision;
   {
     std::lock_guard<std::mutex> lock(worker_mu_[worker]);
-    decision = workers_[worker]->Provision(
-        credentials, absl::Now(),
-        [this](const RegistrationRecord* previous, RegistrationRecord* next) {
-          const std::shared_ptr<const Struct> enrollment =
-              repository_->FindShared(
-                  next->enrollment_kind == RegistrationEnrollmentKind::kGroup
-                      ? EntryKind::kGroup
-                      : EntryKind::kIndividual,
-                  next->enrollment_id);
-          Assign(enrollment.get(), previous, next);
-        },
-        &record);
+    decision = workers_[worker]->Provision(credentials, absl::Now(),
+                                           AssignFunction(), &record);
     metrics_->SetCacheCounters(worker, workers_[worker]->cache_counters());
   }
+  return RegisterAnswer(registration_id, credentials.sas_token.empty(),
+                        payload ? &*payload : nullptr, decision, record);
+}
+
+void DpsService::RegisterAsync(const HttpRequest& request,
+                               const std::string& registration_id,
+                               HttpRespond respond) {
+  DeviceCredentials credentials;
+  std::optional<Value> payload;
+  if (auto refused =
+          StartRegister(request, registration_id, &credentials, &payload)) {
+    respond(*std::move(refused));
+    return;
+  }
+  const int worker =
+      std::clamp(request.worker, 0, static_cast<int>(workers_.size()) - 1);
+  {
+    std::lock_guard<std::mutex> lock(in_flight_mu_);
+    ++in_flight_;
+  }
+  const bool x509 = credentials.sas_token.empty();
+  std::lock_guard<std::mutex> lock(worker_mu_[worker]);
+  workers_[worker]->ProvisionAsync(
+      credentials, absl::Now(), AssignFunction(),
+      [this, registration_id, x509, payload = std::move(payload),
+       respond = std::move(respond)](DecisionView decision,
+                                     RegistrationRecord record) mutable {
+        respond(RegisterAnswer(registration_id, x509,
+                               payload ? &*payload : nullptr, decision,
+                               record));
+        std::lock_guard<std::mutex> lock(in_flight_mu_);
+        if (--in_flight_ == 0) in_flight_cv_.notify_all();
+      });
+  metrics_->SetCacheCounters(worker, workers_[worker]->cache_counters());
+}
+
+HttpResponse DpsService::RegisterAnswer(const std::string& registration_id,
+                                        bool x509, const Value* payload,
+                                        const DecisionView& decision,
+                                        const RegistrationRecord& record) {
+  constexpr absl::string_view kRoute = "device_register";
   metrics_->RecordDecision(decision.reason);
   if (decision.store_error) metrics_->RecordStoreError();
 
   HttpResponse response;
   if (decision.allowed) {
-    auto payload = body.fields().find("payload");
-    const std::string state = RegistrationResult(
-        record, decision, credentials.sas_token.empty(),
-        payload != body.fields().end() ? &payload->second : nullptr);
+    const std::string state =
+        RegistrationResult(record, decision, x509, payload);
     const std::string operation_id =
         SaveOperation(registration_id, "assigned", state);
     response = JsonResponse(202,

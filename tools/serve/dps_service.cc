@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <pthread.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -141,69 +140,52 @@ DpsService::DpsService(DpsServiceOptions options, EngineAdapter* adapter,
       adapter_(adapter),
       repository_(repository),
       metrics_(metrics),
-      worker_mu_(new std::mutex[std::max(workers, 1) +
-                                std::max(options_.registration_threads, 0)]) {
-  const int first_registration_worker = std::max(workers, 1);
-  const int total =
-      first_registration_worker + std::max(options_.registration_threads, 0);
-  for (int i = 0; i < total; ++i) workers_.push_back(adapter_->NewWorker());
-  for (int i = first_registration_worker; i < total; ++i) {
-    registration_threads_.emplace_back([this, i] {
-      pthread_setname_np(pthread_self(), absl::StrCat("ct-reg-", i).c_str());
-      RegistrationLoop(i);
-    });
+      worker_mu_(new std::mutex[std::max(workers, 1)]) {
+  for (int i = 0; i < std::max(workers, 1); ++i) {
+    workers_.push_back(adapter_->NewWorker());
   }
 }
 
 DpsService::~DpsService() {
-  {
-    std::lock_guard<std::mutex> lock(jobs_mu_);
-    stopping_ = true;
-  }
-  jobs_cv_.notify_all();
-  for (std::thread& thread : registration_threads_) thread.join();
+  std::unique_lock<std::mutex> lock(in_flight_mu_);
+  in_flight_cv_.wait(lock, [this] { return in_flight_ == 0; });
 }
 
-void DpsService::RegistrationLoop(int worker) {
-  while (true) {
-    Job job;
-    {
-      std::unique_lock<std::mutex> lock(jobs_mu_);
-      jobs_cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;  // stopping, and nothing left
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    job.request.worker = worker;
-    job.respond(Handle(job.request));
-  }
-}
+namespace {
 
-void DpsService::HandleAsync(HttpRequest request, HttpRespond respond) {
-  const absl::string_view path =
-      absl::string_view(request.target).substr(0, request.target.find('?'));
-  const bool registration =
-      request.method == "PUT" &&
-      absl::EndsWithIgnoreCase(absl::StripSuffix(path, "/"), "/register");
-  if (!registration || registration_threads_.empty()) {
-    respond(Handle(request));
-    return;
-  }
-  {
-    std::lock_guard<std::mutex> lock(jobs_mu_);
-    jobs_.push_back(Job{std::move(request), std::move(respond)});
-  }
-  jobs_cv_.notify_one();
-}
-
-HttpResponse DpsService::Handle(const HttpRequest& request) {
-  const absl::string_view path =
-      absl::string_view(request.target).substr(0, request.target.find('?'));
+// The path's segments, percent-decoded.
+std::vector<std::string> PathSegments(absl::string_view path) {
   std::vector<std::string> segments;
   for (absl::string_view segment :
        absl::StrSplit(path, '/', absl::SkipEmpty())) {
     segments.push_back(PercentDecode(segment));
   }
+  return segments;
+}
+
+}  // namespace
+
+void DpsService::HandleAsync(HttpRequest request, HttpRespond respond) {
+  const absl::string_view path =
+      absl::string_view(request.target).substr(0, request.target.find('?'));
+  if (request.method == "PUT" &&
+      absl::EndsWithIgnoreCase(absl::StripSuffix(path, "/"), "/register")) {
+    const std::vector<std::string> segments = PathSegments(path);
+    if (segments.size() == 4 &&
+        absl::EqualsIgnoreCase(segments[0], options_.id_scope) &&
+        absl::AsciiStrToLower(segments[1]) == "registrations" &&
+        absl::AsciiStrToLower(segments[3]) == "register") {
+      RegisterAsync(request, segments[2], std::move(respond));
+      return;
+    }
+  }
+  respond(Handle(request));
+}
+
+HttpResponse DpsService::Handle(const HttpRequest& request) {
+  const absl::string_view path =
+      absl::string_view(request.target).substr(0, request.target.find('?'));
+  const std::vector<std::string> segments = PathSegments(path);
   if (segments.size() == 1 &&
       (segments[0] == "healthz" || segments[0] == "metrics")) {
     if (request.method != "GET") {

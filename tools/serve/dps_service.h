@@ -7,12 +7,12 @@
 #define CHAINTRUST_TOOLS_SERVE_DPS_SERVICE_H_
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -38,27 +38,24 @@ struct DpsServiceOptions {
   // Finished registration operations kept for the device's poll.
   size_t max_operations = 100'000;
   absl::Duration operation_ttl = absl::Minutes(10);
-  // Threads that run registrations for HandleAsync, each with its own
-  // Evaluator. A registration waits for the store's group commit; on these
-  // threads the connection threads meanwhile go on with other connections,
-  // and the registrations in flight share commits.
-  int registration_threads = 16;
 };
 
 class DpsService {
  public:
-  // `workers`: how many worker threads will call Handle (one Evaluator each).
-  // `metrics` needs workers + options.registration_threads worker slots.
+  // `workers`: how many worker threads will call Handle (one Evaluator
+  // each); `metrics` needs as many worker slots.
   DpsService(DpsServiceOptions options, EngineAdapter* adapter,
              EnrollmentRepository* repository, Metrics* metrics, int workers);
-  // Answers the registrations still queued, then stops their threads.
+  // Waits until every registration handed to the store was answered.
   ~DpsService();
 
   // Thread-safe across workers; request.worker selects the Evaluator.
   HttpResponse Handle(const HttpRequest& request);
-  // Registrations (PUT .../register) are queued for the registration
-  // threads and answered from there; everything else is answered at once
-  // on the calling thread.
+  // As Handle, but a registration (PUT .../register) is decided on the
+  // calling thread and its record handed to the store's group commit
+  // without waiting: `respond` runs once the record is durable, on the
+  // store's committer thread. Everything else, and a registration that
+  // stores nothing (a DENY), is answered at once on the calling thread.
   void HandleAsync(HttpRequest request, HttpRespond respond);
 
   // The hub a device is assigned to: the enrollment's allocationPolicy
@@ -89,6 +86,21 @@ class DpsService {
   // Device API (device_api.cc).
   HttpResponse Register(const HttpRequest& request,
                         const std::string& registration_id);
+  void RegisterAsync(const HttpRequest& request,
+                     const std::string& registration_id, HttpRespond respond);
+  // What Register does before the engine: the body (its payload, if any,
+  // into *payload) and the credentials; an error answer, or nullopt.
+  std::optional<HttpResponse> StartRegister(
+      const HttpRequest& request, const std::string& registration_id,
+      DeviceCredentials* credentials,
+      std::optional<google::protobuf::Value>* payload);
+  // The answer to a register call the engine decided (thread-safe).
+  HttpResponse RegisterAnswer(const std::string& registration_id, bool x509,
+                              const google::protobuf::Value* payload,
+                              const DecisionView& decision,
+                              const RegistrationRecord& record);
+  // Completes an ALLOW's record through Assign and the deciding enrollment.
+  EngineAdapter::Assign AssignFunction() const;
   HttpResponse GetOperation(const std::string& registration_id,
                             const std::string& operation_id);
   HttpResponse Lookup(const HttpRequest& request,
@@ -122,17 +134,10 @@ class DpsService {
   // One mutex per worker: Handle may be called from threads other than the
   // server's workers (tests), and an Evaluator is single-threaded.
   std::unique_ptr<std::mutex[]> worker_mu_;
-  void RegistrationLoop(int worker);
-
-  struct Job {
-    HttpRequest request;
-    HttpRespond respond;
-  };
-  std::mutex jobs_mu_;
-  std::condition_variable jobs_cv_;
-  std::deque<Job> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> registration_threads_;
+  // Registrations handed to the store and not answered yet.
+  std::mutex in_flight_mu_;
+  std::condition_variable in_flight_cv_;
+  int64_t in_flight_ = 0;
   std::mutex operations_mu_;
   std::unordered_map<std::string, Operation> operations_;
   std::deque<std::string> operation_order_;

@@ -4,8 +4,11 @@
 
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -87,7 +90,16 @@ class DpsServiceTest : public ::testing::Test {
     request.target = target;
     request.body = body;
     request.headers = std::move(headers);
-    return service_->Handle(request);
+    if (!async_) return service_->Handle(request);
+    // As the server calls it: a registration is answered from the store's
+    // committer thread.
+    std::promise<HttpResponse> answered;
+    std::future<HttpResponse> answer = answered.get_future();
+    service_->HandleAsync(std::move(request),
+                          [&answered](HttpResponse response) {
+                            answered.set_value(std::move(response));
+                          });
+    return answer.get();
   }
 
   HttpResponse Service(const std::string& method, const std::string& target,
@@ -116,6 +128,7 @@ class DpsServiceTest : public ::testing::Test {
   }
 
   std::string dir_;
+  bool async_ = true;  // Call goes through HandleAsync, else Handle
   std::vector<std::string> crl_files_;
   std::string service_key_ = absl::Base64Escape(std::string(32, '\x5a'));
   Metrics metrics_{1};
@@ -249,6 +262,65 @@ TEST_F(DpsServiceTest, RegisterThenPollTheOperation) {
   const HttpResponse record = Service("GET", "/registrations/dev-1");
   ASSERT_EQ(record.status, 200);
   EXPECT_EQ(StringField(Json(record), "etag"), StringField(state, "etag"));
+}
+
+// The blocking Handle and the server's HandleAsync register alike, and an
+// asynchronous registration is answered only once its record is in the
+// store; concurrent registrations share the quota.
+TEST_F(DpsServiceTest, RegistrationsAnswerOnceStoredSyncOrAsync) {
+  const std::string key = std::string(32, 'k');
+  for (const char* id : {"dev-1", "dev-2", "dev-3", "dev-4", "dev-5"}) {
+    ASSERT_EQ(Service("PUT", absl::StrCat("/enrollments/", id),
+                      SymmetricKeyEnrollment(id, absl::Base64Escape(key)))
+                  .status,
+              200);
+  }
+  async_ = false;
+  const HttpResponse blocking = RegisterSas("dev-1", key);
+  ASSERT_EQ(blocking.status, 202) << blocking.body;
+  async_ = true;
+  // Three at once for the two places left of the quota (3).
+  std::vector<std::promise<std::pair<int, bool>>> answered(3);
+  std::vector<std::thread> devices;
+  for (int i = 0; i < 3; ++i) {
+    devices.emplace_back([&, i] {
+      const std::string id = absl::StrCat("dev-", i + 2);
+      HttpRequest request;
+      request.method = "PUT";
+      request.target =
+          absl::StrCat("/", kScope, "/registrations/", id, "/register");
+      request.body = absl::StrCat("{\"registrationId\":\"", id, "\"}");
+      request.headers["authorization"] =
+          MakeSasToken(kScope, id, key, absl::Now() + absl::Hours(1));
+      service_->HandleAsync(
+          std::move(request), [&, i, id](HttpResponse response) {
+            // Durable before acknowledged: the record is readable by now.
+            const bool stored = adapter_->store().Get(id).ok();
+            answered[i].set_value({response.status, stored});
+          });
+    });
+  }
+  for (std::thread& device : devices) device.join();
+  int accepted = 0, over_quota = 0;
+  for (auto& answer : answered) {
+    const auto [status, stored] = answer.get_future().get();
+    if (status == 202) {
+      ++accepted;
+      EXPECT_TRUE(stored);
+    } else {
+      EXPECT_EQ(status, 403);
+      EXPECT_FALSE(stored);
+      ++over_quota;
+    }
+  }
+  EXPECT_EQ(accepted, 2);
+  EXPECT_EQ(over_quota, 1);
+  EXPECT_EQ(*adapter_->store().Count(), 3);
+  // A known device re-registers within the full quota, either way.
+  EXPECT_EQ(RegisterSas("dev-1", key).status, 202);
+  async_ = false;
+  EXPECT_EQ(RegisterSas("dev-1", key).status, 202);
+  EXPECT_EQ(RegisterSas("dev-5", key).status, 403);
 }
 
 // An individual symmetric-key enrollment of `id` on `hub` with

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "engine/engine.h"
 #include "engine/policy_loader.h"
 #include "engine/provisioner.h"
+#include "engine/registry/async_registration_store.h"
 #include "engine/throttle.h"
 #include "engine/x509/crl.h"
 
@@ -123,6 +125,8 @@ class AssigningStore final : public RegistrationStore {
  public:
   explicit AssigningStore(RegistrationStore* store) : store_(store) {}
 
+  RegistrationStore* inner() const { return store_; }
+
   // Around one Provision call: stored() is what it stored, if anything.
   void Begin(const EngineAdapter::Assign* assign) {
     assign_ = assign;
@@ -174,6 +178,7 @@ class WorkerImpl final : public EngineAdapter::Worker {
              const ProvisionerOptions& options, RegistrationStore* store)
       : evaluator_(engine.NewEvaluator()),
         store_(store),
+        async_store_(dynamic_cast<AsyncRegistrationStore*>(store)),
         provisioner_(&store_, throttle, options) {}
 
   DecisionView Provision(const DeviceCredentials& credentials, absl::Time at,
@@ -198,6 +203,47 @@ class WorkerImpl final : public EngineAdapter::Worker {
     return view;
   }
 
+  void ProvisionAsync(const DeviceCredentials& credentials, absl::Time at,
+                      const EngineAdapter::Assign& assign,
+                      EngineAdapter::ProvisionDone done) override {
+    if (async_store_ == nullptr) {
+      RegistrationRecord record;
+      DecisionView view = Provision(credentials, at, assign, &record);
+      std::move(done)(std::move(view), std::move(record));
+      return;
+    }
+    // The decision goes with the write: the Evaluator serves the next
+    // request meanwhile.
+    auto decision = std::make_unique<Decision>();
+    RegistrationRecord record;
+    if (!provisioner_.Begin(*evaluator_, AttestationOf(credentials, at),
+                            decision.get(), &record)) {
+      std::move(done)(ViewOf(*decision, false), RegistrationRecord());
+      return;
+    }
+    const absl::Time recorded_at = record.last_updated;
+    if (assign) {
+      absl::StatusOr<RegistrationRecord> previous =
+          store_.inner()->Get(record.registration_id);
+      if (!previous.ok() && !absl::IsNotFound(previous.status())) {
+        std::move(done)(Finish(recorded_at, previous.status(), decision.get()),
+                        RegistrationRecord());
+        return;
+      }
+      assign(previous.ok() ? &*previous : nullptr, &record);
+    }
+    async_store_->RegisterAsync(
+        std::move(record), provisioner_.options().max_registrations,
+        [this, recorded_at, decision = std::move(decision),
+         done =
+             std::move(done)](absl::StatusOr<RegisterResult> result) mutable {
+          DecisionView view = Finish(recorded_at, result, decision.get());
+          RegistrationRecord stored;
+          if (view.allowed) stored = std::move(result->record);
+          std::move(done)(std::move(view), std::move(stored));
+        });
+  }
+
   DecisionView Authenticate(const DeviceCredentials& credentials,
                             absl::Time at) override {
     evaluator_->Evaluate(AttestationOf(credentials, at), &decision_);
@@ -216,8 +262,20 @@ class WorkerImpl final : public EngineAdapter::Worker {
   }
 
  private:
+  // The second half of ProvisionAsync (thread-safe: the Provisioner's
+  // Finish touches only the store's result, the throttle and `decision`).
+  DecisionView Finish(absl::Time at,
+                      const absl::StatusOr<RegisterResult>& result,
+                      Decision* decision) const {
+    const absl::Status status = provisioner_.Finish(at, result, decision);
+    DecisionView view = ViewOf(*decision, !status.ok());
+    if (!status.ok()) view.detail = std::string(status.message());
+    return view;
+  }
+
   std::unique_ptr<Evaluator> evaluator_;
   AssigningStore store_;
+  AsyncRegistrationStore* const async_store_;  // null: no asynchronous write
   Provisioner provisioner_;
   Decision decision_;
 };

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -104,6 +105,11 @@ class EngineAdapter {
   using Assign = std::function<void(const RegistrationRecord* previous,
                                     RegistrationRecord* record)>;
 
+  // The outcome of ProvisionAsync: the decision and, on ALLOW, the stored
+  // record.
+  using ProvisionDone =
+      absl::AnyInvocable<void(DecisionView, RegistrationRecord) &&>;
+
   // One per worker thread; not thread-safe.
   class Worker {
    public:
@@ -114,6 +120,17 @@ class EngineAdapter {
     virtual DecisionView Provision(const DeviceCredentials& credentials,
                                    absl::Time at, const Assign& assign,
                                    RegistrationRecord* record) = 0;
+    // Provision without waiting for the store's commit: evaluates, throttles
+    // and hands the record of an ALLOW to the store's asynchronous group
+    // commit, then returns. `done` gets what Provision returns (the decision,
+    // and on ALLOW the stored record) once the record is durable, on the
+    // store's committer thread; or at once, on the calling thread, when
+    // nothing is stored (a DENY) or the store has no asynchronous write
+    // (Provision then runs as is). The Worker must outlive the call of
+    // `done`; the Worker itself is free again when this returns.
+    virtual void ProvisionAsync(const DeviceCredentials& credentials,
+                                absl::Time at, const Assign& assign,
+                                ProvisionDone done) = 0;
     // Evaluates only (no throttle, no store write): for status lookups.
     virtual DecisionView Authenticate(const DeviceCredentials& credentials,
                                       absl::Time at) = 0;
