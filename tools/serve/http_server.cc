@@ -167,6 +167,10 @@ class Session : public std::enable_shared_from_this<Session> {
     // segment was acknowledged (Nagle): kept-alive clients wait for it.
     beast::get_lowest_layer(stream_).socket().set_option(tcp::no_delay(true),
                                                          ec);
+    // Asio asks OpenSSL to free a connection's record buffers whenever they
+    // are empty, so a kept-alive connection allocated and freed them for
+    // every request; keep them for the connection's life instead.
+    SSL_clear_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
     auto endpoint =
         beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) {
