@@ -235,6 +235,56 @@ TEST_F(ProvisionerTest, StoreErrorFailsClosed) {
   EXPECT_EQ(CountSteps(d, StepId::kDecide), 1) << RenderText(d);
 }
 
+// Begin and Finish around a write the caller makes (as a front-end does
+// with an asynchronous group commit): the record to write, then the
+// outcome's verdict and the throttle's bookkeeping.
+TEST_F(ProvisionerTest, BeginAndFinishAroundTheCallersWrite) {
+  ThrottleOptions throttle_options;
+  throttle_options.per_id_enabled = true;
+  throttle_options.initial_backoff = absl::Seconds(10);
+  auto throttle = Throttle::Create(throttle_options);
+  ASSERT_TRUE(throttle.ok()) << throttle.status();
+  Provisioner p(&store_, throttle->get());
+  Attestation a;
+  a.chain = {Device("dev-1", root1_).der};
+  a.at = kT0;
+
+  Decision d;
+  RegistrationRecord record;
+  ASSERT_TRUE(p.Begin(*evaluator_, a, &d, &record)) << RenderText(d);
+  EXPECT_EQ(record.registration_id, "dev-1");
+  EXPECT_EQ(record.enrollment_id, "g1");
+  EXPECT_EQ(record.last_updated, kT0);
+  EXPECT_FALSE(store_.Get("dev-1").ok());  // Begin writes nothing
+  ASSERT_TRUE(p.Finish(kT0, store_.Register(record), &d).ok());
+  EXPECT_TRUE(d.allowed()) << RenderText(d);
+
+  // A failed write: DENY THROTTLED with the store's error, and a deny the
+  // throttle counts, so the device's next attempt is held back.
+  ASSERT_TRUE(p.Begin(*evaluator_, a, &d, &record));
+  const absl::Status status =
+      p.Finish(kT0, absl::UnavailableError("disk I/O error"), &d);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(d.reason(), Reason::kThrottled) << RenderText(d);
+  EXPECT_EQ(FindStep(d, StepId::kCheckQuota)->cause, Cause::kStoreError);
+  EXPECT_EQ(CountSteps(d, StepId::kDecide), 1) << RenderText(d);
+  a.at = kT0 + absl::Seconds(1);
+  EXPECT_FALSE(p.Begin(*evaluator_, a, &d, &record));
+  EXPECT_EQ(d.reason(), Reason::kThrottled);
+  EXPECT_EQ(d.retry_after(), absl::Seconds(9));
+
+  // A full quota reported by the write.
+  a.chain = {Device("dev-2", root2_).der};
+  ASSERT_TRUE(p.Begin(*evaluator_, a, &d, &record));
+  RegisterResult full;
+  full.outcome = RegisterOutcome::kQuotaExceeded;
+  full.record = record;
+  full.registration_count = 1;
+  ASSERT_TRUE(p.Finish(kT0, full, &d).ok());
+  EXPECT_EQ(d.reason(), Reason::kQuotaExceeded) << RenderText(d);
+  EXPECT_EQ(FindStep(d, StepId::kCheckQuota)->params.value, 1);
+}
+
 TEST_F(ProvisionerTest, WithoutStoreOrThrottleTheDecisionIsTheEngines) {
   Provisioner p(nullptr, nullptr);
   Decision d = Provision(p, "dev-1", root1_);
