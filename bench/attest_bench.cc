@@ -20,7 +20,8 @@
 // EVP_DigestVerify of a leaf's TBS with the issuer's EVP_PKEY preloaded.
 // BM_OpenSslVerifyCertBaseline: d2i_X509 of the three certificates and
 // X509_verify_cert against a store trusting the root, as a user without
-// chaintrust would write it.
+// chaintrust would write it. These two and BM_LeafSignatureVerifyPrepared
+// are in bench/attest_bench_verify.cc.
 // BM_AttestFleet, BM_AttestFleetBudget, BM_ProofStoreBudget: many distinct
 // devices through one Engine's shared proof store; see
 // bench/attest_bench_fleet.cc.
@@ -41,6 +42,8 @@
 //                           --attest_individuals enrollments from specs made
 //                           straight into the builder and prints its
 //                           resident size once the inputs are freed
+#include "bench/attest_bench.h"
+
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -71,14 +74,15 @@
 #include "engine/x509/crl.h"
 #include "engine/x509/test_certs.h"
 #include "engine/x509/test_crl.h"
-#include "openssl/evp.h"
-#include "openssl/x509.h"
-#include "openssl/x509_vfy.h"
 #include "tools/cli/cli.h"
 
 namespace chaintrust {
 namespace {
 
+using attest_bench::Alg;
+using attest_bench::Die;
+using attest_bench::GetWorld;
+using attest_bench::World;
 using internal::MintCertificate;
 using internal::TestCert;
 using internal::TestCertOptions;
@@ -93,11 +97,6 @@ size_t g_fleet = 100000;
 size_t g_fleet_budget = 100000;
 size_t g_store_keys = 1000000;
 constexpr int kGroups = 100;
-
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "attest_bench: %s\n", message.c_str());
-  std::abort();
-}
 
 double PeakRssBytes() {
   struct rusage usage;
@@ -170,20 +169,20 @@ TestCert MintRsaIntermediate(const TestCert& root) {
   return MintCertificate(rsa, &root);
 }
 
-struct World {
-  World()
-      : root(internal::MintRoot("Bench Root")),
-        intermediate_ec(internal::MintIntermediate("Bench EC CA", root)),
-        intermediate_rsa(MintRsaIntermediate(root)),
-        warm_leaf(internal::MintLeaf("warm-device", intermediate_ec)) {}
-  TestCert root;                      // group 0's certificate
-  TestCert intermediate_ec;           // P-256, issued by root
-  TestCert intermediate_rsa;          // RSA-2048, issued by root
-  TestCert warm_leaf;                 // under intermediate_ec
-  std::vector<TestCert> other_roots;  // groups 1..99
-  std::vector<std::string> cold_ec;   // leaves under intermediate_ec
-  std::vector<std::string> cold_rsa;  // leaves under intermediate_rsa
-};
+}  // namespace
+
+namespace attest_bench {
+
+World::World()
+    : root(internal::MintRoot("Bench Root")),
+      intermediate_ec(internal::MintIntermediate("Bench EC CA", root)),
+      intermediate_rsa(MintRsaIntermediate(root)),
+      warm_leaf(internal::MintLeaf("warm-device", intermediate_ec)) {}
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "attest_bench: %s\n", message.c_str());
+  std::abort();
+}
 
 const World& GetWorld() {
   static const World* world = [] {
@@ -204,6 +203,10 @@ const World& GetWorld() {
   }();
   return *world;
 }
+
+}  // namespace attest_bench
+
+namespace {
 
 void AddGroups(EnrollmentSnapshot::Builder* builder) {
   const World& w = GetWorld();
@@ -389,14 +392,10 @@ void BM_AttestWarmDepth(benchmark::State& state) {
 }
 BENCHMARK(BM_AttestWarmDepth)->DenseRange(2, 6)->UseRealTime();
 
-enum class Alg { kEcdsa, kRsa };
-
 void BM_AttestCold(benchmark::State& state, Alg alg) {
   const World& w = GetWorld();
-  const std::vector<std::string>& pool =
-      alg == Alg::kEcdsa ? w.cold_ec : w.cold_rsa;
-  const std::string& intermediate =
-      alg == Alg::kEcdsa ? w.intermediate_ec.der : w.intermediate_rsa.der;
+  const std::vector<std::string>& pool = w.cold_pool(alg);
+  const std::string& intermediate = w.cold_issuer(alg);
   std::unique_ptr<Evaluator> evaluator = ColdEngine().NewEvaluator();
   Attestation a;
   a.chain = {pool[0], intermediate, w.root.der};
@@ -421,111 +420,6 @@ BENCHMARK_CAPTURE(BM_AttestCold, ecdsa, Alg::kEcdsa)->UseRealTime();
 BENCHMARK_CAPTURE(BM_AttestCold, rsa, Alg::kRsa)->UseRealTime();
 BENCHMARK_CAPTURE(BM_AttestCold, ecdsa, Alg::kEcdsa)->UseRealTime()->Threads(2);
 BENCHMARK_CAPTURE(BM_AttestCold, rsa, Alg::kRsa)->UseRealTime()->Threads(2);
-
-void BM_LeafSignatureVerify(benchmark::State& state, Alg alg) {
-  const World& w = GetWorld();
-  const std::vector<std::string>& pool =
-      alg == Alg::kEcdsa ? w.cold_ec : w.cold_rsa;
-  const std::string& issuer_der =
-      alg == Alg::kEcdsa ? w.intermediate_ec.der : w.intermediate_rsa.der;
-  auto issuer = Certificate::Create(issuer_der);
-  if (!issuer.ok()) Die("issuer does not parse");
-  const absl::string_view spki = (*issuer)->spki_der();
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(spki.data());
-  EVP_PKEY* key = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size()));
-  if (key == nullptr) Die("d2i_PUBKEY");
-  std::vector<CertificatePtr> leaves;
-  for (const std::string& der : pool) {
-    auto leaf = Certificate::Create(der);
-    if (!leaf.ok()) Die("leaf does not parse");
-    leaves.push_back(*std::move(leaf));
-  }
-  size_t i = 0;
-  bool all_ok = true;
-  for (auto _ : state) {
-    const Certificate& leaf = *leaves[i];
-    if (++i == leaves.size()) i = 0;
-    const absl::string_view tbs = leaf.tbs_der();
-    const absl::string_view sig = leaf.signature();
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    all_ok &=
-        EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
-        EVP_DigestVerify(
-            ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-            reinterpret_cast<const unsigned char*>(tbs.data()),
-            tbs.size()) == 1;
-    EVP_MD_CTX_free(ctx);
-  }
-  EVP_PKEY_free(key);
-  if (!all_ok) state.SkipWithError("a signature did not verify");
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK_CAPTURE(BM_LeafSignatureVerify, ecdsa, Alg::kEcdsa)->UseRealTime();
-BENCHMARK_CAPTURE(BM_LeafSignatureVerify, rsa, Alg::kRsa)->UseRealTime();
-
-// A lower floor than BM_LeafSignatureVerify: the issuer's OpenSSL context
-// prepared once (SignatureVerifier, what the engine's cold path uses) and
-// copied per verification, so only the signature check itself is paid.
-void BM_LeafSignatureVerifyPrepared(benchmark::State& state, Alg alg) {
-  const World& w = GetWorld();
-  const std::vector<std::string>& pool =
-      alg == Alg::kEcdsa ? w.cold_ec : w.cold_rsa;
-  auto issuer = Certificate::Create(
-      alg == Alg::kEcdsa ? w.intermediate_ec.der : w.intermediate_rsa.der);
-  if (!issuer.ok()) Die("issuer does not parse");
-  std::vector<CertificatePtr> leaves;
-  for (const std::string& der : pool) {
-    auto leaf = Certificate::Create(der);
-    if (!leaf.ok()) Die("leaf does not parse");
-    leaves.push_back(*std::move(leaf));
-  }
-  std::unique_ptr<SignatureVerifier> verifier =
-      SignatureVerifier::Create(**issuer, leaves[0]->signature_algorithm());
-  if (verifier == nullptr) Die("SignatureVerifier::Create");
-  size_t i = 0;
-  bool all_ok = true;
-  for (auto _ : state) {
-    all_ok &= verifier->Verify(*leaves[i]);
-    if (++i == leaves.size()) i = 0;
-  }
-  if (!all_ok) state.SkipWithError("a signature did not verify");
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK_CAPTURE(BM_LeafSignatureVerifyPrepared, ecdsa, Alg::kEcdsa)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_LeafSignatureVerifyPrepared, rsa, Alg::kRsa)
-    ->UseRealTime();
-
-X509* ParseX509(const std::string& der) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
-  return d2i_X509(nullptr, &p, static_cast<long>(der.size()));
-}
-
-void BM_OpenSslVerifyCertBaseline(benchmark::State& state) {
-  const World& w = GetWorld();
-  bool all_ok = true;
-  for (auto _ : state) {
-    X509* leaf = ParseX509(w.warm_leaf.der);
-    X509* intermediate = ParseX509(w.intermediate_ec.der);
-    X509* root = ParseX509(w.root.der);
-    X509_STORE* store = X509_STORE_new();
-    X509_STORE_add_cert(store, root);
-    STACK_OF(X509)* untrusted = sk_X509_new_null();
-    sk_X509_push(untrusted, intermediate);
-    X509_STORE_CTX* ctx = X509_STORE_CTX_new();
-    X509_STORE_CTX_init(ctx, store, leaf, untrusted);
-    all_ok &= X509_verify_cert(ctx) == 1;
-    X509_STORE_CTX_free(ctx);
-    sk_X509_free(untrusted);
-    X509_STORE_free(store);
-    X509_free(root);
-    X509_free(intermediate);
-    X509_free(leaf);
-  }
-  if (!all_ok) state.SkipWithError("X509_verify_cert failed");
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_OpenSslVerifyCertBaseline)->UseRealTime();
 
 void BM_SnapshotBuild(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));

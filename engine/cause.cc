@@ -172,10 +172,11 @@ StepId StepOfCause(Cause cause) {
   return StepId::kDecide;
 }
 
-std::string DescribeCause(Cause cause, const CauseParameters& p) {
+namespace {
+
+// The chain as presented: its limits, its parsing, the path through it.
+std::string DescribeChainCause(Cause cause, const CauseParameters& p) {
   switch (cause) {
-    case Cause::kNone:
-      return "";
     case Cause::kTooManyCertificates:
       return absl::StrCat(p.value, " certificates presented; at most ", p.limit,
                           " are accepted");
@@ -213,6 +214,16 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
                           " certificates (self-issued intermediates not "
                           "counted); at most ",
                           p.limit, " are accepted");
+    default:
+      break;
+  }
+  return "";
+}
+
+// Each certificate and its issuer: the signature, the issuer's right to
+// sign, the path length, key and signature strength.
+std::string DescribeIssuerCause(Cause cause, const CauseParameters& p) {
+  switch (cause) {
     case Cause::kSignatureInvalid:
       return absl::StrCat("not signed by the key of ", CertText(p.other_index));
     case Cause::kIssuerNotCa:
@@ -248,6 +259,15 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
       return "its signature algorithm is not supported (RSA and ECDSA with "
              "SHA-2, RSA-PSS and Ed25519 are; MD5 and DSA are refused, even "
              "for a legacy fleet)";
+    default:
+      break;
+  }
+  return "";
+}
+
+// The certificate profile (RFC 5280, CA/B Forum BR).
+std::string DescribeProfileCause(Cause cause, const CauseParameters& p) {
+  switch (cause) {
     case Cause::kNotV3:
       return absl::StrCat("it is an X.509 v", p.value,
                           " certificate; only v3 is accepted");
@@ -296,6 +316,16 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
     case Cause::kSubjectAltNameNotCritical:
       return "its subject is empty and its subjectAltName is not critical "
              "(RFC 5280 §4.2.1.6)";
+    default:
+      break;
+  }
+  return "";
+}
+
+// What a certificate may be used for and when: name constraints,
+// critical extensions, extendedKeyUsage, the validity period.
+std::string DescribeUsageCause(Cause cause, const CauseParameters& p) {
+  switch (cause) {
     case Cause::kNameConstraintViolated:
       return absl::StrCat(
           "its ", FormName(p.name_form), " ", RenderName(p),
@@ -322,6 +352,18 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
     case Cause::kNotYetValid:
       return absl::StrCat("not valid before ", Rfc3339(p.value),
                           "; validation time ", Rfc3339(p.limit));
+    default:
+      break;
+  }
+  return "";
+}
+
+// The device's enrollment: its registration ID, its credentials, the SAS
+// token, throttling and quota.
+std::string DescribeEnrollmentCause(Cause cause, const CauseParameters& p) {
+  switch (cause) {
+    case Cause::kNone:
+      return "";
     case Cause::kRegistrationIdInvalid:
       return p.name;
     case Cause::kRegistrationIdMismatch:
@@ -351,6 +393,15 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
                           " registrations used");
     case Cause::kStoreError:
       return absl::StrCat("registration store error: ", p.name);
+    default:
+      break;
+  }
+  return "";
+}
+
+// Revocation: the CRLs loaded for the path.
+std::string DescribeRevocationCause(Cause cause, const CauseParameters& p) {
+  switch (cause) {
     case Cause::kCertificateRevoked:
       return absl::StrCat("revoked at ", Rfc3339(p.value), " according to CRL ",
                           p.name, " (thisUpdate ", Rfc3339(p.limit), ")");
@@ -373,8 +424,49 @@ std::string DescribeCause(Cause cause, const CauseParameters& p) {
                           p.other_index >= 0 ? CertText(p.other_index)
                                              : std::string("its issuer"),
                           ", whose keyUsage lacks cRLSign");
+    default:
+      break;
   }
   return "";
+}
+
+}  // namespace
+
+// Each group of causes is described by the helper of the steps that report
+// them.
+std::string DescribeCause(Cause cause, const CauseParameters& p) {
+  switch (StepOfCause(cause)) {
+    case StepId::kCheckChainLimits:
+    case StepId::kParseChain:
+    case StepId::kBuildPath:
+      return DescribeChainCause(cause, p);
+    case StepId::kVerifySignature:
+    case StepId::kCheckIssuer:
+    case StepId::kCheckPathLength:
+    case StepId::kCheckKeyStrength:
+      return DescribeIssuerCause(cause, p);
+    case StepId::kCheckProfile:
+      return DescribeProfileCause(cause, p);
+    case StepId::kCheckNameConstraints:
+    case StepId::kCheckExtensions:
+    case StepId::kCheckEku:
+    case StepId::kCheckValidity:
+      return DescribeUsageCause(cause, p);
+    case StepId::kCheckRevocation:
+      return DescribeRevocationCause(cause, p);
+    case StepId::kParseSasToken:
+    case StepId::kRegistrationId:
+    case StepId::kLookupIndividual:
+    case StepId::kMatchClientCertificate:
+    case StepId::kVerifySasToken:
+    case StepId::kLookupGroup:
+    case StepId::kMatchGroupKey:
+    case StepId::kCheckQuota:
+    case StepId::kCheckThrottle:
+    case StepId::kDecide:
+      break;
+  }
+  return DescribeEnrollmentCause(cause, p);
 }
 
 }  // namespace chaintrust

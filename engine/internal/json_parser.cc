@@ -3,21 +3,18 @@
 // 10 MB/s into google.protobuf.Value and takes quadratic time on deep
 // nesting; this one is linear, bounds the nesting, rejects duplicate keys
 // and invalid UTF-8, and says where it stopped.
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
-#include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/charconv.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "engine/internal/json.h"
-#include "engine/internal/utf8.h"
+#include "engine/internal/json_scan.h"
 
 namespace chaintrust::internal {
 namespace {
@@ -241,144 +238,18 @@ class JsonParser {
     }
   }
 
-  bool ParseHex4(uint32_t* out, const PathFrame* path) {
-    if (text_.size() - pos_ < 4) return Fail("truncated \\u escape", path);
-    uint32_t value = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = text_[pos_ + i];
-      value <<= 4;
-      if (c >= '0' && c <= '9') {
-        value |= c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        value |= c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        value |= c - 'A' + 10;
-      } else {
-        return Fail("invalid \\u escape", path);
-      }
-    }
-    pos_ += 4;
-    *out = value;
-    return true;
-  }
-
-  // After a backslash: one escape sequence.
-  bool ParseEscape(std::string* out, const PathFrame* path) {
-    if (pos_ >= text_.size()) return Fail("unterminated string", path);
-    const char e = text_[pos_++];
-    switch (e) {
-      case '"':
-      case '\\':
-      case '/':
-        out->push_back(e);
-        return true;
-      case 'b':
-        out->push_back('\b');
-        return true;
-      case 'f':
-        out->push_back('\f');
-        return true;
-      case 'n':
-        out->push_back('\n');
-        return true;
-      case 'r':
-        out->push_back('\r');
-        return true;
-      case 't':
-        out->push_back('\t');
-        return true;
-      case 'u':
-        break;
-      default:
-        --pos_;
-        return Fail("invalid escape in a string", path);
-    }
-    uint32_t cp;
-    if (!ParseHex4(&cp, path)) return false;
-    if (cp >= 0xdc00 && cp <= 0xdfff) {
-      return Fail("unpaired low surrogate in a \\u escape", path);
-    }
-    if (cp >= 0xd800 && cp <= 0xdbff) {
-      uint32_t low;
-      if (!Consume("\\u") || !ParseHex4(&low, path) || low < 0xdc00 ||
-          low > 0xdfff) {
-        return Fail("unpaired high surrogate in a \\u escape", path);
-      }
-      cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-    }
-    AppendUtf8(cp, out);
-    return true;
-  }
-
   bool ParseString(std::string* out, const PathFrame* path) {
     ++pos_;  // '"'
-    out->clear();
-    while (true) {
-      // Copy the run of plain characters at once.
-      size_t run = pos_;
-      while (run < text_.size()) {
-        const unsigned char c = text_[run];
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-        ++run;
-      }
-      out->append(text_.data() + pos_, run - pos_);
-      pos_ = run;
-      if (pos_ >= text_.size()) return Fail("unterminated string", path);
-      const unsigned char c = text_[pos_];
-      if (c == '"') {
-        ++pos_;
-        return true;
-      }
-      if (c < 0x20) return Fail("control character in a string", path);
-      if (c >= 0x80) {
-        const size_t length = Utf8SequenceLength(text_, pos_);
-        if (length == 0) return Fail("invalid UTF-8 in a string", path);
-        out->append(text_.data() + pos_, length);
-        pos_ += length;
-        continue;
-      }
-      ++pos_;  // '\\'
-      if (!ParseEscape(out, path)) return false;
-    }
+    absl::string_view value;
+    const char* error = ScanJsonString(text_, &pos_, &scratch_, &value);
+    if (error != nullptr) return Fail(error, path);
+    out->assign(value.data(), value.size());
+    return true;
   }
 
   bool ParseNumber(double* out, const PathFrame* path) {
-    const size_t start = pos_;
-    auto digits = [this] {
-      const size_t from = pos_;
-      while (pos_ < text_.size() && absl::ascii_isdigit(text_[pos_])) ++pos_;
-      return pos_ - from;
-    };
-    if (pos_ < text_.size() && text_[pos_] == '-') ++pos_;
-    if (pos_ >= text_.size() || !absl::ascii_isdigit(text_[pos_])) {
-      pos_ = start;
-      return Fail("expected a value", path);
-    }
-    if (text_[pos_] == '0') {
-      ++pos_;
-    } else {
-      digits();
-    }
-    if (pos_ < text_.size() && text_[pos_] == '.') {
-      ++pos_;
-      if (digits() == 0) return Fail("expected digits after '.'", path);
-    }
-    if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
-      ++pos_;
-      if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) {
-        ++pos_;
-      }
-      if (digits() == 0) return Fail("expected digits in the exponent", path);
-    }
-    double value = 0;
-    const auto result =
-        absl::from_chars(text_.data() + start, text_.data() + pos_, value);
-    if (result.ec != std::errc() || !std::isfinite(value)) {
-      pos_ = start;
-      return Fail("number out of range", path);
-    }
-    *out = value;
-    return true;
+    const char* error = ScanJsonNumber(text_, &pos_, out);
+    return error == nullptr || Fail(error, path);
   }
 
   absl::string_view text_;
@@ -386,6 +257,7 @@ class JsonParser {
   JsonParseError* error_;
   size_t pos_ = 0;
   bool failed_ = false;
+  std::string scratch_;  // strings with escapes, decoded
 };
 
 bool ParseJson(absl::string_view text, const JsonParseOptions& options,

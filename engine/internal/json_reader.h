@@ -88,8 +88,6 @@ class JsonReader {
   bool Fail(const char* message);
   void SkipWhitespace();
   bool Open(char c);
-  bool ReadEscape(std::string* out);
-  bool ReadHex4(uint32_t* out);
   bool SkipObject();
   bool SkipArray();
 

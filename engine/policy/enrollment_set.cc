@@ -1,7 +1,9 @@
 #include "engine/policy/enrollment_set.h"
 
 #include <algorithm>
-#include <cstring>
+#include <cstdint>
+#include <memory>
+#include <string>
 #include <tuple>
 #include <utility>
 
@@ -9,11 +11,10 @@
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "engine/internal/base64.h"
 #include "engine/policy/dps_schema.h"
+#include "engine/policy/enrollment_set_builder.h"
 #include "engine/policy/enrollment_set_ca.h"
 #include "engine/policy/problems.h"
 #include "engine/policy/registration_id.h"
@@ -35,7 +36,6 @@
 // - TPM individual enrollments are kept as data; TPM groups are rejected.
 // - The CN of an individual client certificate is not compared with the
 //   registration ID.
-
 namespace chaintrust {
 
 absl::string_view AttestationKindName(AttestationKind kind) {
@@ -52,35 +52,15 @@ absl::string_view AttestationKindName(AttestationKind kind) {
 
 namespace {
 
-constexpr size_t kMinKeyBytes = 16;
-constexpr size_t kMaxKeyBytes = 64;
-constexpr size_t kMaxGroupIdLength = 128;
-
-using internal::DecodeBase64Strict;
-using internal::Problems;
 using internal::QuoteForProblem;
-
-uint64_t DigestPrefix(const Sha256Digest& digest) {
-  uint64_t prefix;
-  std::memcpy(&prefix, digest.data(), sizeof prefix);
-  return prefix;
-}
+using policy_internal::DigestPrefix;
+using policy_internal::ThumbprintRef;
 
 struct DigestHash {
   size_t operator()(const Sha256Digest& digest) const {
     // SHA-256 output is uniform: its first bytes are a good hash.
     return static_cast<size_t>(DigestPrefix(digest));
   }
-};
-
-// One certificate of one entry, for the "a certificate belongs to only one
-// entry" rule. Sorting these is much smaller than a hash map over every
-// thumbprint of ten million entries.
-struct ThumbprintRef {
-  uint64_t prefix;
-  uint32_t entry;  // index into individuals or groups
-  uint8_t is_group;
-  uint8_t slot;  // individuals: Slot; groups: index into certificates
 };
 
 }  // namespace
@@ -136,350 +116,6 @@ struct EnrollmentSnapshot::Index {
 };
 
 // ---- Builder ----
-
-struct EnrollmentSnapshot::Builder::Impl {
-  std::string source_name;
-  std::vector<IndividualEnrollment> individuals;
-  std::vector<EnrollmentGroup> groups;
-  // Whether each entry's ID is valid (only valid IDs are indexed).
-  std::vector<bool> individual_id_valid;
-  std::vector<bool> group_id_valid;
-  // Callers' names for entries, only for entries added with one.
-  absl::flat_hash_map<uint32_t, std::string> individual_where;
-  absl::flat_hash_map<uint32_t, std::string> group_where;
-  std::vector<ThumbprintRef> thumbprints;
-  Problems problems;
-  // The DPS instance's CA certificates and the groups' references to them
-  // (resolved by Build).
-  policy_internal::CaCertificateTable ca_certificates;
-
-  std::string Name(bool is_group, uint32_t index, absl::string_view id) const {
-    const auto& where = is_group ? group_where : individual_where;
-    if (!where.empty()) {
-      auto it = where.find(index);
-      if (it != where.end()) return it->second;
-    }
-    std::string name;
-    if (!source_name.empty()) absl::StrAppend(&name, source_name, ": ");
-    absl::StrAppend(&name, dps::EntryLabel(is_group, index));
-    if (!id.empty()) absl::StrAppend(&name, " (", QuoteForProblem(id), ")");
-    return name;
-  }
-  std::string IndividualName(uint32_t index) const {
-    return Name(false, index, individuals[index].registration_id);
-  }
-  std::string GroupName(uint32_t index) const {
-    return Name(true, index, groups[index].group_id);
-  }
-
-  const Sha256Digest& Digest(const ThumbprintRef& ref) const {
-    if (ref.is_group) return groups[ref.entry].certificates[ref.slot].sha256;
-    const IndividualEnrollment& e = individuals[ref.entry];
-    return ref.slot == 0 ? *e.primary_thumbprint : *e.secondary_thumbprint;
-  }
-
-  // Decodes a symmetric key; reports problems under `field`.
-  template <typename Report>
-  void DecodeKey(const std::string& base64, absl::string_view field,
-                 std::string* raw, const Report& report) {
-    if (const char* error = DecodeBase64Strict(base64, raw)) {
-      report(field, error);
-      raw->clear();
-      return;
-    }
-    if (raw->size() < kMinKeyBytes || raw->size() > kMaxKeyBytes) {
-      report(field, absl::StrCat("key is ", raw->size(),
-                                 " bytes; must be 16 to 64 bytes"));
-      raw->clear();
-    }
-  }
-
-  // Hashes (and for groups keeps) one certificate. Returns false after
-  // reporting a problem.
-  template <typename Report>
-  bool ProcessCertificate(const CertificateSpec& spec, bool group,
-                          bool secondary, Sha256Digest* sha256,
-                          CertificatePtr* keep, const Report& report) {
-    const absl::string_view field = dps::CertificateField(group, secondary);
-    absl::optional<Sha256Digest> from_thumbprint;
-    if (!spec.sha256_thumbprint.empty()) {
-      auto parsed = ParseSha256Thumbprint(spec.sha256_thumbprint);
-      if (!parsed.ok()) {
-        report(dps::CertificateThumbprintField(group, secondary),
-               parsed.status().message());
-        return false;
-      }
-      from_thumbprint = *parsed;
-    }
-    if (spec.text.empty()) {
-      *sha256 = *from_thumbprint;
-      return true;
-    }
-    const std::string body_field = dps::CertificateBodyField(group, secondary);
-    auto der = CertificateTextToDer(spec.text);
-    if (!der.ok()) {
-      report(body_field, der.status().message());
-      return false;
-    }
-    auto certificate = Certificate::Create(*der);
-    if (!certificate.ok()) {
-      report(body_field, certificate.status().message());
-      return false;
-    }
-    *sha256 = (*certificate)->sha256();
-    if (from_thumbprint.has_value() && *from_thumbprint != *sha256) {
-      report(
-          field,
-          absl::StrCat("the certificate's SHA-256 is ", ToHex(*sha256), " but ",
-                       dps::CertificateThumbprintField(group, secondary),
-                       " says ", ToHex(*from_thumbprint)));
-      return false;
-    }
-    if (group) {
-      if (const std::string problem =
-              policy_internal::GroupCaProblem(**certificate);
-          !problem.empty()) {
-        report(body_field, problem);
-        return false;
-      }
-      *keep = *std::move(certificate);
-    }
-    return true;
-  }
-};
-
-EnrollmentSnapshot::Builder::Builder() : impl_(std::make_unique<Impl>()) {}
-EnrollmentSnapshot::Builder::~Builder() = default;
-EnrollmentSnapshot::Builder::Builder(Builder&&) = default;
-EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::operator=(Builder&&) =
-    default;
-
-EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::SetSourceName(
-    std::string source_name) {
-  impl_->ca_certificates.SetSourceName(source_name);
-  impl_->source_name = std::move(source_name);
-  return *this;
-}
-
-void EnrollmentSnapshot::Builder::Reserve(size_t individual_enrollments,
-                                          size_t enrollment_groups) {
-  impl_->individuals.reserve(individual_enrollments);
-  impl_->individual_id_valid.reserve(individual_enrollments);
-  impl_->groups.reserve(enrollment_groups);
-  impl_->group_id_valid.reserve(enrollment_groups);
-  impl_->thumbprints.reserve(individual_enrollments + 2 * enrollment_groups);
-}
-
-EnrollmentSnapshot::Builder&
-EnrollmentSnapshot::Builder::AddIndividualEnrollment(
-    IndividualEnrollmentSpec spec, std::string where) {
-  Impl& impl = *impl_;
-  const uint32_t index = static_cast<uint32_t>(impl.individuals.size());
-  if (!where.empty()) impl.individual_where.emplace(index, std::move(where));
-
-  impl.individuals.emplace_back();
-  IndividualEnrollment& e = impl.individuals.back();
-  e.registration_id = std::move(spec.registration_id);
-  e.enabled = spec.enabled;
-  e.kind = spec.kind;
-  auto report = [&impl, index](absl::string_view field,
-                               absl::string_view message) {
-    impl.problems.Add(
-        absl::StrCat(impl.IndividualName(index), ": ", field, ": ", message));
-  };
-
-  const absl::Status id_status = ValidateRegistrationId(e.registration_id);
-  if (!id_status.ok()) report(dps::IdField(false), id_status.message());
-  impl.individual_id_valid.push_back(id_status.ok());
-
-  switch (spec.kind) {
-    case AttestationKind::kX509: {
-      const absl::string_view kPrimary = dps::CertificateField(false, false);
-      if (spec.primary_certificate.empty()) {
-        if (!spec.secondary_certificate.empty()) {
-          report(kPrimary, "required when a secondary certificate is given");
-        } else if (spec.enabled) {
-          report(kPrimary,
-                 "required (a certificate body or its SHA-256 thumbprint)");
-        }
-        break;
-      }
-      Sha256Digest sha256;
-      if (impl.ProcessCertificate(spec.primary_certificate, /*group=*/false,
-                                  /*secondary=*/false, &sha256, nullptr,
-                                  report)) {
-        e.primary_thumbprint = sha256;
-        impl.thumbprints.push_back(
-            {DigestPrefix(sha256), index, 0, static_cast<uint8_t>(0)});
-      }
-      if (!spec.secondary_certificate.empty() &&
-          impl.ProcessCertificate(spec.secondary_certificate, /*group=*/false,
-                                  /*secondary=*/true, &sha256, nullptr,
-                                  report)) {
-        e.secondary_thumbprint = sha256;
-        impl.thumbprints.push_back(
-            {DigestPrefix(sha256), index, 0, static_cast<uint8_t>(1)});
-      }
-      break;
-    }
-    case AttestationKind::kSymmetricKey: {
-      const absl::string_view kPrimary = dps::SymmetricKeyField(false);
-      if (spec.primary_key.empty()) {
-        if (!spec.secondary_key.empty()) {
-          report(kPrimary, "required when a secondary key is given");
-        } else if (spec.enabled) {
-          report(kPrimary, "required");
-        }
-        break;
-      }
-      impl.DecodeKey(spec.primary_key, kPrimary, &e.primary_key, report);
-      if (!spec.secondary_key.empty()) {
-        impl.DecodeKey(spec.secondary_key, dps::SymmetricKeyField(true),
-                       &e.secondary_key, report);
-      }
-      break;
-    }
-    case AttestationKind::kTpm: {
-      // Kept as data: such an entry can only deny (disabled) or mismatch.
-      // Its keys are not used, but a key that is not base64 is a broken
-      // entry, not data.
-      std::string raw;
-      for (const bool srk : {false, true}) {
-        const std::string& key =
-            srk ? spec.tpm_storage_root_key : spec.tpm_endorsement_key;
-        if (key.empty()) continue;
-        if (const char* error = DecodeBase64Strict(key, &raw)) {
-          report(dps::TpmKeyField(srk), error);
-        }
-      }
-      break;
-    }
-  }
-  return *this;
-}
-
-EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::AddEnrollmentGroup(
-    EnrollmentGroupSpec spec, std::string where) {
-  Impl& impl = *impl_;
-  const uint32_t index = static_cast<uint32_t>(impl.groups.size());
-  if (!where.empty()) impl.group_where.emplace(index, std::move(where));
-
-  impl.groups.emplace_back();
-  EnrollmentGroup& g = impl.groups.back();
-  g.group_id = std::move(spec.group_id);
-  g.enabled = spec.enabled;
-  g.kind = spec.kind;
-  auto report = [&impl, index](absl::string_view field,
-                               absl::string_view message) {
-    impl.problems.Add(
-        absl::StrCat(impl.GroupName(index), ": ", field, ": ", message));
-  };
-
-  bool id_ok = true;
-  if (g.group_id.empty()) {
-    report(dps::IdField(true), "required");
-    id_ok = false;
-  } else if (g.group_id.size() > kMaxGroupIdLength) {
-    report(dps::IdField(true),
-           absl::StrCat("longer than ", kMaxGroupIdLength, " characters"));
-    id_ok = false;
-  } else {
-    for (size_t i = 0; i < g.group_id.size(); ++i) {
-      const unsigned char c = g.group_id[i];
-      if (c < 0x21 || c > 0x7e) {
-        report(dps::IdField(true),
-               absl::StrCat("character ", i + 1,
-                            " is not a printable ASCII character"));
-        id_ok = false;
-        break;
-      }
-    }
-  }
-  impl.group_id_valid.push_back(id_ok);
-
-  switch (spec.kind) {
-    case AttestationKind::kX509: {
-      const absl::string_view kPrimary = dps::CertificateField(true, false);
-      if (!spec.primary_ca_reference.empty() ||
-          !spec.secondary_ca_reference.empty()) {
-        if (!spec.primary_certificate.empty() ||
-            !spec.secondary_certificate.empty()) {
-          report(dps::CaReferenceField(false),
-                 "give signingCertificates or caReferences, not both");
-        } else if (spec.primary_ca_reference.empty()) {
-          report(dps::CaReferenceField(false),
-                 "required when a secondary reference is given");
-        } else {
-          impl.ca_certificates.AddReference(
-              index, false, std::move(spec.primary_ca_reference));
-          if (!spec.secondary_ca_reference.empty()) {
-            impl.ca_certificates.AddReference(
-                index, true, std::move(spec.secondary_ca_reference));
-          }
-        }
-        break;
-      }
-      if (spec.primary_certificate.empty()) {
-        report(kPrimary,
-               spec.secondary_certificate.empty()
-                   ? "required (a CA certificate body or its SHA-256 "
-                     "thumbprint)"
-                   : "required when a secondary certificate is given");
-        break;
-      }
-      g.certificates.reserve(spec.secondary_certificate.empty() ? 1 : 2);
-      GroupCertificate primary;
-      primary.slot = Slot::kPrimary;
-      if (impl.ProcessCertificate(spec.primary_certificate, /*group=*/true,
-                                  /*secondary=*/false, &primary.sha256,
-                                  &primary.certificate, report)) {
-        g.certificates.push_back(std::move(primary));
-      }
-      if (!spec.secondary_certificate.empty()) {
-        GroupCertificate secondary;
-        secondary.slot = Slot::kSecondary;
-        if (impl.ProcessCertificate(spec.secondary_certificate,
-                                    /*group=*/true, /*secondary=*/true,
-                                    &secondary.sha256, &secondary.certificate,
-                                    report)) {
-          g.certificates.push_back(std::move(secondary));
-        }
-      }
-      for (size_t i = 0; i < g.certificates.size(); ++i) {
-        impl.thumbprints.push_back({DigestPrefix(g.certificates[i].sha256),
-                                    index, 1, static_cast<uint8_t>(i)});
-      }
-      break;
-    }
-    case AttestationKind::kSymmetricKey: {
-      const absl::string_view kPrimary = dps::SymmetricKeyField(false);
-      if (spec.primary_key.empty()) {
-        report(kPrimary, spec.secondary_key.empty()
-                             ? "required"
-                             : "required when a secondary key is given");
-        break;
-      }
-      impl.DecodeKey(spec.primary_key, kPrimary, &g.primary_key, report);
-      if (!spec.secondary_key.empty()) {
-        impl.DecodeKey(spec.secondary_key, dps::SymmetricKeyField(true),
-                       &g.secondary_key, report);
-      }
-      break;
-    }
-    case AttestationKind::kTpm:
-      report(dps::AttestationTypeField(),
-             "tpm attestation is not supported for enrollment groups");
-      break;
-  }
-  return *this;
-}
-
-EnrollmentSnapshot::Builder& EnrollmentSnapshot::Builder::AddCaCertificate(
-    CaCertificateSpec spec, std::string where) {
-  impl_->ca_certificates.Add(std::move(spec), std::move(where),
-                             &impl_->problems);
-  return *this;
-}
 
 absl::StatusOr<std::shared_ptr<const EnrollmentSnapshot>>
 EnrollmentSnapshot::Builder::Build() && {
