@@ -210,17 +210,11 @@ class Pipeline {
   void Work(int t, Batch* batch) {
     constexpr size_t kChunk = 64;
     const size_t size = batch->devices.size();
-    // Chunks shrink as the batch runs out, so that the threads finish it
-    // together and none waits long for the last chunk of another.
-    const size_t share = 4 * participants_.size();
     Participant& p = participants_[t];
     while (!abort_.load(std::memory_order_relaxed)) {
-      const size_t left =
-          size - std::min(size, batch->next.load(std::memory_order_relaxed));
-      const size_t chunk = std::clamp<size_t>(left / share, 1, kChunk);
-      const size_t begin = batch->next.fetch_add(chunk);
+      const size_t begin = batch->next.fetch_add(kChunk);
       if (begin >= size) return;
-      const size_t end = std::min(size, begin + chunk);
+      const size_t end = std::min(size, begin + kChunk);
       for (size_t i = begin; i < end; ++i) Decide(&p, batch, i);
     }
   }

@@ -141,7 +141,9 @@ namespace {
 // ParseJson, which says what is wrong and where.
 bool ReadRecord(absl::string_view line, CorpusDevice* device) {
   internal::JsonReader reader(line);
-  internal::JsonKeySet keys;
+  // One key set per thread, cleared per record: its storage is reused.
+  thread_local internal::JsonKeySet keys;
+  keys.Clear();
   if (!reader.BeginObject()) return false;
   absl::string_view key;
   while (reader.NextKey(&key)) {
