@@ -26,6 +26,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "absl/types/span.h"
 #include "engine/analysis/device_corpus.h"
 #include "engine/engine.h"
 #include "engine/x509/certificate.h"
@@ -45,21 +46,22 @@ namespace {
 // and names the bad block, as it always has.
 class PemMemo {
  public:
-  // The decoded chain into `scratch` (or the memo's copy); null when the
-  // text does not decode.
-  const std::vector<std::string>* Find(absl::string_view pem,
-                                       std::vector<std::string>* scratch) {
+  // The decoded chain, in `scratch` (its strings reused from device to
+  // device) or in the memo; empty when the text does not decode.
+  absl::Span<const std::string> Find(absl::string_view pem,
+                                     std::vector<std::string>* scratch) {
     const size_t hash = chains_.hash_function()(pem);
     auto it = chains_.find(pem, hash);
-    if (it != chains_.end()) return &it->second;
-    scratch->clear();
-    if (!Decode(pem, scratch)) return nullptr;
+    if (it != chains_.end()) return it->second;
+    const size_t n = Decode(pem, scratch);
+    if (n == 0) return {};
+    const absl::Span<const std::string> decoded(scratch->data(), n);
     // Only text seen before is kept (a door keeper of hashes), so that a
     // corpus of distinct chains costs a hash, not a copy, per device.
     uint64_t& seen = seen_[hash % kSeen];
     if (seen != hash) {
       seen = hash;
-      return scratch;
+      return decoded;
     }
     // Bounded: when full, start again (a cyclic corpus refills it at once).
     if (chains_.size() >= kMaxChains || bytes_ >= kMaxBytes) {
@@ -67,7 +69,10 @@ class PemMemo {
       bytes_ = 0;
     }
     bytes_ += 2 * pem.size();
-    return &chains_.emplace(std::string(pem), *scratch).first->second;
+    return chains_
+        .emplace(std::string(pem),
+                 std::vector<std::string>(decoded.begin(), decoded.end()))
+        .first->second;
   }
 
  private:
@@ -76,20 +81,22 @@ class PemMemo {
   static constexpr size_t kSeen = size_t{1} << 15;
 
   // The engine's decoding of a PEM chain (engine/core/pem_chain.cc), on
-  // success only.
-  static bool Decode(absl::string_view pem, std::vector<std::string>* ders) {
+  // success only: the number of certificates decoded into the first
+  // strings of `ders` (grown as needed, never shrunk), or 0.
+  static size_t Decode(absl::string_view pem, std::vector<std::string>* ders) {
     constexpr absl::string_view kBegin = "-----BEGIN ";
+    size_t n = 0;
     size_t start = pem.find(kBegin);
     while (start != absl::string_view::npos) {
       const size_t next = pem.find(kBegin, start + kBegin.size());
       const absl::string_view block = pem.substr(start, next - start);
       start = next;
       if (!absl::StartsWith(block, "-----BEGIN CERTIFICATE-----")) continue;
-      auto der = PemToDer(block);
-      if (!der.ok() || der->size() != 1) return false;
-      ders->push_back(std::move((*der)[0]));
+      if (ders->size() == n) ders->emplace_back();
+      if (!CertificateBlockToDer(block, &(*ders)[n])) return 0;
+      ++n;
     }
-    return !ders->empty();
+    return n;
   }
 
   absl::flat_hash_map<std::string, std::vector<std::string>> chains_;
@@ -218,11 +225,11 @@ class Pipeline {
     if (!batch->errors[i].ok()) return;
     device.input.at = options_.at;
     Decision* decisions = &batch->decisions[i * n_snap_];
-    const std::vector<std::string>* ders =
+    const absl::Span<const std::string> ders =
         device.input.chain_pem.empty()
-            ? nullptr
+            ? absl::Span<const std::string>()
             : p->memo.Find(device.input.chain_pem, &p->ders);
-    if (ders == nullptr) {
+    if (ders.empty()) {
       for (size_t s = 0; s < n_snap_; ++s) {
         DecideDevice(*p->evaluators[s], device.input, &decisions[s]);
       }
@@ -231,7 +238,7 @@ class Pipeline {
       // (the chain's storage kept from device to device).
       std::vector<absl::string_view> chain = std::move(p->attestation.chain);
       p->attestation = ToAttestation(device.input);
-      chain.assign(ders->begin(), ders->end());
+      chain.assign(ders.begin(), ders.end());
       p->attestation.chain = std::move(chain);
       for (size_t s = 0; s < n_snap_; ++s) {
         p->evaluators[s]->Evaluate(p->attestation, &decisions[s]);

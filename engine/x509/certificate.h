@@ -189,6 +189,12 @@ using CertificatePtr = std::shared_ptr<const Certificate>;
 // text with no certificate block is an error.
 absl::StatusOr<std::vector<std::string>> PemToDer(absl::string_view pem);
 
+// The DER of the CERTIFICATE block that `block` starts with, decoded into
+// *der (its storage reused, so that nothing is allocated once it has grown
+// to fit): false unless `block` starts with a BEGIN CERTIFICATE line whose
+// block PemToDer decodes, and then the same DER.
+bool CertificateBlockToDer(absl::string_view block, std::string* der);
+
 // A device's chain as PEM, read block by block so that a bad block is
 // reported with its position: each block runs from its BEGIN line to the
 // next one; blocks other than CERTIFICATE are skipped unread; reading stops

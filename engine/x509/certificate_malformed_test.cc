@@ -20,6 +20,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "engine/internal/openssl_util.h"
@@ -383,6 +384,42 @@ TEST(PemTest, ReadsAChainBlockByBlock) {
 
   EXPECT_EQ(ReadPemChain("just text").problem, "no PEM block");
   EXPECT_EQ(ReadPemChain(key).problem, "no CERTIFICATE block");
+}
+
+// CertificateBlockToDer decodes a block as PemToDer does, into storage it
+// reuses, and fails where PemToDer fails.
+TEST(PemTest, CertificateBlockToDerAgreesWithPemToDer) {
+  Pair pair = MakePair();
+  const std::string leaf = Pem(pair.leaf.get());
+  std::string der(8192, 'x');
+  ASSERT_TRUE(CertificateBlockToDer(leaf, &der));
+  EXPECT_EQ(der, pair.leaf_der);
+  std::string crlf = leaf;
+  for (size_t i = crlf.find('\n'); i != std::string::npos;
+       i = crlf.find('\n', i + 2)) {
+    crlf.insert(i, "\r");
+  }
+  const std::string blocks[] = {
+      leaf,
+      crlf,
+      leaf + "trailing text\n",
+      "-----BEGIN CERTIFICATE-----\nAAAA\n",
+      "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+      "-----BEGIN CERTIFICATE-----\n\n-----END CERTIFICATE-----\n",
+      "-----BEGIN CERTIFICATE-----\nAA=A\n-----END CERTIFICATE-----\n",
+      "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n",
+      "-----BEGIN CERTIFICATE-----\nQUI\n-----END CERTIFICATE-----",
+      "-----BEGIN CERTIFICATE----- \nQUJD\n-----END CERTIFICATE-----\n",
+      "-----BEGIN PRIVATE KEY-----\nQUJD\n-----END PRIVATE KEY-----\n",
+      "text\n" + leaf,
+  };
+  for (const std::string& block : blocks) {
+    absl::StatusOr<std::vector<std::string>> expected = PemToDer(block);
+    const bool expect_ok = expected.ok() && expected->size() == 1 &&
+                           absl::StartsWith(block, "-----BEGIN CERTIFICATE");
+    ASSERT_EQ(CertificateBlockToDer(block, &der), expect_ok) << block;
+    if (expect_ok) EXPECT_EQ(der, expected->front()) << block;
+  }
 }
 
 TEST(PemTest, CertificateTextToDer) {

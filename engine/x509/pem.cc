@@ -2,9 +2,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/internal/base64.h"
 #include "engine/x509/certificate.h"
 
 namespace chaintrust {
@@ -12,32 +12,6 @@ namespace {
 
 constexpr absl::string_view kBegin = "-----BEGIN ";
 constexpr absl::string_view kDashes = "-----";
-
-bool IsBase64Space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
-         c == '\v';
-}
-
-// Strict standard base64 (with or without padding) after removing
-// whitespace; absl::Base64Unescape alone would also accept web-safe text.
-bool DecodeBase64(absl::string_view text, std::string* out) {
-  std::string compact;
-  compact.reserve(text.size());
-  for (char c : text) {
-    if (IsBase64Space(c)) continue;
-    const bool valid = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                       (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-                       c == '=';
-    if (!valid) return false;
-    compact.push_back(c);
-  }
-  if (compact.empty()) return false;
-  return absl::Base64Unescape(compact, out) && !out->empty();
-}
-
-}  // namespace
-
-namespace {
 
 // One PEM block: its label and base64 body.
 struct PemBlock {
@@ -75,7 +49,7 @@ absl::Status NextBlock(absl::string_view* pem, int number, PemBlock* out) {
 absl::StatusOr<std::string> CertificateBlockDer(const PemBlock& block,
                                                 int number) {
   std::string der;
-  if (!DecodeBase64(block.body, &der)) {
+  if (!internal::DecodeBase64Pem(block.body, &der)) {
     return absl::InvalidArgumentError(
         absl::StrCat("PEM block ", number, " (CERTIFICATE): invalid base64"));
   }
@@ -83,6 +57,16 @@ absl::StatusOr<std::string> CertificateBlockDer(const PemBlock& block,
 }
 
 }  // namespace
+
+bool CertificateBlockToDer(absl::string_view block, std::string* der) {
+  constexpr absl::string_view kCertificateBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr absl::string_view kCertificateEnd = "-----END CERTIFICATE-----";
+  if (!absl::StartsWith(block, kCertificateBegin)) return false;
+  block.remove_prefix(kCertificateBegin.size());
+  const size_t end = block.find(kCertificateEnd);
+  if (end == absl::string_view::npos) return false;
+  return internal::DecodeBase64Pem(block.substr(0, end), der);
+}
 
 absl::StatusOr<std::vector<std::string>> PemToDer(absl::string_view pem) {
   std::vector<std::string> certificates;
@@ -146,7 +130,7 @@ absl::StatusOr<std::string> CertificateTextToDer(absl::string_view text) {
     return std::move(ders->front());
   }
   std::string der;
-  if (!DecodeBase64(text, &der)) {
+  if (!internal::DecodeBase64Pem(text, &der)) {
     return absl::InvalidArgumentError(
         "certificate text: neither PEM nor valid base64");
   }
