@@ -140,8 +140,10 @@ namespace {
 // are strings (or is not JSON at all): the caller then reads it again with
 // ParseJson, which says what is wrong and where.
 bool ReadRecord(absl::string_view line, CorpusDevice* device) {
-  internal::JsonReader reader(line);
-  // One key set per thread, cleared per record: its storage is reused.
+  // One reader and key set per thread, reset per record: their buffers
+  // are reused.
+  thread_local internal::JsonReader reader{absl::string_view()};
+  reader.Reset(line);
   thread_local internal::JsonKeySet keys;
   keys.Clear();
   if (!reader.BeginObject()) return false;

@@ -44,7 +44,17 @@ bool JsonKeySet::Insert(absl::string_view key, absl::string_view text) {
 }
 
 JsonReader::JsonReader(absl::string_view text, int max_depth)
-    : text_(text), max_depth_(max_depth) {
+    : max_depth_(max_depth) {
+  Reset(text);
+}
+
+void JsonReader::Reset(absl::string_view text) {
+  text_ = text;
+  pos_ = 0;
+  depth_ = 0;
+  error_ = nullptr;
+  scratch_.clear();
+  first_.clear();
   if (text.size() > std::numeric_limits<uint32_t>::max()) {
     text_ = absl::string_view();
     Fail("text larger than 4 GiB");

@@ -51,6 +51,11 @@ class JsonReader {
   JsonReader(const JsonReader&) = delete;
   JsonReader& operator=(const JsonReader&) = delete;
 
+  // Starts over on `text` as a new reader would, keeping the buffers
+  // (decoded strings, key sets) so a reader used for many small texts,
+  // one per record, does not grow them again each time.
+  void Reset(absl::string_view text);
+
   // The kind of the next value, judged by its first byte (anything that is
   // not a literal, a string or a container reads as a number, which
   // ReadNumber then accepts or rejects). False at the end of the input.

@@ -121,6 +121,32 @@ TEST(JsonReaderTest, AgreesWithTheParserOnEveryMutation) {
   EXPECT_GT(accepted, 100u);  // the mutations do not only break the text
 }
 
+TEST(JsonReaderTest, ResetReadsAsAFreshReader) {
+  // One reader reset over every text, in an order that leaves it mid-way
+  // (an error, open containers, decoded strings) before each reset.
+  JsonReader reused{absl::string_view()};
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& text : Texts()) {
+      JsonReader fresh(text);
+      reused.Reset(text);
+      const bool fresh_ok = fresh.SkipValue() && fresh.Finish();
+      const bool reused_ok = reused.SkipValue() && reused.Finish();
+      EXPECT_EQ(reused_ok, fresh_ok) << text;
+      EXPECT_STREQ(reused.error(), fresh.error()) << text;
+      EXPECT_EQ(reused.offset(), fresh.offset()) << text;
+    }
+  }
+  reused.Reset(R"({"a": "x\u00e9"})");
+  absl::string_view key, value;
+  ASSERT_TRUE(reused.BeginObject());
+  ASSERT_TRUE(reused.NextKey(&key));
+  EXPECT_EQ(key, "a");
+  ASSERT_TRUE(reused.ReadString(&value));
+  EXPECT_EQ(value, "x\xc3\xa9");
+  EXPECT_FALSE(reused.NextKey(&key));
+  EXPECT_TRUE(reused.ok() && reused.Finish());
+}
+
 TEST(JsonReaderTest, DuplicateKeysInLargeObjects) {
   std::string members;
   for (int i = 0; i < 100; ++i) absl::StrAppend(&members, "\"k", i, "\": 0,");
