@@ -1,8 +1,9 @@
 // The resolver's evaluation of one attestation (resolver.h holds the
 // ranking it applies), shared by its parts: resolver.cc (the ranking, the
-// individual and group decisions), resolver_paths.cc (path building and
-// signatures) and known_leaf.cc (a known device resolved without parsing
-// its leaf). Not for use outside engine/core.
+// individual and group decisions, path building and signatures; one
+// translation unit, so that the warm path's calls among them are inlined)
+// and known_leaf.cc (a known device resolved without parsing its leaf).
+// Not for use outside engine/core.
 #ifndef CHAINTRUST_ENGINE_CORE_RESOLVER_INTERNAL_H_
 #define CHAINTRUST_ENGINE_CORE_RESOLVER_INTERNAL_H_
 
@@ -148,7 +149,7 @@ class Resolver {
   // decided (a DENY).
   bool CheckRevocation(absl::string_view group_id);
 
-  // ------------------------------- paths and signatures (resolver_paths.cc)
+  // --------------------------------- paths and signatures (resolver.cc)
   bool InPath(const Certificate* c) const {
     for (const Certificate* p : chain_.path) {
       if (p == c || p->sha256() == c->sha256()) return true;
