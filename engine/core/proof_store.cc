@@ -87,14 +87,28 @@ ProofStore::ProofStore(size_t budget_bytes) {
       (budget_bytes - shard_count_ * sizeof(Shard)) / (kWays * kBytesPerSlot);
   max_buckets_per_shard_ = buckets / shard_count_;
   shards_.reset(new Shard[shard_count_]);
+  readers_.reset(new ReaderSlot[kReaderSlots]);
   bytes_.store(shard_count_ * sizeof(Shard), std::memory_order_relaxed);
   for (size_t i = 0; i < shard_count_; ++i) Resize(&shards_[i], 2);
 }
 
-ProofStore::~ProofStore() = default;
+ProofStore::~ProofStore() {
+  for (size_t i = 0; i < shard_count_; ++i) {
+    delete shards_[i].table.load(std::memory_order_relaxed);
+  }
+}
 
 size_t ProofStore::capacity() const {
   return shard_count_ * max_buckets_per_shard_ * kWays;
+}
+
+ProofStore::ReaderSlot& ProofStore::ThisThreadsSlot() const {
+  // Threads take the slots in turn; a slot shared by two threads is still
+  // correct (its counters are atomic), only a line they both write.
+  static std::atomic<size_t> next{0};
+  thread_local const size_t mine =
+      next.fetch_add(1, std::memory_order_relaxed) % kReaderSlots;
+  return readers_[mine];
 }
 
 ProofStore::Hashes ProofStore::Hash(const Sha256Digest& child,
@@ -117,38 +131,141 @@ void ProofStore::BucketsOf(const Hashes& h, size_t bucket_count,
   if (out[1] == out[0]) out[1] = (out[0] + 1) % bucket_count;
 }
 
-int64_t ProofStore::Find(const Shard& shard, const Hashes& h,
+ProofStore::Hashes ProofStore::HashOfSlot(const KeySlot& slot) const {
+  // Hash reads the first 16 bytes of each digest: words 0-1 and 4-5.
+  Sha256Digest child{}, issuer{};
+  for (int i = 0; i < 2; ++i) {
+    const uint64_t c = slot.word[i].load(std::memory_order_acquire);
+    const uint64_t s = slot.word[4 + i].load(std::memory_order_acquire);
+    std::memcpy(child.data() + 8 * i, &c, sizeof(c));
+    std::memcpy(issuer.data() + 8 * i, &s, sizeof(s));
+  }
+  return Hash(child, issuer);
+}
+
+ProofStore::Key ProofStore::LoadKey(const KeySlot& slot) {
+  uint64_t words[kKeyWords];
+  for (int i = 0; i < kKeyWords; ++i) {
+    words[i] = slot.word[i].load(std::memory_order_acquire);
+  }
+  Key key;
+  std::memcpy(&key, words, sizeof(key));
+  return key;
+}
+
+void ProofStore::StoreKey(KeySlot* slot, const Key& key) {
+  uint64_t words[kKeyWords];
+  std::memcpy(words, &key, sizeof(key));
+  for (int i = 0; i < kKeyWords; ++i) {
+    slot->word[i].store(words[i], std::memory_order_release);
+  }
+}
+
+bool ProofStore::Holds(const KeySlot& slot, const Sha256Digest& child,
+                       const Sha256Digest& issuer) {
+  // The words of the two digests (the first eight of the key), compared
+  // without branches.
+  uint64_t diff = 0;
+  for (int i = 0; i < 4; ++i) {
+    diff |= slot.word[i].load(std::memory_order_acquire) ^
+            Load64(child.data() + 8 * i);
+    diff |= slot.word[4 + i].load(std::memory_order_acquire) ^
+            Load64(issuer.data() + 8 * i);
+  }
+  return diff == 0;
+}
+
+int64_t ProofStore::Find(const Table& table, const Hashes& h,
                          const Sha256Digest& child,
                          const Sha256Digest& issuer) {
   size_t buckets[2];
-  BucketsOf(h, shard.bucket_count, buckets);
+  BucketsOf(h, table.bucket_count, buckets);
   for (size_t b : buckets) {
-    const Bucket& bucket = shard.buckets[b];
+    const Bucket& bucket = table.buckets[b];
     for (int w = 0; w < kWays; ++w) {
-      if (bucket.tag[w] != h.tag) continue;
-      const size_t slot = b * kWays + static_cast<size_t>(w);
-      const Key& key = shard.keys[slot];
-      if (key.child == child && key.issuer == issuer) {
-        return static_cast<int64_t>(slot);
+      if (bucket.tag[w].load(std::memory_order_acquire) != h.tag) continue;
+      if (Holds(table.key(b, w), child, issuer)) {
+        return static_cast<int64_t>(b * kWays + static_cast<size_t>(w));
       }
     }
   }
   return -1;
 }
 
+ProofStore::Probe ProofStore::FindWithoutLock(Shard& shard, const Hashes& h,
+                                              const Sha256Digest& child,
+                                              const Sha256Digest& issuer,
+                                              LeafFacts* facts) {
+  // A seqlock without fences: a writer makes the sequence odd, then stores
+  // each word with release; a lookup loads each word with acquire, so that
+  // if it read any word of a write, it reads the sequence again as at least
+  // that write's odd value (and retries).
+  const uint64_t before = shard.sequence.load(std::memory_order_acquire);
+  if ((before & 1) != 0) return Probe::kRetry;
+  const Table& table = *shard.table.load(std::memory_order_seq_cst);
+  const int64_t slot = Find(table, h, child, issuer);
+  Key key;
+  if (slot >= 0 && facts != nullptr) {
+    key = LoadKey(table.keys[slot]);
+  }
+  if (shard.sequence.load(std::memory_order_relaxed) != before) {
+    return Probe::kRetry;
+  }
+  if (slot < 0) return Probe::kMiss;
+  if (facts != nullptr) {
+    if (!key.facts.present()) return Probe::kMiss;
+    *facts = key.facts;
+  }
+  // The use count: a racing writer may have moved the proof, in which case
+  // another proof's count is raised once (the counts are estimates).
+  std::atomic<uint8_t>& f = table.buckets[slot / kWays].freq[slot % kWays];
+  const uint8_t count = f.load(std::memory_order_relaxed);
+  if (count < kMaxFrequency) {
+    f.store(static_cast<uint8_t>(count + 1), std::memory_order_relaxed);
+  }
+  return Probe::kHit;
+}
+
+void ProofStore::CountHit(Shard* shard, ReaderSlot* reader) {
+  reader->hits.fetch_add(1, std::memory_order_relaxed);
+  // Aging counts lookups per shard; hits reach a shard's count in batches,
+  // so that a hit does not write a line that other threads write.
+  constexpr uint64_t kBatch = 32;
+  if (reader->pending.fetch_add(1, std::memory_order_relaxed) + 1 < kBatch) {
+    return;
+  }
+  reader->pending.store(0, std::memory_order_relaxed);
+  if (shard->samples.fetch_add(kBatch, std::memory_order_relaxed) + kBatch <
+      shard->sample_limit.load(std::memory_order_relaxed)) {
+    return;
+  }
+  std::lock_guard<SpinLock> lock(shard->lock);
+  Sample(shard, 0);
+}
+
+void ProofStore::BeginWrite(Shard* shard) {
+  shard->sequence.store(shard->sequence.load(std::memory_order_relaxed) + 1,
+                        std::memory_order_relaxed);
+}
+
+void ProofStore::EndWrite(Shard* shard) {
+  shard->sequence.store(shard->sequence.load(std::memory_order_relaxed) + 1,
+                        std::memory_order_release);
+}
+
 int ProofStore::FreeWay(const Bucket& bucket) {
   for (int w = 0; w < kWays; ++w) {
-    if (bucket.tag[w] == 0) return w;
+    if (bucket.tag[w].load(std::memory_order_relaxed) == 0) return w;
   }
   return -1;
 }
 
-bool ProofStore::MakeRoom(Shard* shard, const Hashes& h, size_t* bucket,
+bool ProofStore::MakeRoom(Table* table, const Hashes& h, size_t* bucket,
                           int* way) const {
   size_t buckets[2];
-  BucketsOf(h, shard->bucket_count, buckets);
+  BucketsOf(h, table->bucket_count, buckets);
   for (size_t b : buckets) {
-    const int w = FreeWay(shard->buckets[b]);
+    const int w = FreeWay(table->buckets[b]);
     if (w >= 0) {
       *bucket = b;
       *way = w;
@@ -158,20 +275,20 @@ bool ProofStore::MakeRoom(Shard* shard, const Hashes& h, size_t* bucket,
   // Both full: move one of their proofs to its other bucket if that has a
   // free slot, which lets the table fill to over 95%.
   for (size_t b : buckets) {
+    Bucket& from = table->buckets[b];
     for (int w = 0; w < kWays; ++w) {
-      const size_t slot = b * kWays + static_cast<size_t>(w);
-      const Key& key = shard->keys[slot];
       size_t home[2];
-      BucketsOf(Hash(key.child, key.issuer), shard->bucket_count, home);
+      BucketsOf(HashOfSlot(table->key(b, w)), table->bucket_count, home);
       const size_t other = home[0] == b ? home[1] : home[0];
-      Bucket& to = shard->buckets[other];
+      Bucket& to = table->buckets[other];
       const int free = FreeWay(to);
       if (free < 0) continue;
-      Bucket& from = shard->buckets[b];
-      to.tag[free] = from.tag[w];
-      to.freq[free] = from.freq[w];
-      shard->keys[other * kWays + static_cast<size_t>(free)] = key;
-      from.tag[w] = 0;
+      StoreKey(&table->key(other, free), LoadKey(table->key(b, w)));
+      to.freq[free].store(from.freq[w].load(std::memory_order_relaxed),
+                          std::memory_order_relaxed);
+      to.tag[free].store(from.tag[w].load(std::memory_order_relaxed),
+                         std::memory_order_release);
+      from.tag[w].store(0, std::memory_order_release);
       *bucket = b;
       *way = w;
       return true;
@@ -181,42 +298,59 @@ bool ProofStore::MakeRoom(Shard* shard, const Hashes& h, size_t* bucket,
 }
 
 void ProofStore::Resize(Shard* shard, size_t bucket_count) {
-  const size_t old_count = shard->bucket_count;
-  std::unique_ptr<Bucket[]> old_buckets = std::move(shard->buckets);
-  std::unique_ptr<Key[]> old_keys = std::move(shard->keys);
+  Table* const old = shard->table.load(std::memory_order_relaxed);
+  const size_t old_count = old == nullptr ? 0 : old->bucket_count;
   const size_t old_sketch_bytes = (shard->sketch_mask + 1) / 2;
   const size_t slots = bucket_count * kWays;
   // 8 to 16 sketch counters per slot (a power of two in all). The sketch
   // starts afresh: it is about the recent past anyway.
   const size_t counters = FloorPowerOfTwo(16 * slots);
-  shard->bucket_count = bucket_count;
-  shard->buckets.reset(new Bucket[bucket_count]());
-  shard->keys.reset(new Key[slots]);
+  auto table = std::make_unique<Table>(bucket_count);
   shard->sketch.reset(new uint8_t[counters / 2]());
   shard->sketch_mask = counters - 1;
-  shard->sample_limit = 10 * static_cast<uint64_t>(slots);
-  shard->samples = 0;
+  shard->sample_limit.store(10 * static_cast<uint64_t>(slots),
+                            std::memory_order_relaxed);
+  shard->samples.store(0, std::memory_order_relaxed);
   for (size_t b = 0; b < old_count; ++b) {
+    const Bucket& from = old->buckets[b];
     for (int w = 0; w < kWays; ++w) {
-      if (old_buckets[b].tag[w] == 0) continue;
-      const Key& key = old_keys[b * kWays + static_cast<size_t>(w)];
+      const uint16_t tag = from.tag[w].load(std::memory_order_relaxed);
+      if (tag == 0) continue;
+      const Key key = LoadKey(old->key(b, w));
       size_t to = 0;
       int way = 0;
-      if (!MakeRoom(shard, Hash(key.child, key.issuer), &to, &way)) {
+      if (!MakeRoom(table.get(), Hash(key.child, key.issuer), &to, &way)) {
         // Only when shrinking or on a freak of hashing: dropped.
         ++shard->stats.evictions;
         --shard->stats.size;
         continue;
       }
-      shard->buckets[to].tag[way] = old_buckets[b].tag[w];
-      shard->buckets[to].freq[way] = old_buckets[b].freq[w];
-      shard->keys[to * kWays + static_cast<size_t>(way)] = key;
+      Bucket& into = table->buckets[to];
+      StoreKey(&table->key(to, way), key);
+      into.freq[way].store(from.freq[w].load(std::memory_order_relaxed),
+                           std::memory_order_relaxed);
+      into.tag[way].store(tag, std::memory_order_release);
     }
   }
-  const size_t old_bytes =
-      old_count * (sizeof(Bucket) + kWays * sizeof(Key)) + old_sketch_bytes;
-  const size_t new_bytes =
-      bucket_count * (sizeof(Bucket) + kWays * sizeof(Key)) + counters / 2;
+  // Published whole; then the old table is freed once every lookup that
+  // may have read its pointer is over.
+  shard->table.store(table.release(), std::memory_order_seq_cst);
+  if (old != nullptr) {
+    for (size_t i = 0; i < kReaderSlots; ++i) {
+      int spins = 0;
+      while (readers_[i].active.load(std::memory_order_seq_cst) != 0) {
+        if (++spins < 64) {
+          CpuRelax();
+        } else {
+          std::this_thread::yield();
+        }
+      }
+    }
+    delete old;
+  }
+  const size_t per_bucket = sizeof(Bucket) + kWays * sizeof(KeySlot);
+  const size_t old_bytes = old_count * per_bucket + old_sketch_bytes;
+  const size_t new_bytes = bucket_count * per_bucket + counters / 2;
   bytes_.fetch_add(new_bytes - old_bytes, std::memory_order_relaxed);
 }
 
@@ -261,15 +395,21 @@ void ProofStore::SketchRaise(Shard* shard, uint64_t hash, int to) {
   }
 }
 
-void ProofStore::Sample(Shard* shard) {
-  if (++shard->samples < shard->sample_limit) return;
-  shard->samples /= 2;
+void ProofStore::Sample(Shard* shard, uint64_t n) {
+  const uint64_t samples =
+      shard->samples.fetch_add(n, std::memory_order_relaxed) + n;
+  if (samples < shard->sample_limit.load(std::memory_order_relaxed)) return;
+  shard->samples.store(samples / 2, std::memory_order_relaxed);
   // Halves both counters of each byte.
   for (size_t i = 0; i < (shard->sketch_mask + 1) / 2; ++i) {
     shard->sketch[i] = (shard->sketch[i] >> 1) & 0x77;
   }
-  for (size_t b = 0; b < shard->bucket_count; ++b) {
-    for (uint8_t& f : shard->buckets[b].freq) f >>= 1;
+  Table& table = *shard->table.load(std::memory_order_relaxed);
+  for (size_t b = 0; b < table.bucket_count; ++b) {
+    for (std::atomic<uint8_t>& f : table.buckets[b].freq) {
+      f.store(f.load(std::memory_order_relaxed) >> 1,
+              std::memory_order_relaxed);
+    }
   }
 }
 
@@ -278,11 +418,25 @@ bool ProofStore::Contains(const Sha256Digest& child,
   if (!enabled()) return false;
   const Hashes h = Hash(child, issuer);
   Shard& shard = shards_[h.shard];
+  ReaderSlot& reader = ThisThreadsSlot();
+  reader.active.fetch_add(1, std::memory_order_seq_cst);
+  const Probe probe = FindWithoutLock(shard, h, child, issuer, nullptr);
+  reader.active.fetch_sub(1, std::memory_order_release);
+  // After the lookup: counting may take the lock, which a writer holds
+  // while it waits for the lookups of the old table to end.
+  if (probe == Probe::kHit) CountHit(&shard, &reader);
+  if (probe == Probe::kHit) return true;
+  // A miss (or a lookup that met a writer), under the lock: counted, and
+  // the key's frequency raised for the admission that may follow.
   std::lock_guard<SpinLock> lock(shard.lock);
-  const int64_t slot = Find(shard, h, child, issuer);
+  Table& table = *shard.table.load(std::memory_order_relaxed);
+  const int64_t slot = Find(table, h, child, issuer);
   if (slot >= 0) {
-    uint8_t& f = shard.buckets[slot / kWays].freq[slot % kWays];
-    if (f < kMaxFrequency) ++f;
+    std::atomic<uint8_t>& f = table.buckets[slot / kWays].freq[slot % kWays];
+    const uint8_t count = f.load(std::memory_order_relaxed);
+    if (count < kMaxFrequency) {
+      f.store(static_cast<uint8_t>(count + 1), std::memory_order_relaxed);
+    }
     ++shard.stats.hits;
   } else {
     ++shard.stats.misses;
@@ -297,14 +451,24 @@ void ProofStore::Insert(const Sha256Digest& child, const Sha256Digest& issuer) {
   const Hashes h = Hash(child, issuer);
   Shard& shard = shards_[h.shard];
   std::lock_guard<SpinLock> lock(shard.lock);
-  if (Find(shard, h, child, issuer) >= 0) return;
+  if (Find(*shard.table.load(std::memory_order_relaxed), h, child, issuer) >=
+      0) {
+    return;
+  }
   size_t bucket_index = 0;
   int way = -1;
-  bool room = MakeRoom(&shard, h, &bucket_index, &way);
-  while (!room && shard.bucket_count < max_buckets_per_shard_) {
-    Resize(&shard, std::min(2 * shard.bucket_count, max_buckets_per_shard_));
-    room = MakeRoom(&shard, h, &bucket_index, &way);
+  BeginWrite(&shard);
+  bool room = MakeRoom(shard.table.load(std::memory_order_relaxed), h,
+                       &bucket_index, &way);
+  while (!room) {
+    const size_t count =
+        shard.table.load(std::memory_order_relaxed)->bucket_count;
+    if (count >= max_buckets_per_shard_) break;
+    Resize(&shard, std::min(2 * count, max_buckets_per_shard_));
+    room = MakeRoom(shard.table.load(std::memory_order_relaxed), h,
+                    &bucket_index, &way);
   }
+  Table& table = *shard.table.load(std::memory_order_relaxed);
   const int estimate = SketchEstimate(shard, h.sketch);
   if (room) {
     ++shard.stats.size;
@@ -312,12 +476,14 @@ void ProofStore::Insert(const Sha256Digest& child, const Sha256Digest& issuer) {
     // The least used proof of the two buckets (the first of equals) is
     // replaced only by one used more often (TinyLFU's admission).
     size_t buckets[2];
-    BucketsOf(h, shard.bucket_count, buckets);
+    BucketsOf(h, table.bucket_count, buckets);
     uint8_t victim = kMaxFrequency + 1;
     for (size_t b : buckets) {
       for (int w = 0; w < kWays; ++w) {
-        if (shard.buckets[b].freq[w] < victim) {
-          victim = shard.buckets[b].freq[w];
+        const uint8_t f =
+            table.buckets[b].freq[w].load(std::memory_order_relaxed);
+        if (f < victim) {
+          victim = f;
           bucket_index = b;
           way = w;
         }
@@ -325,24 +491,26 @@ void ProofStore::Insert(const Sha256Digest& child, const Sha256Digest& issuer) {
     }
     if (estimate <= victim) {
       ++shard.stats.rejections;
+      EndWrite(&shard);
       return;
     }
     // The evicted proof's use count goes back to the sketch, so it is
     // readmitted as soon as it is used more than what replaced it.
-    const Key& old =
-        shard.keys[bucket_index * kWays + static_cast<size_t>(way)];
-    SketchRaise(&shard, Hash(old.child, old.issuer).sketch, victim);
+    SketchRaise(&shard, HashOfSlot(table.key(bucket_index, way)).sketch,
+                victim);
     ++shard.stats.evictions;
   }
   ++shard.stats.admissions;
-  Bucket& bucket = shard.buckets[bucket_index];
-  bucket.tag[way] = h.tag;
-  bucket.freq[way] =
-      static_cast<uint8_t>(std::max(1, std::min<int>(estimate, kMaxFrequency)));
-  Key& key = shard.keys[bucket_index * kWays + static_cast<size_t>(way)];
+  Bucket& bucket = table.buckets[bucket_index];
+  Key key;
   key.child = child;
   key.issuer = issuer;
-  key.facts = LeafFacts();
+  StoreKey(&table.key(bucket_index, way), key);
+  bucket.freq[way].store(
+      static_cast<uint8_t>(std::max(1, std::min<int>(estimate, kMaxFrequency))),
+      std::memory_order_relaxed);
+  bucket.tag[way].store(h.tag, std::memory_order_release);
+  EndWrite(&shard);
 }
 
 bool ProofStore::FindFacts(const Sha256Digest& child,
@@ -350,14 +518,27 @@ bool ProofStore::FindFacts(const Sha256Digest& child,
   if (!enabled()) return false;
   const Hashes h = Hash(child, issuer);
   Shard& shard = shards_[h.shard];
+  ReaderSlot& reader = ThisThreadsSlot();
+  reader.active.fetch_add(1, std::memory_order_seq_cst);
+  Probe probe = FindWithoutLock(shard, h, child, issuer, facts);
+  reader.active.fetch_sub(1, std::memory_order_release);
+  // After the lookup: counting may take the lock, which a writer holds
+  // while it waits for the lookups of the old table to end.
+  if (probe == Probe::kHit) CountHit(&shard, &reader);
+  if (probe != Probe::kRetry) return probe == Probe::kHit;
   std::lock_guard<SpinLock> lock(shard.lock);
-  const int64_t slot = Find(shard, h, child, issuer);
+  Table& table = *shard.table.load(std::memory_order_relaxed);
+  const int64_t slot = Find(table, h, child, issuer);
   if (slot < 0) return false;
-  const Key& key = shard.keys[slot];
+  Bucket& bucket = table.buckets[slot / kWays];
+  const Key key = LoadKey(table.keys[slot]);
   if (!key.facts.present()) return false;
   *facts = key.facts;
-  uint8_t& f = shard.buckets[slot / kWays].freq[slot % kWays];
-  if (f < kMaxFrequency) ++f;
+  std::atomic<uint8_t>& f = bucket.freq[slot % kWays];
+  const uint8_t count = f.load(std::memory_order_relaxed);
+  if (count < kMaxFrequency) {
+    f.store(static_cast<uint8_t>(count + 1), std::memory_order_relaxed);
+  }
   ++shard.stats.hits;
   Sample(&shard);
   return true;
@@ -369,8 +550,15 @@ void ProofStore::SetFacts(const Sha256Digest& child, const Sha256Digest& issuer,
   const Hashes h = Hash(child, issuer);
   Shard& shard = shards_[h.shard];
   std::lock_guard<SpinLock> lock(shard.lock);
-  const int64_t slot = Find(shard, h, child, issuer);
-  if (slot >= 0) shard.keys[slot].facts = facts;
+  Table& table = *shard.table.load(std::memory_order_relaxed);
+  const int64_t slot = Find(table, h, child, issuer);
+  if (slot < 0) return;
+  KeySlot& key = table.keys[slot];
+  Key value = LoadKey(key);
+  value.facts = facts;
+  BeginWrite(&shard);
+  StoreKey(&key, value);
+  EndWrite(&shard);
 }
 
 CacheStats ProofStore::stats() const {
@@ -385,6 +573,9 @@ CacheStats ProofStore::stats() const {
     total.admissions += shard.stats.admissions;
     total.rejections += shard.stats.rejections;
     total.size += shard.stats.size;
+  }
+  for (size_t i = 0; shard_count_ != 0 && i < kReaderSlots; ++i) {
+    total.hits += readers_[i].hits.load(std::memory_order_relaxed);
   }
   total.bytes = MemoryUsage();
   return total;

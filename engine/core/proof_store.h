@@ -10,14 +10,22 @@
 // certificates (whose signatures fail) can cost lookups but never evicts
 // what is stored.
 //
-// Layout: the table is split into shards (chosen by the key's hash), each
-// with its own lightweight lock, so threads serialise only when they touch
-// the same shard at the same moment. Within a shard, a key may live in one
-// of two buckets of eight slots (two-choice set-associative hashing): a
-// lookup reads two bucket headers (a 16-bit tag per slot) and compares the
-// full 64-byte key only where a tag matches. Every lookup is O(1). Each
-// shard's table starts small and doubles when full, up to its share of the
-// budget (a pause for that shard only, proportional to its size).
+// Layout: the table is split into shards (chosen by the key's hash). Within
+// a shard, a key may live in one of two buckets of eight slots (two-choice
+// set-associative hashing): a lookup reads two bucket headers (a 16-bit tag
+// per slot) and compares the full 64-byte key only where a tag matches.
+// Every lookup is O(1). Each shard's table starts small and doubles when
+// full, up to its share of the budget (a pause for that shard only,
+// proportional to its size).
+//
+// Concurrency: writers (insertions, facts, growth, aging) take the shard's
+// lightweight lock. A lookup that hits takes no lock and writes no line
+// another thread writes: it reads under the shard's sequence counter
+// (a seqlock; a lookup that overlaps a write to its shard is done again
+// under the lock), counts its hit in its thread's own slot of counters, and
+// raises the proof's use count in the bucket it read. A table replaced by
+// growth is freed once no lookup can still be reading it (each thread's
+// slot says whether it is inside a lookup).
 //
 // Policy (TinyLFU): each shard keeps a count-min sketch of the recent
 // misses (and of the use counts of the proofs it evicted), and a small
@@ -134,9 +142,31 @@ class ProofStore {
     LeafFacts facts;
   };
   static_assert(sizeof(LeafFacts) == 48, "LeafFacts is counted as 48 bytes");
+  static constexpr int kKeyWords = sizeof(Key) / 8;
+  static_assert(sizeof(Key) == 8 * kKeyWords, "a Key is whole words");
+  // A Key in words that a lock-free lookup may read while a writer
+  // changes them (the sequence counter tells whether it did).
+  struct KeySlot {
+    std::atomic<uint64_t> word[kKeyWords];
+  };
+  // A bucket's header: its slots are keys[bucket * kWays, + kWays). The
+  // headers are a small array of their own (24 bytes a bucket), which
+  // stays in cache: a lookup's one miss to memory is the key it compares.
   struct Bucket {
-    uint16_t tag[kWays];  // 0: free slot
-    uint8_t freq[kWays];  // saturating use count
+    std::atomic<uint16_t> tag[kWays];  // 0: free slot
+    std::atomic<uint8_t> freq[kWays];  // saturating use count
+  };
+  struct Table {
+    explicit Table(size_t count)
+        : bucket_count(count),
+          buckets(new Bucket[count]()),
+          keys(new KeySlot[count * kWays]()) {}
+    const size_t bucket_count;
+    const std::unique_ptr<Bucket[]> buckets;
+    const std::unique_ptr<KeySlot[]> keys;
+    KeySlot& key(size_t bucket, int way) const {
+      return keys[bucket * kWays + static_cast<size_t>(way)];
+    }
   };
   // What the key's hash decides, whatever the size of its shard's table.
   struct Hashes {
@@ -153,43 +183,75 @@ class ProofStore {
    private:
     std::atomic<bool> locked_{false};
   };
-  // One shard's table; every field is guarded by `lock`.
+  // One shard. `table` is read without the lock under `sequence` (odd
+  // while a writer changes a slot); everything else is guarded by `lock`.
   struct alignas(64) Shard {
     SpinLock lock;
-    size_t bucket_count = 0;
-    std::unique_ptr<Bucket[]> buckets;
-    std::unique_ptr<Key[]> keys;        // kWays per bucket
-    std::unique_ptr<uint8_t[]> sketch;  // 4-bit counters, two a byte
-    size_t sketch_mask = 0;             // counters - 1
-    uint64_t sample_limit = 0;          // lookups between two halvings
-    uint64_t samples = 0;               // lookups since the last halving
+    std::atomic<uint64_t> sequence{0};
+    std::atomic<Table*> table{nullptr};     // owned
+    std::unique_ptr<uint8_t[]> sketch;      // 4-bit counters, two a byte
+    size_t sketch_mask = 0;                 // counters - 1
+    std::atomic<uint64_t> sample_limit{0};  // lookups between two halvings
+    std::atomic<uint64_t> samples{0};       // lookups since the last halving
     CacheStats stats;
   };
+  // Counters of the threads that share it (a thread's slot is fixed), on
+  // a line of its own: what a hit writes besides the use count.
+  struct alignas(64) ReaderSlot {
+    std::atomic<uint64_t> active{0};   // lookups in progress
+    std::atomic<uint64_t> hits{0};     // hits counted without the lock
+    std::atomic<uint64_t> pending{0};  // hits not yet sampled by a shard
+  };
+  static constexpr size_t kReaderSlots = 32;
+  // What a lock-free lookup found.
+  enum class Probe { kHit, kMiss, kRetry };
 
   Hashes Hash(const Sha256Digest& child, const Sha256Digest& issuer) const;
   // The two buckets of `h` in a table of `bucket_count`.
   static void BucketsOf(const Hashes& h, size_t bucket_count, size_t out[2]);
-  // The slot (bucket * kWays + way) holding the key, or -1.
-  static int64_t Find(const Shard& shard, const Hashes& h,
+  // Hash(child, issuer) of the key in `slot`, reading only what it uses.
+  Hashes HashOfSlot(const KeySlot& slot) const;
+  static Key LoadKey(const KeySlot& slot);
+  static void StoreKey(KeySlot* slot, const Key& key);
+  // Whether the slot holds the proof (child, issuer).
+  static bool Holds(const KeySlot& slot, const Sha256Digest& child,
+                    const Sha256Digest& issuer);
+  // The slot (bucket * kWays + way) of `table` holding the key, or -1.
+  static int64_t Find(const Table& table, const Hashes& h,
                       const Sha256Digest& child, const Sha256Digest& issuer);
+  // The lookup without the lock: kHit (facts, when asked, copied and
+  // present), kMiss or kRetry (a writer was at work: look again under the
+  // lock). `facts` null: only whether the proof is stored.
+  Probe FindWithoutLock(Shard& shard, const Hashes& h,
+                        const Sha256Digest& child, const Sha256Digest& issuer,
+                        LeafFacts* facts);
+  // Counts a hit found without the lock (in this thread's slot).
+  void CountHit(Shard* shard, ReaderSlot* reader);
   static int FreeWay(const Bucket& bucket);
   // Finds a free slot for `h` in one of its buckets, moving a proof to its
-  // other bucket if need be (one cuckoo step).
-  bool MakeRoom(Shard* shard, const Hashes& h, size_t* bucket, int* way) const;
-  // Gives the shard a table of `bucket_count` buckets, moving its proofs.
+  // other bucket if need be (one cuckoo step). Under the lock, inside a
+  // write (odd sequence).
+  bool MakeRoom(Table* table, const Hashes& h, size_t* bucket, int* way) const;
+  // Gives the shard a table of `bucket_count` buckets, moving its proofs;
+  // the old table is freed once no lookup reads it.
   void Resize(Shard* shard, size_t bucket_count);
+  static void BeginWrite(Shard* shard);
+  static void EndWrite(Shard* shard);
   // Count-min sketch of 4-bit counters (kSketchDepth rows in one array).
   static size_t SketchIndex(const Shard& shard, uint64_t hash, int row);
   static int SketchEstimate(const Shard& shard, uint64_t hash);
   // Raises the counters of `hash` below `to` to `to` (capped).
   static void SketchRaise(Shard* shard, uint64_t hash, int to);
-  // Counts a lookup; halves every counter of the shard every sample_limit.
-  static void Sample(Shard* shard);
+  // Counts `n` lookups; halves every counter of the shard every
+  // sample_limit. Under the lock.
+  static void Sample(Shard* shard, uint64_t n = 1);
+  ReaderSlot& ThisThreadsSlot() const;
 
   size_t shard_count_ = 0;
   size_t max_buckets_per_shard_ = 0;
   std::atomic<size_t> bytes_{0};
   std::unique_ptr<Shard[]> shards_;
+  std::unique_ptr<ReaderSlot[]> readers_;
 };
 
 }  // namespace chaintrust

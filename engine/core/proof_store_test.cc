@@ -216,5 +216,63 @@ TEST(ProofStoreTest, ThreadsShareProofs) {
   EXPECT_EQ(found, per_thread * threads);
 }
 
+// Lookups without the lock read facts that a writer replaces meanwhile,
+// and tables that growth replaces: each facts read is one whole version,
+// never a mix of two, and every stored proof is found.
+TEST(ProofStoreTest, FactsAreReadWholeWhileWritten) {
+  constexpr size_t kProofs = 2000;
+  ProofStore store(ProofStore::BudgetFor(4 * kProofs));
+  // Facts whose every field tells the version v.
+  const auto version = [](int v) {
+    LeafFacts facts;
+    facts.not_before = v;
+    facts.not_after = 1000 + v;
+    facts.flags = LeafFacts::kPresent;
+    facts.common_name_size = LeafFacts::kMaxCommonName;
+    for (char& c : facts.common_name) c = static_cast<char>('a' + v);
+    return facts;
+  };
+  for (size_t i = 0; i < kProofs; ++i) {
+    store.Insert(Digest(i), kIssuer);
+    store.SetFacts(Digest(i), kIssuer, version(0));
+  }
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> torn{0}, lost{0}, read{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      for (size_t n = 0; !done.load(); ++n) {
+        const size_t i = (n * 7 + static_cast<size_t>(t)) % kProofs;
+        LeafFacts out;
+        if (!store.FindFacts(Digest(i), kIssuer, &out)) {
+          ++lost;
+          continue;
+        }
+        ++read;
+        const int v = static_cast<int>(out.not_before);
+        bool whole = out.not_after == 1000 + v &&
+                     out.common_name_size == LeafFacts::kMaxCommonName;
+        for (char c : out.common_name) whole = whole && c == 'a' + v;
+        if (!whole) ++torn;
+      }
+    });
+  }
+  // New versions of every proof's facts, and new proofs that grow the
+  // tables (moving the proofs the readers look up).
+  for (int v = 1; v <= 10; ++v) {
+    for (size_t i = 0; i < kProofs; ++i) {
+      store.SetFacts(Digest(i), kIssuer, version(v));
+    }
+    for (size_t i = 0; i < kProofs / 5; ++i) {
+      store.Insert(Digest(kProofs * v + i), kIssuer);
+    }
+  }
+  done = true;
+  for (std::thread& r : readers) r.join();
+  EXPECT_EQ(torn.load(), 0u) << "of " << read.load();
+  EXPECT_EQ(lost.load(), 0u);
+  EXPECT_GT(read.load(), 0u);
+}
+
 }  // namespace
 }  // namespace chaintrust
