@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -72,6 +73,14 @@ int CountSteps(const Decision& d, StepId id) {
   int n = 0;
   for (const ExplanationStep& s : d.explanation()) n += s.step == id;
   return n;
+}
+
+// Per-device throttling with a 10 s first backoff.
+absl::StatusOr<std::unique_ptr<Throttle>> PerDeviceThrottle() {
+  ThrottleOptions options;
+  options.per_id_enabled = true;
+  options.initial_backoff = absl::Seconds(10);
+  return Throttle::Create(options);
 }
 
 // Two X.509 groups, g1 (root1) and g2 (root2); devices are leaves by CN.
@@ -189,10 +198,7 @@ TEST_F(ProvisionerTest, OrphanedRecordsStillCount) {
 }
 
 TEST_F(ProvisionerTest, ThrottledDeviceGetsRetryAfter) {
-  ThrottleOptions throttle_options;
-  throttle_options.per_id_enabled = true;
-  throttle_options.initial_backoff = absl::Seconds(10);
-  auto throttle = Throttle::Create(throttle_options);
+  auto throttle = PerDeviceThrottle();
   ASSERT_TRUE(throttle.ok()) << throttle.status();
   ProvisionerOptions options;
   options.max_registrations = 1;
@@ -239,10 +245,7 @@ TEST_F(ProvisionerTest, StoreErrorFailsClosed) {
 // with an asynchronous group commit): the record to write, then the
 // outcome's verdict and the throttle's bookkeeping.
 TEST_F(ProvisionerTest, BeginAndFinishAroundTheCallersWrite) {
-  ThrottleOptions throttle_options;
-  throttle_options.per_id_enabled = true;
-  throttle_options.initial_backoff = absl::Seconds(10);
-  auto throttle = Throttle::Create(throttle_options);
+  auto throttle = PerDeviceThrottle();
   ASSERT_TRUE(throttle.ok()) << throttle.status();
   Provisioner p(&store_, throttle->get());
   Attestation a;
