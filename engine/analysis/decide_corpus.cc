@@ -79,11 +79,14 @@ class PemMemo {
   static constexpr size_t kMaxChains = 4096;
   static constexpr size_t kMaxBytes = size_t{16} << 20;
   static constexpr size_t kSeen = size_t{1} << 15;
+  static constexpr size_t kMaxBlocks = 1024;
+  static constexpr size_t kMaxBlockBytes = size_t{2} << 20;
+  static constexpr size_t kSeenBlocks = size_t{1} << 12;
 
   // The engine's decoding of a PEM chain (engine/core/pem_chain.cc), on
   // success only: the number of certificates decoded into the first
   // strings of `ders` (grown as needed, never shrunk), or 0.
-  static size_t Decode(absl::string_view pem, std::vector<std::string>* ders) {
+  size_t Decode(absl::string_view pem, std::vector<std::string>* ders) {
     constexpr absl::string_view kBegin = "-----BEGIN ";
     size_t n = 0;
     size_t start = pem.find(kBegin);
@@ -93,18 +96,52 @@ class PemMemo {
       start = next;
       if (!absl::StartsWith(block, "-----BEGIN CERTIFICATE-----")) continue;
       if (ders->size() == n) ders->emplace_back();
-      if (!CertificateBlockToDer(block, &(*ders)[n])) return 0;
+      if (!DecodeBlock(block, &(*ders)[n])) return 0;
       ++n;
     }
     return n;
   }
 
+  // One CERTIFICATE block (from its BEGIN line to the next BEGIN) into
+  // *der, from the block memo when the same text was decoded before: the
+  // devices of a fleet present distinct leaves above the same few CA
+  // certificates, so most blocks of a chain not seen before were.
+  bool DecodeBlock(absl::string_view block, std::string* der) {
+    const size_t hash = blocks_.hash_function()(block);
+    auto it = blocks_.find(block, hash);
+    if (it != blocks_.end()) {
+      der->assign(it->second);
+      return true;
+    }
+    if (!CertificateBlockToDer(block, der)) return false;
+    // Kept on its second sight only, like a chain.
+    uint64_t& seen = seen_blocks_[hash % kSeenBlocks];
+    if (seen != hash) {
+      seen = hash;
+      return true;
+    }
+    if (blocks_.size() >= kMaxBlocks || block_bytes_ >= kMaxBlockBytes) {
+      blocks_.clear();
+      block_bytes_ = 0;
+    }
+    block_bytes_ += block.size() + der->size();
+    blocks_.emplace(std::string(block), *der);
+    return true;
+  }
+
   absl::flat_hash_map<std::string, std::vector<std::string>> chains_;
   size_t bytes_ = 0;
   std::vector<uint64_t> seen_ = std::vector<uint64_t>(kSeen);  // hashes
+  // Certificate blocks by their text, and the door keeper of their hashes.
+  absl::flat_hash_map<std::string, std::string> blocks_;
+  size_t block_bytes_ = 0;
+  std::vector<uint64_t> seen_blocks_ = std::vector<uint64_t>(kSeenBlocks);
 };
 
-constexpr size_t kThreadCacheCapacity = size_t{1} << 13;
+// Small enough that a certificate a thread parsed is freed while its memory
+// is still in the core's caches: a corpus of distinct devices parses every
+// leaf once, and a larger cache only keeps them long enough to go cold.
+constexpr size_t kThreadCacheCapacity = size_t{1} << 9;
 
 // One batch of devices and their decisions.
 struct Batch {
@@ -208,13 +245,21 @@ class Pipeline {
   }
 
   void Work(int t, Batch* batch) {
+    // Chunks shrink as the batch runs out, so that the threads finish it
+    // together: a thread that takes a last large chunk leaves the others
+    // idle until the next batch.
     constexpr size_t kChunk = 64;
     const size_t size = batch->devices.size();
+    const size_t shares = 4 * participants_.size();
     Participant& p = participants_[t];
     while (!abort_.load(std::memory_order_relaxed)) {
-      const size_t begin = batch->next.fetch_add(kChunk);
+      const size_t taken = batch->next.load(std::memory_order_relaxed);
+      if (taken >= size) return;
+      const size_t chunk =
+          std::clamp<size_t>((size - taken) / shares, 1, kChunk);
+      const size_t begin = batch->next.fetch_add(chunk);
       if (begin >= size) return;
-      const size_t end = std::min(size, begin + kChunk);
+      const size_t end = std::min(size, begin + chunk);
       for (size_t i = begin; i < end; ++i) Decide(&p, batch, i);
     }
   }

@@ -87,7 +87,10 @@ struct DecideOptions {
   // The engines' chain checks (the certificate profile, legacy crypto,
   // stale CRLs).
   ResolverOptions resolver;
-  size_t batch_size = 4096;
+  // Devices per batch. Two batches are in flight; at 512 a batch's
+  // records, chains and decisions stay in the cores' caches from reading
+  // to delivery (4096 measured 4-8% more CPU on distinct devices).
+  size_t batch_size = 512;
   // Threads deciding devices, the calling thread included; 0: one per core.
   int threads = 0;
   // Prints a progress line on stderr (only when stderr is a terminal):
