@@ -1,7 +1,7 @@
 // DecideCorpus: decisions and their order do not depend on the number of
-// threads, the batch size or repeated chains (decoded once per thread), and
-// equal the engine's own decision of each device's PEM text; the first bad
-// record ends the run after the devices before it.
+// threads, the batch size or repeated chains and CA blocks (decoded once
+// per thread), and equal the engine's own decision of each device's PEM
+// text; the first bad record ends the run after the devices before it.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -99,6 +99,19 @@ std::vector<Device> CorpusDevices() {
     if (i % 3 != 2) chain += parent.Pem();
     if (i % 3 == 0) chain += pki.root.Pem();
     devices.push_back({absl::StrCat("minted-", i), chain, ""});
+  }
+  // Distinct leaves above the same CA blocks, seen often enough to be
+  // decoded from the block memo, then followed by a block that does not
+  // decode: the whole chain is decided from its text.
+  const std::string bad_block =
+      "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+  for (size_t i = 0; i < pki.leaves.size(); ++i) {
+    const TestCert& parent = i % 2 ? pki.int1 : pki.int2;
+    const std::string chain = pki.leaves[i].Pem() + parent.Pem();
+    devices.push_back(
+        {absl::StrCat("shared-ca-", i), chain + pki.root.Pem(), ""});
+    devices.push_back(
+        {absl::StrCat("bad-after-ca-", i), chain + bad_block, ""});
   }
   std::vector<std::string> files;
   for (const auto& dir : std::filesystem::directory_iterator(Scenario(""))) {
