@@ -37,7 +37,9 @@ namespace {
 // Chains already decoded, by their exact PEM text, for one thread. A fleet
 // corpus repeats the same few chains (every device under a sub-CA presents
 // the same intermediates; devices may share a leaf), and base64 decoding is
-// a large part of deciding a device whose proofs are cached.
+// a large part of deciding a device whose proofs are cached. Behind the
+// chains, single CERTIFICATE blocks by their exact text: a chain seen for
+// the first time is mostly CA blocks seen before.
 //
 // Find() gives exactly the DER certificates the engine would decode from
 // `chain_pem` (Attestation: every CERTIFICATE block, leaf first, each block
