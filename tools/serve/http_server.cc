@@ -15,6 +15,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "engine/internal/json.h"
@@ -115,6 +117,41 @@ std::string LogLine(const std::string& remote, const LogFields& request,
   }
   line += "}\n";
   return line;
+}
+
+// The bytes of `response` on the wire, into *out: what Beast's serializer
+// wrote for it (status line, Server, Content-Type when there is a body or
+// an error, the handler's headers (the last of a repeated name),
+// Content-Length unless the status has no body, Connection: close when the
+// connection ends), without building a Beast message per answer.
+void WriteResponse(const HttpResponse& response, bool keep_alive,
+                   std::string* out) {
+  const int status = response.status;
+  out->clear();
+  const beast::string_view reason =
+      http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status)));
+  absl::StrAppend(out, "HTTP/1.1 ", status, " ",
+                  absl::string_view(reason.data(), reason.size()),
+                  "\r\nServer: chaintrust\r\n");
+  if (!response.body.empty() || status >= 300) {
+    absl::StrAppend(out, "Content-Type: ", response.content_type, "\r\n");
+  }
+  const auto& headers = response.headers;
+  for (size_t i = 0; i < headers.size(); ++i) {
+    bool repeated = false;
+    for (size_t j = i + 1; j < headers.size() && !repeated; ++j) {
+      repeated = absl::EqualsIgnoreCase(headers[i].first, headers[j].first);
+    }
+    if (!repeated) {
+      absl::StrAppend(out, headers[i].first, ": ", headers[i].second, "\r\n");
+    }
+  }
+  if (status >= 200 && status != 204 && status != 304) {
+    absl::StrAppend(out, "Content-Length: ", response.body.size(), "\r\n");
+  }
+  if (!keep_alive) *out += "Connection: close\r\n";
+  *out += "\r\n";
+  *out += response.body;
 }
 
 }  // namespace
@@ -340,20 +377,10 @@ class Session : public std::enable_shared_from_this<Session> {
       core_->Log(LogLine(remote_, log_, response, latency));
     }
     keep_alive = keep_alive && !core_->stopping.load();
-    response_.emplace();
-    response_->result(static_cast<unsigned>(response.status));
-    response_->version(11);
-    response_->set(http::field::server, "chaintrust");
-    if (!response.body.empty() || response.status >= 300) {
-      response_->set(http::field::content_type, response.content_type);
-    }
-    for (auto& [name, value] : response.headers) response_->set(name, value);
-    response_->body() = std::move(response.body);
-    response_->keep_alive(keep_alive);
-    response_->prepare_payload();
+    WriteResponse(response, keep_alive, &out_);
     SetDeadline(core_->options.request_timeout);
-    http::async_write(
-        stream_, *response_,
+    net::async_write(
+        stream_, net::buffer(out_),
         [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
           if (ec) return;
           if (keep_alive) return self->ReadHeader();
@@ -375,7 +402,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point deadline_ = Clock::time_point::max();
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<http::response<http::string_body>> response_;
+  std::string out_;  // the response being written
   std::vector<std::string> chain_;
   std::string remote_;
   LogFields log_;
