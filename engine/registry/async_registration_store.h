@@ -19,6 +19,11 @@ class AsyncRegistrationStore {
  public:
   using RegisterCallback =
       absl::AnyInvocable<void(absl::StatusOr<RegisterResult>) &&>;
+  // Completes a record about to be written from the stored record of the
+  // same registration ID (`previous`, null when there is none), e.g. to
+  // keep its hub. It must be quick and must not call the store.
+  using CompleteRecord = absl::AnyInvocable<void(
+      const RegistrationRecord* previous, RegistrationRecord* record)>;
 
   virtual ~AsyncRegistrationStore() = default;
 
@@ -31,6 +36,16 @@ class AsyncRegistrationStore {
   // completes before the store's destructor returns.
   virtual void RegisterAsync(RegistrationRecord record,
                              int64_t max_registrations,
+                             RegisterCallback done) = 0;
+  // The same, but `record` is first passed through `complete` with the
+  // record its registration ID has in the store, and what `complete` made of
+  // it is written. The SQLite store reads the previous record inside the
+  // write transaction, on the committer thread (with the write connection,
+  // whose cache its own commits keep warm); others may read it before they
+  // queue the write. A previous record that cannot be read is the write's
+  // error.
+  virtual void RegisterAsync(RegistrationRecord record,
+                             int64_t max_registrations, CompleteRecord complete,
                              RegisterCallback done) = 0;
 };
 

@@ -21,6 +21,7 @@ struct GroupCommitQueue::Pending {
   // RegisterAsync() only: the record (`request.record` points to it) and
   // the callback; the committer deletes the Pending after calling it.
   RegistrationRecord owned;
+  CompleteRecord complete;  // `request.complete` points to it when set
   Callback callback;
 };
 
@@ -51,7 +52,17 @@ absl::StatusOr<RegisterResult> GroupCommitQueue::Register(
 
 void GroupCommitQueue::RegisterAsync(RegistrationRecord record,
                                      int64_t max_registrations, Callback done) {
+  RegisterAsync(std::move(record), max_registrations, nullptr, std::move(done));
+}
+
+void GroupCommitQueue::RegisterAsync(RegistrationRecord record,
+                                     int64_t max_registrations,
+                                     CompleteRecord complete, Callback done) {
   auto pending = std::make_unique<Pending>();
+  if (complete) {
+    pending->complete = std::move(complete);
+    pending->request.complete = &pending->complete;
+  }
   pending->owned = std::move(record);
   pending->request.record = &pending->owned;
   pending->request.key =

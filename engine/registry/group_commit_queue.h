@@ -35,10 +35,17 @@ namespace internal {
 class GroupCommitQueue {
  public:
   // One registration of a batch, as the commit function sees it.
+  // Completes a record from the stored one (see
+  // AsyncRegistrationStore::CompleteRecord).
+  using CompleteRecord = absl::AnyInvocable<void(
+      const RegistrationRecord* previous, RegistrationRecord* record)>;
   struct Request {
     const RegistrationRecord* record;
     std::string key;  // RegistrationKey(record->registration_id)
     int64_t max_registrations;
+    // Null, or the function the commit passes `record` through, with the
+    // record the store holds for `key`, before it writes it.
+    CompleteRecord* complete = nullptr;
   };
   // Commits `batch` in one transaction and sets `results[i]` for
   // `batch[i]` (`results` has the batch's size); or returns the error that
@@ -66,6 +73,9 @@ class GroupCommitQueue {
   // destructor.
   void RegisterAsync(RegistrationRecord record, int64_t max_registrations,
                      Callback done);
+  // The same with a `complete` function for the commit (Request::complete).
+  void RegisterAsync(RegistrationRecord record, int64_t max_registrations,
+                     CompleteRecord complete, Callback done);
 
  private:
   struct Pending;  // a Request with its result and who waits for it

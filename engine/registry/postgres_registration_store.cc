@@ -106,6 +106,21 @@ void PostgresRegistrationStore::RegisterAsync(RegistrationRecord record,
   queue_->RegisterAsync(std::move(record), max_registrations, std::move(done));
 }
 
+void PostgresRegistrationStore::RegisterAsync(RegistrationRecord record,
+                                              int64_t max_registrations,
+                                              CompleteRecord complete,
+                                              RegisterCallback done) {
+  if (!record.registration_id.empty()) {
+    absl::StatusOr<RegistrationRecord> previous = Get(record.registration_id);
+    if (!previous.ok() && !absl::IsNotFound(previous.status())) {
+      std::move(done)(previous.status());
+      return;
+    }
+    complete(previous.ok() ? &*previous : nullptr, &record);
+  }
+  RegisterAsync(std::move(record), max_registrations, std::move(done));
+}
+
 absl::Status PostgresRegistrationStore::CommitBatch(
     absl::Span<const Request* const> batch,
     std::vector<RegisterResult>& results) {

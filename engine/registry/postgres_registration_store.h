@@ -123,6 +123,10 @@ class PostgresRegistrationStore final : public RegistrationStore,
   // not call Register() or destroy the store.
   void RegisterAsync(RegistrationRecord record, int64_t max_registrations,
                      RegisterCallback done) override;
+  // With `complete`: the previous record is read (Get()) on the calling
+  // thread before the write is queued.
+  void RegisterAsync(RegistrationRecord record, int64_t max_registrations,
+                     CompleteRecord complete, RegisterCallback done) override;
 
   absl::StatusOr<RegistrationRecord> Get(
       absl::string_view registration_id) override;

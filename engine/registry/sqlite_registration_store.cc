@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -113,6 +114,21 @@ void SqliteRegistrationStore::RegisterAsync(RegistrationRecord record,
   queue_->RegisterAsync(std::move(record), max_registrations, std::move(done));
 }
 
+void SqliteRegistrationStore::RegisterAsync(RegistrationRecord record,
+                                            int64_t max_registrations,
+                                            CompleteRecord complete,
+                                            RegisterCallback done) {
+  absl::Status status =
+      internal::ValidateRegisterArguments(record, max_registrations);
+  if (status.ok() && read_only()) status = ReadOnlyError();
+  if (!status.ok()) {
+    std::move(done)(std::move(status));
+    return;
+  }
+  queue_->RegisterAsync(std::move(record), max_registrations,
+                        std::move(complete), std::move(done));
+}
+
 absl::Status SqliteRegistrationStore::CommitBatch(
     absl::Span<const Request* const> batch,
     std::vector<RegisterResult>& results) {
@@ -150,9 +166,31 @@ absl::Status SqliteRegistrationStore::RunBatch(
 
   CT_PREPARE(insert, c, sql::kInsertSql);
   CT_PREPARE(update, c, sql::kUpdateSql);
+  RegistrationRecord completed;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Request& request = *batch[i];
-    const RegistrationRecord& record = *request.record;
+    if (request.complete != nullptr) {
+      // The record this write replaces, read in the same transaction.
+      CT_PREPARE(get, c, sql::kGetSql);
+      std::optional<RegistrationRecord> previous;
+      {
+        ScopedReset reset(get);
+        BindText(get, 1, request.key);
+        rc = sqlite3_step(get);
+        if (rc == SQLITE_ROW) {
+          ASSIGN_OR_RETURN(previous, ReadRecord(get, path_));
+        } else if (rc != SQLITE_DONE) {
+          return Error(
+              c, rc,
+              absl::StrCat("reading '", request.record->registration_id, "'"));
+        }
+      }
+      completed = *request.record;
+      (*request.complete)(previous.has_value() ? &*previous : nullptr,
+                          &completed);
+    }
+    const RegistrationRecord& record =
+        request.complete != nullptr ? completed : *request.record;
     RegisterResult& result = results[i];
     result.record = record;
     const int64_t now_us = absl::ToUnixMicros(record.last_updated);

@@ -119,6 +119,12 @@ class SqliteRegistrationStore final : public RegistrationStore,
   // request completes before the destructor returns.
   void RegisterAsync(RegistrationRecord record, int64_t max_registrations,
                      RegisterCallback done) override;
+  // With `complete`: the previous record is read in the batch's write
+  // transaction, on the committer thread, so it is the one the write
+  // replaces (a registration of the same ID earlier in the batch included).
+  // A previous record that cannot be read fails the whole batch.
+  void RegisterAsync(RegistrationRecord record, int64_t max_registrations,
+                     CompleteRecord complete, RegisterCallback done) override;
 
   absl::StatusOr<RegistrationRecord> Get(
       absl::string_view registration_id) override;

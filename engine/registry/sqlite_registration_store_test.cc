@@ -275,6 +275,48 @@ TEST(SqliteRegistrationStoreTest, RegisterAsyncCompletesEveryRequest) {
   EXPECT_TRUE(store->Get("dev-0").ok());  // FIFO: the first ones got in
 }
 
+// RegisterAsync with a `complete` function: it sees the record the write
+// replaces (none, then the stored one, then the one an earlier request of
+// the same ID wrote), and what it makes of the record is what is stored
+// and answered.
+TEST(SqliteRegistrationStoreTest, RegisterAsyncCompletesFromPreviousRecord) {
+  const std::string path = TempPath("complete");
+  std::vector<std::string> seen;  // the committer thread's, read after join
+  std::vector<std::string> answered;
+  {
+    auto store = MustOpen(path);
+    ASSERT_NE(store, nullptr);
+    auto complete = [&seen](const RegistrationRecord* previous,
+                            RegistrationRecord* record) {
+      seen.push_back(previous == nullptr ? "none" : previous->assigned_hub);
+      record->assigned_hub = previous == nullptr
+                                 ? "hub-1"
+                                 : absl::StrCat(previous->assigned_hub, "+");
+    };
+    auto done = [&answered](absl::StatusOr<RegisterResult> result) {
+      ASSERT_TRUE(result.ok()) << result.status();
+      answered.push_back(result->record.assigned_hub);
+    };
+    for (int i = 0; i < 3; ++i) {
+      store->RegisterAsync(Record("Dev-A", "g"), kDefaultMaxRegistrations,
+                           complete, done);
+    }
+    // Argument errors reach `done` without calling `complete`.
+    store->RegisterAsync(Record("", "g"), kDefaultMaxRegistrations, complete,
+                         [](absl::StatusOr<RegisterResult> result) {
+                           EXPECT_EQ(result.status().code(),
+                                     absl::StatusCode::kInvalidArgument);
+                         });
+  }
+  EXPECT_THAT(seen, ::testing::ElementsAre("none", "hub-1", "hub-1+"));
+  EXPECT_THAT(answered, ::testing::ElementsAre("hub-1", "hub-1+", "hub-1++"));
+  auto store = MustOpen(path);
+  auto stored = store->Get("dev-a");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->assigned_hub, "hub-1++");
+  EXPECT_EQ(*store->Count(), 1);
+}
+
 // Reads lines from `fd` until `min_lines` complete lines arrived or EOF.
 // Returns everything read so far.
 std::string ReadLines(int fd, std::string data, int min_lines) {

@@ -222,18 +222,7 @@ class WorkerImpl final : public EngineAdapter::Worker {
       return;
     }
     const absl::Time recorded_at = record.last_updated;
-    if (assign) {
-      absl::StatusOr<RegistrationRecord> previous =
-          store_.inner()->Get(record.registration_id);
-      if (!previous.ok() && !absl::IsNotFound(previous.status())) {
-        std::move(done)(Finish(recorded_at, previous.status(), decision.get()),
-                        RegistrationRecord());
-        return;
-      }
-      assign(previous.ok() ? &*previous : nullptr, &record);
-    }
-    async_store_->RegisterAsync(
-        std::move(record), provisioner_.options().max_registrations,
+    AsyncRegistrationStore::RegisterCallback finish =
         [this, recorded_at, decision = std::move(decision),
          done =
              std::move(done)](absl::StatusOr<RegisterResult> result) mutable {
@@ -241,7 +230,21 @@ class WorkerImpl final : public EngineAdapter::Worker {
           RegistrationRecord stored;
           if (view.allowed) stored = std::move(result->record);
           std::move(done)(std::move(view), std::move(stored));
-        });
+        };
+    if (!assign) {
+      async_store_->RegisterAsync(std::move(record),
+                                  provisioner_.options().max_registrations,
+                                  std::move(finish));
+      return;
+    }
+    // The hub and substatus follow the previous record, which the store
+    // reads in the write's own transaction.
+    async_store_->RegisterAsync(
+        std::move(record), provisioner_.options().max_registrations,
+        [assign](const RegistrationRecord* previous, RegistrationRecord* next) {
+          assign(previous, next);
+        },
+        std::move(finish));
   }
 
   DecisionView Authenticate(const DeviceCredentials& credentials,

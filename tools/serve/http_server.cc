@@ -13,7 +13,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "engine/internal/json.h"
@@ -54,7 +57,9 @@ struct LogFields {
   std::string request_id;
 };
 
-std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
+using Clock = std::chrono::steady_clock;
+
+Clock::duration ToChrono(absl::Duration d) {
   return std::chrono::microseconds(absl::ToInt64Microseconds(d));
 }
 
@@ -114,6 +119,41 @@ std::string LogLine(const std::string& remote, const LogFields& request,
   return line;
 }
 
+// The bytes of `response` on the wire, into *out: what Beast's serializer
+// wrote for it (status line, Server, Content-Type when there is a body or
+// an error, the handler's headers (the last of a repeated name),
+// Content-Length unless the status has no body, Connection: close when the
+// connection ends), without building a Beast message per answer.
+void WriteResponse(const HttpResponse& response, bool keep_alive,
+                   std::string* out) {
+  const int status = response.status;
+  out->clear();
+  const beast::string_view reason =
+      http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status)));
+  absl::StrAppend(out, "HTTP/1.1 ", status, " ",
+                  absl::string_view(reason.data(), reason.size()),
+                  "\r\nServer: chaintrust\r\n");
+  if (!response.body.empty() || status >= 300) {
+    absl::StrAppend(out, "Content-Type: ", response.content_type, "\r\n");
+  }
+  const auto& headers = response.headers;
+  for (size_t i = 0; i < headers.size(); ++i) {
+    bool repeated = false;
+    for (size_t j = i + 1; j < headers.size() && !repeated; ++j) {
+      repeated = absl::EqualsIgnoreCase(headers[i].first, headers[j].first);
+    }
+    if (!repeated) {
+      absl::StrAppend(out, headers[i].first, ": ", headers[i].second, "\r\n");
+    }
+  }
+  if (status >= 200 && status != 204 && status != 304) {
+    absl::StrAppend(out, "Content-Length: ", response.body.size(), "\r\n");
+  }
+  if (!keep_alive) *out += "Connection: close\r\n";
+  *out += "\r\n";
+  *out += response.body;
+}
+
 }  // namespace
 
 class Session;
@@ -123,8 +163,13 @@ struct HttpServer::Core {
   AsyncHttpHandler handler;
   Metrics* metrics;
   std::atomic<bool> stopping{false};
-  std::mutex sessions_mu;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  // The live sessions of one worker thread, for its timeout sweep and for
+  // shutdown.
+  struct SessionList {
+    std::mutex mu;
+    std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  };
+  std::vector<std::unique_ptr<SessionList>> session_lists;
   // Access-log lines gather in log_buffer and are written in blocks: by Run's
   // thread every 50 ms, or by the request that fills the buffer.
   std::mutex log_mu;  // guards log_buffer
@@ -139,11 +184,20 @@ struct HttpServer::Core {
   std::atomic<size_t> next_context{0};
   tcp::acceptor acceptor;
   net::signal_set signals;
+  // One per context: closes its connections that are past their deadline
+  // (see Session::SetDeadline).
+  std::vector<std::unique_ptr<net::steady_timer>> sweeps;
+  Clock::duration sweep_period{};
 
   explicit Core(int threads)
       : contexts(MakeContexts(threads)),
         acceptor(*contexts[0]),
-        signals(*contexts[0]) {}
+        signals(*contexts[0]) {
+    for (auto& context : contexts) {
+      session_lists.push_back(std::make_unique<SessionList>());
+      sweeps.push_back(std::make_unique<net::steady_timer>(*context));
+    }
+  }
   static std::vector<std::unique_ptr<net::io_context>> MakeContexts(
       int threads) {
     std::vector<std::unique_ptr<net::io_context>> contexts;
@@ -153,41 +207,51 @@ struct HttpServer::Core {
     return contexts;
   }
   void Accept();
+  void Sweep(size_t index);
   void BeginShutdown();
   void Log(const std::string& line);
   void FlushLog();
 };
 
+// A connection. Its timeouts are deadlines that its worker's sweep checks
+// (HttpServer::Core::Sweep) rather than a timer armed for every read and
+// write: setting one is a store, not a timer queue operation.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, HttpServer::Core* core)
-      : stream_(std::move(socket), core->ssl_ctx), core_(core) {
+  Session(tcp::socket&& connection, HttpServer::Core* core, size_t worker)
+      : stream_(std::move(connection), core->ssl_ctx),
+        core_(core),
+        worker_(worker) {
     beast::error_code ec;
     // A response goes out as soon as it is written, not when the previous
     // segment was acknowledged (Nagle): kept-alive clients wait for it.
-    beast::get_lowest_layer(stream_).socket().set_option(tcp::no_delay(true),
-                                                         ec);
+    socket().set_option(tcp::no_delay(true), ec);
     // Asio asks OpenSSL to free a connection's record buffers whenever they
     // are empty, so a kept-alive connection allocated and freed them for
     // every request; keep them for the connection's life instead.
     SSL_clear_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
-    auto endpoint =
-        beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    if (!ec) {
-      remote_ =
-          absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+    // The peer's address is for the access log only: without it, no
+    // getpeername per connection.
+    if (core->options.access_log) {
+      auto endpoint = socket().remote_endpoint(ec);
+      if (!ec) {
+        remote_ =
+            absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+      }
     }
   }
   ~Session() {
     core_->metrics->ConnectionClosed();
-    std::lock_guard<std::mutex> lock(core_->sessions_mu);
-    core_->sessions.erase(this);
+    HttpServer::Core::SessionList& list = *core_->session_lists[worker_];
+    std::lock_guard<std::mutex> lock(list.mu);
+    list.sessions.erase(this);
   }
 
   void Start() {
     {
-      std::lock_guard<std::mutex> lock(core_->sessions_mu);
-      core_->sessions[this] = weak_from_this();
+      HttpServer::Core::SessionList& list = *core_->session_lists[worker_];
+      std::lock_guard<std::mutex> lock(list.mu);
+      list.sessions[this] = weak_from_this();
     }
     net::dispatch(stream_.get_executor(),
                   [self = shared_from_this()] { self->Handshake(); });
@@ -196,14 +260,31 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closes the connection if it is waiting for a request (shutdown).
   void CloseIfIdle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_) beast::get_lowest_layer(self->stream_).cancel();
+      beast::error_code ignored;
+      if (self->idle_) self->socket().cancel(ignored);
     });
   }
 
+  // Whether the deadline passed (on the worker's thread, under its session
+  // list's lock).
+  bool Expired(Clock::time_point now) const { return deadline_ < now; }
+  // Closes the socket: the operation waiting on it fails and the session
+  // ends (on the worker's thread).
+  void Expire() {
+    deadline_ = Clock::time_point::max();
+    beast::error_code ignored;
+    socket().close(ignored);
+  }
+
  private:
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
+  // The socket is closed if the current step has not finished by then.
+  void SetDeadline(absl::Duration timeout) {
+    deadline_ = Clock::now() + ToChrono(timeout);
+  }
+
   void Handshake() {
-    beast::get_lowest_layer(stream_).expires_after(
-        ToChrono(core_->options.handshake_timeout));
+    SetDeadline(core_->options.handshake_timeout);
     stream_.async_handshake(ssl::stream_base::server,
                             [self = shared_from_this()](beast::error_code ec) {
                               if (ec)
@@ -221,16 +302,14 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<std::uint32_t>(core_->options.max_header_bytes));
     parser_->body_limit(core_->options.max_body_bytes);
     idle_ = true;
-    beast::get_lowest_layer(stream_).expires_after(
-        ToChrono(core_->options.idle_timeout));
+    SetDeadline(core_->options.idle_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) {
           self->idle_ = false;
           if (ec) return self->OnReadError(ec);
           self->started_ = absl::Now();
-          beast::get_lowest_layer(self->stream_)
-              .expires_after(ToChrono(self->core_->options.request_timeout));
+          self->SetDeadline(self->core_->options.request_timeout);
           http::async_read(self->stream_, self->buffer_, *self->parser_,
                            [self](beast::error_code ec, size_t) {
                              if (ec) return self->OnReadError(ec);
@@ -261,6 +340,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Handle() {
+    // No deadline while the handler has the request.
+    deadline_ = Clock::time_point::max();
     const auto& message = parser_->get();
     HttpRequest request;
     request.method = std::string(message.method_string());
@@ -296,21 +377,10 @@ class Session : public std::enable_shared_from_this<Session> {
       core_->Log(LogLine(remote_, log_, response, latency));
     }
     keep_alive = keep_alive && !core_->stopping.load();
-    response_.emplace();
-    response_->result(static_cast<unsigned>(response.status));
-    response_->version(11);
-    response_->set(http::field::server, "chaintrust");
-    if (!response.body.empty() || response.status >= 300) {
-      response_->set(http::field::content_type, response.content_type);
-    }
-    for (auto& [name, value] : response.headers) response_->set(name, value);
-    response_->body() = std::move(response.body);
-    response_->keep_alive(keep_alive);
-    response_->prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(
-        ToChrono(core_->options.request_timeout));
-    http::async_write(
-        stream_, *response_,
+    WriteResponse(response, keep_alive, &out_);
+    SetDeadline(core_->options.request_timeout);
+    net::async_write(
+        stream_, net::buffer(out_),
         [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
           if (ec) return;
           if (keep_alive) return self->ReadHeader();
@@ -319,18 +389,20 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    SetDeadline(absl::Seconds(2));
     stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
       beast::error_code ignored;
-      beast::get_lowest_layer(self->stream_).socket().close(ignored);
+      self->socket().close(ignored);
     });
   }
 
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::ssl_stream<tcp::socket> stream_;
   HttpServer::Core* core_;
+  const size_t worker_;  // the index of its context and session list
+  Clock::time_point deadline_ = Clock::time_point::max();
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<http::response<http::string_body>> response_;
+  std::string out_;  // the response being written
   std::vector<std::string> chain_;
   std::string remote_;
   LogFields log_;
@@ -340,23 +412,43 @@ class Session : public std::enable_shared_from_this<Session> {
 
 void HttpServer::Core::Accept() {
   // Connections go to the worker threads' contexts in turn.
-  net::io_context& target = *contexts[next_context++ % contexts.size()];
-  acceptor.async_accept(
-      target, [this](beast::error_code ec, tcp::socket socket) {
-        if (ec || stopping.load()) {
-          if (!stopping.load() && acceptor.is_open()) Accept();
-          return;
-        }
-        if (metrics->open_connections() >= options.max_connections) {
-          metrics->ConnectionRefused();
-          beast::error_code ignored;
-          socket.close(ignored);
-        } else {
-          metrics->ConnectionOpened();
-          std::make_shared<Session>(std::move(socket), this)->Start();
-        }
-        Accept();
-      });
+  const size_t worker = next_context++ % contexts.size();
+  acceptor.async_accept(*contexts[worker], [this, worker](beast::error_code ec,
+                                                          tcp::socket socket) {
+    if (ec || stopping.load()) {
+      if (!stopping.load() && acceptor.is_open()) Accept();
+      return;
+    }
+    if (metrics->open_connections() >= options.max_connections) {
+      metrics->ConnectionRefused();
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      metrics->ConnectionOpened();
+      std::make_shared<Session>(std::move(socket), this, worker)->Start();
+    }
+    Accept();
+  });
+}
+
+void HttpServer::Core::Sweep(size_t index) {
+  sweeps[index]->expires_after(sweep_period);
+  sweeps[index]->async_wait([this, index](beast::error_code ec) {
+    if (ec) return;
+    // Collected under the lock, closed outside it (see BeginShutdown).
+    std::vector<std::shared_ptr<Session>> expired;
+    const Clock::time_point now = Clock::now();
+    {
+      SessionList& list = *session_lists[index];
+      std::lock_guard<std::mutex> lock(list.mu);
+      for (auto& [raw, weak] : list.sessions) {
+        if (!raw->Expired(now)) continue;
+        if (auto session = weak.lock()) expired.push_back(std::move(session));
+      }
+    }
+    for (auto& session : expired) session->Expire();
+    Sweep(index);
+  });
 }
 
 void HttpServer::Core::BeginShutdown() {
@@ -368,9 +460,9 @@ void HttpServer::Core::BeginShutdown() {
     // Collected under the lock, closed outside it: the last reference to a
     // session may be one of these, and its destructor takes the lock.
     std::vector<std::shared_ptr<Session>> live;
-    {
-      std::lock_guard<std::mutex> lock(sessions_mu);
-      for (auto& [raw, weak] : sessions) {
+    for (auto& list : session_lists) {
+      std::lock_guard<std::mutex> lock(list->mu);
+      for (auto& [raw, weak] : list->sessions) {
         if (auto session = weak.lock()) live.push_back(std::move(session));
       }
     }
@@ -483,6 +575,13 @@ void HttpServer::Run(bool handle_signals) {
       if (!ec) core->BeginShutdown();
     });
   }
+  // The sweep runs a few times per shortest timeout, at least every 250 ms.
+  const absl::Duration shortest =
+      std::min({core->options.handshake_timeout, core->options.request_timeout,
+                core->options.idle_timeout});
+  core->sweep_period = ToChrono(std::clamp(shortest / 4, absl::Milliseconds(10),
+                                           absl::Milliseconds(250)));
+  for (size_t i = 0; i < core->contexts.size(); ++i) core->Sweep(i);
   core->Accept();
   // The contexts run until stopped, with or without connections.
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work;

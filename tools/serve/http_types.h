@@ -22,7 +22,7 @@ struct HttpRequest {
   // The certificates the client presented in the TLS handshake, DER, leaf
   // first. Empty when it presented none.
   std::vector<std::string> peer_chain_der;
-  std::string remote;  // "127.0.0.1:53412"
+  std::string remote;  // "127.0.0.1:53412"; set when the access log is on
   int worker = 0;      // the index of the worker thread handling it
 
   std::string Header(const std::string& lowercase_name) const {

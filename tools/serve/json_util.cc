@@ -2,10 +2,13 @@
 
 #include <openssl/rand.h>
 
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "engine/internal/json.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -96,7 +99,31 @@ void SetString(google::protobuf::Struct* object, const std::string& key,
 }
 
 std::string FormatUtc(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+  // Every answer carries two or three of these: digits are written
+  // directly for years 1000-9999 (absl::FormatTime parses its format each
+  // time); anything else goes through FormatTime, which is what this writes.
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilSecond second = absl::ToCivilSecond(t, utc);
+  if (second.year() < 1000 || second.year() > 9999) {
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, utc);
+  }
+  // Truncated to the millisecond, as %E3S does.
+  const int64_t millis =
+      absl::ToInt64Milliseconds(t - absl::FromCivil(second, utc));
+  char text[] = "0000-00-00T00:00:00.000Z";
+  auto put = [&text](int at, int64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10) {
+      text[at + i] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(0, second.year(), 4);
+  put(5, second.month(), 2);
+  put(8, second.day(), 2);
+  put(11, second.hour(), 2);
+  put(14, second.minute(), 2);
+  put(17, second.second(), 2);
+  put(20, millis, 3);
+  return std::string(text, sizeof(text) - 1);
 }
 
 std::string RandomId() {

@@ -1,5 +1,10 @@
 #include "tools/serve/metrics.h"
 
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 namespace chaintrust::serve {
@@ -8,11 +13,24 @@ Metrics::Metrics(int workers)
     : workers_(new WorkerCounters[workers > 0 ? workers : 1]),
       num_workers_(workers > 0 ? workers : 1) {}
 
+Metrics::Shard& Metrics::MyShard() {
+  static std::atomic<unsigned> next_thread{0};
+  thread_local const unsigned thread_index = next_thread.fetch_add(1);
+  return shards_[thread_index % kShards];
+}
+
 void Metrics::RecordRequest(absl::string_view route, int status,
                             absl::Duration latency) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++requests_[{std::string(route), status}];
+    Shard& shard = MyShard();
+    std::lock_guard<std::mutex> lock(shard.mu);
+    const std::pair<absl::string_view, int> key(route, status);
+    auto it = shard.requests.find(key);
+    if (it == shard.requests.end()) {
+      it = shard.requests.emplace(std::make_pair(std::string(route), status), 0)
+               .first;
+    }
+    ++it->second;
   }
   const double seconds = absl::ToDoubleSeconds(latency);
   size_t bucket = 0;
@@ -27,8 +45,13 @@ void Metrics::RecordRequest(absl::string_view route, int status,
 }
 
 void Metrics::RecordDecision(absl::string_view reason) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++decisions_[std::string(reason)];
+  Shard& shard = MyShard();
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.decisions.find(reason);
+  if (it == shard.decisions.end()) {
+    it = shard.decisions.emplace(std::string(reason), 0).first;
+  }
+  ++it->second;
 }
 
 void Metrics::SetCacheCounters(int worker, const CacheCounters& counters) {
@@ -46,18 +69,26 @@ void Metrics::SetCacheCounters(int worker, const CacheCounters& counters) {
 std::string Metrics::Render(const std::map<std::string, double>& extra) const {
   std::string out;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::map<std::string, uint64_t> decisions;
+    std::map<std::pair<std::string, int>, uint64_t> requests;
+    for (Shard& shard : shards_) {
+      std::lock_guard<std::mutex> lock(shard.mu);
+      for (const auto& [reason, count] : shard.decisions) {
+        decisions[reason] += count;
+      }
+      for (const auto& [key, count] : shard.requests) requests[key] += count;
+    }
     out +=
         "# HELP chaintrust_decisions_total Device decisions by reason code.\n"
         "# TYPE chaintrust_decisions_total counter\n";
-    for (const auto& [reason, count] : decisions_) {
+    for (const auto& [reason, count] : decisions) {
       absl::StrAppend(&out, "chaintrust_decisions_total{reason=\"", reason,
                       "\"} ", count, "\n");
     }
     out +=
         "# HELP chaintrust_http_requests_total Requests by route and status.\n"
         "# TYPE chaintrust_http_requests_total counter\n";
-    for (const auto& [key, count] : requests_) {
+    for (const auto& [key, count] : requests) {
       absl::StrAppend(&out, "chaintrust_http_requests_total{route=\"",
                       key.first, "\",code=\"", key.second, "\"} ", count, "\n");
     }

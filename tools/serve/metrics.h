@@ -49,9 +49,28 @@ class Metrics {
     std::atomic<uint64_t> certificate_hits{0}, certificate_misses{0};
     std::atomic<uint64_t> signature_hits{0}, signature_misses{0};
   };
-  mutable std::mutex mu_;                      // guards the two maps' shapes
-  std::map<std::string, uint64_t> decisions_;  // by reason
-  std::map<std::pair<std::string, int>, uint64_t> requests_;  // route, code
+  // Orders (route, code) keys, and finds them by (string_view, int)
+  // without building a key string per request.
+  struct RouteCodeLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return absl::string_view(a.first) != absl::string_view(b.first)
+                 ? absl::string_view(a.first) < absl::string_view(b.first)
+                 : a.second < b.second;
+    }
+  };
+  // The counters by reason and by route and code, in shards: a thread keeps
+  // to one shard, so that the worker threads do not share a lock per
+  // request. Render adds the shards up.
+  struct Shard {
+    std::mutex mu;
+    std::map<std::string, uint64_t, std::less<>> decisions;
+    std::map<std::pair<std::string, int>, uint64_t, RouteCodeLess> requests;
+  };
+  static constexpr int kShards = 8;
+  Shard& MyShard();
+  mutable std::array<Shard, kShards> shards_;
   std::array<std::atomic<uint64_t>, kLatencyBuckets.size() + 1> buckets_{};
   std::atomic<uint64_t> latency_count_{0};
   std::atomic<uint64_t> latency_sum_micros_{0};
