@@ -14,7 +14,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "engine/registry/async_registration_store.h"
 #include "engine/registry/postgres_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -286,6 +288,41 @@ TYPED_TEST(RegistrationStoreTest, KeepsEveryField) {
 
 // Threads race to register overlapping IDs against a small quota: the quota
 // holds exactly and every known device re-registers. Runs under TSAN.
+// The asynchronous stores (SQLite, PostgreSQL) pass a record through
+// `complete` with the record its registration ID has in the store, and
+// write what `complete` made of it; the answer carries the record written.
+TYPED_TEST(RegistrationStoreTest, RegisterAsyncCompletesFromTheStoredRecord) {
+  auto* async = dynamic_cast<AsyncRegistrationStore*>(this->store_.get());
+  if (async == nullptr) GTEST_SKIP() << "not an asynchronous store";
+  std::vector<std::string> seen;
+  for (int i = 0; i < 3; ++i) {
+    absl::Notification answered;
+    std::string hub;
+    async->RegisterAsync(
+        GroupRecord("dev-1", "g1", kT0 + absl::Seconds(i)),
+        kDefaultMaxRegistrations,
+        [&seen](const RegistrationRecord* previous,
+                RegistrationRecord* record) {
+          seen.push_back(previous == nullptr ? "none" : previous->assigned_hub);
+          record->assigned_hub =
+              previous == nullptr ? "hub-a"
+                                  : absl::StrCat(previous->assigned_hub, "+");
+        },
+        [&](absl::StatusOr<RegisterResult> result) {
+          EXPECT_TRUE(result.ok()) << result.status();
+          if (result.ok()) hub = result->record.assigned_hub;
+          answered.Notify();
+        });
+    answered.WaitForNotification();
+    EXPECT_EQ(hub, i == 0 ? "hub-a" : i == 1 ? "hub-a+" : "hub-a++");
+  }
+  EXPECT_THAT(seen, ElementsAre("none", "hub-a", "hub-a+"));
+  auto stored = this->store_->Get("dev-1");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->assigned_hub, "hub-a++");
+  EXPECT_EQ(*this->store_->Count(), 1);
+}
+
 TYPED_TEST(RegistrationStoreTest, ConcurrentWritersRespectQuota) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 40;
