@@ -52,6 +52,7 @@
 #include <memory>
 
 #include "absl/strings/string_view.h"
+#include "engine/internal/huge_pages.h"
 #include "engine/types.h"
 
 namespace chaintrust {
@@ -156,14 +157,17 @@ class ProofStore {
     std::atomic<uint16_t> tag[kWays];  // 0: free slot
     std::atomic<uint8_t> freq[kWays];  // saturating use count
   };
+  // The headers, then the key slots, in one block on transparent huge
+  // pages (engine/internal/huge_pages.h), so that a lookup's two accesses
+  // are not also TLB misses.
   struct Table {
-    explicit Table(size_t count)
-        : bucket_count(count),
-          buckets(new Bucket[count]()),
-          keys(new KeySlot[count * kWays]()) {}
+    explicit Table(size_t count);
+    // Bytes of the headers, rounded up to a cache line: the keys' offset.
+    static size_t HeaderBytes(size_t count);
     const size_t bucket_count;
-    const std::unique_ptr<Bucket[]> buckets;
-    const std::unique_ptr<KeySlot[]> keys;
+    const internal::HugePageMemory memory;
+    Bucket* const buckets;  // bucket_count, at the start of memory
+    KeySlot* const keys;    // bucket_count * kWays, after them
     KeySlot& key(size_t bucket, int way) const {
       return keys[bucket * kWays + static_cast<size_t>(way)];
     }
@@ -219,6 +223,8 @@ class ProofStore {
   // The slot (bucket * kWays + way) of `table` holding the key, or -1.
   static int64_t Find(const Table& table, const Hashes& h,
                       const Sha256Digest& child, const Sha256Digest& issuer);
+  // Asks for the lines a lookup of `h` reads (a hint, no access).
+  static void PrefetchFirstBucket(const Table& table, const Hashes& h);
   // The lookup without the lock: kHit (facts, when asked, copied and
   // present), kMiss or kRetry (a writer was at work: look again under the
   // lock). `facts` null: only whether the proof is stored.
