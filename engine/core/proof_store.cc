@@ -214,19 +214,6 @@ int64_t ProofStore::Find(const Table& table, const Hashes& h,
   return -1;
 }
 
-void ProofStore::PrefetchFirstBucket(const Table& table, const Hashes& h) {
-  // The key lines of the first bucket are asked for with its header, so
-  // that the key a tag points to is (most often) already on its way: one
-  // memory latency instead of two in a row.
-  size_t buckets[2];
-  BucketsOf(h, table.bucket_count, buckets);
-  __builtin_prefetch(&table.buckets[buckets[1]]);
-  const char* keys = reinterpret_cast<const char*>(&table.key(buckets[0], 0));
-  for (size_t offset = 0; offset < kWays * sizeof(KeySlot); offset += 64) {
-    __builtin_prefetch(keys + offset);
-  }
-}
-
 ProofStore::Probe ProofStore::FindWithoutLock(Shard& shard, const Hashes& h,
                                               const Sha256Digest& child,
                                               const Sha256Digest& issuer,
@@ -238,7 +225,6 @@ ProofStore::Probe ProofStore::FindWithoutLock(Shard& shard, const Hashes& h,
   const uint64_t before = shard.sequence.load(std::memory_order_acquire);
   if ((before & 1) != 0) return Probe::kRetry;
   const Table& table = *shard.table.load(std::memory_order_seq_cst);
-  if (facts != nullptr) PrefetchFirstBucket(table, h);
   const int64_t slot = Find(table, h, child, issuer);
   Key key;
   if (slot >= 0 && facts != nullptr) {
@@ -263,14 +249,14 @@ ProofStore::Probe ProofStore::FindWithoutLock(Shard& shard, const Hashes& h,
 }
 
 void ProofStore::CountHit(Shard* shard, ReaderSlot* reader) {
-  reader->hits.fetch_add(1, std::memory_order_relaxed);
-  // Aging counts lookups per shard; hits reach a shard's count in batches,
-  // so that a hit does not write a line that other threads write.
+  // Aging counts lookups per shard; hits reach a shard's count in batches
+  // (every kBatch-th hit of the slot), so that a hit does not write a line
+  // that other threads write.
   constexpr uint64_t kBatch = 32;
-  if (reader->pending.fetch_add(1, std::memory_order_relaxed) + 1 < kBatch) {
+  if ((reader->hits.fetch_add(1, std::memory_order_relaxed) + 1) % kBatch !=
+      0) {
     return;
   }
-  reader->pending.store(0, std::memory_order_relaxed);
   if (shard->samples.fetch_add(kBatch, std::memory_order_relaxed) + kBatch <
       shard->sample_limit.load(std::memory_order_relaxed)) {
     return;

@@ -16,7 +16,12 @@
 // per slot) and compares the full 64-byte key only where a tag matches.
 // Every lookup is O(1). Each shard's table starts small and doubles when
 // full, up to its share of the budget (a pause for that shard only,
-// proportional to its size).
+// proportional to its size). A table's headers and keys are one block on
+// transparent huge pages where it spans whole 2 MiB pages (never rounded
+// up: the bytes counted are the table's), and a large budget has fewer,
+// larger shards (each of at least 16 MiB, at least 8 of them) so that
+// most of its keys are on whole huge pages: a lookup's accesses are then
+// memory latencies without a page walk each.
 //
 // Concurrency: writers (insertions, facts, growth, aging) take the shard's
 // lightweight lock. A lookup that hits takes no lock and writes no line
@@ -202,9 +207,8 @@ class ProofStore {
   // Counters of the threads that share it (a thread's slot is fixed), on
   // a line of its own: what a hit writes besides the use count.
   struct alignas(64) ReaderSlot {
-    std::atomic<uint64_t> active{0};   // lookups in progress
-    std::atomic<uint64_t> hits{0};     // hits counted without the lock
-    std::atomic<uint64_t> pending{0};  // hits not yet sampled by a shard
+    std::atomic<uint64_t> active{0};  // lookups in progress
+    std::atomic<uint64_t> hits{0};    // hits counted without the lock
   };
   static constexpr size_t kReaderSlots = 32;
   // What a lock-free lookup found.
@@ -223,8 +227,6 @@ class ProofStore {
   // The slot (bucket * kWays + way) of `table` holding the key, or -1.
   static int64_t Find(const Table& table, const Hashes& h,
                       const Sha256Digest& child, const Sha256Digest& issuer);
-  // Asks for the lines a lookup of `h` reads (a hint, no access).
-  static void PrefetchFirstBucket(const Table& table, const Hashes& h);
   // The lookup without the lock: kHit (facts, when asked, copied and
   // present), kMiss or kRetry (a writer was at work: look again under the
   // lock). `facts` null: only whether the proof is stored.
