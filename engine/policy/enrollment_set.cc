@@ -330,10 +330,9 @@ const IndividualEnrollment* EnrollmentSnapshot::FindIndividual(
   char buffer[kMaxRegistrationIdLength];
   const absl::string_view key =
       CanonicalRegistrationIdInto(registration_id, buffer);
-  if (!index_->id_filter.MayContain(index_->ids.hash_function()(key))) {
-    return nullptr;
-  }
-  auto it = index_->ids.find(key);
+  const size_t hash = index_->ids.hash_function()(key);
+  if (!index_->id_filter.MayContain(hash)) return nullptr;
+  auto it = index_->ids.find(key, hash);
   if (it == index_->ids.end()) return nullptr;
   return &individuals_[*it];
 }
