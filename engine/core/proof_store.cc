@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -11,6 +12,8 @@ namespace chaintrust {
 namespace {
 
 constexpr size_t kMaxShards = 64;
+constexpr size_t kLargeBudgetShards = 8;
+constexpr size_t kLargeShardBytes = size_t{16} << 20;
 constexpr uint8_t kMaxFrequency = 15;
 constexpr int kSketchDepth = 4;
 
@@ -76,13 +79,32 @@ size_t ProofStore::BudgetFor(size_t proofs) {
          kMaxShards * sizeof(Shard);
 }
 
+size_t ProofStore::Table::HeaderBytes(size_t count) {
+  return (count * sizeof(Bucket) + 63) / 64 * 64;
+}
+
+ProofStore::Table::Table(size_t count)
+    : bucket_count(count),
+      memory(HeaderBytes(count) + count * kWays * sizeof(KeySlot)),
+      buckets(static_cast<Bucket*>(memory.data())),
+      keys(reinterpret_cast<KeySlot*>(static_cast<char*>(memory.data()) +
+                                      HeaderBytes(count))) {
+  std::uninitialized_value_construct_n(buckets, count);
+  std::uninitialized_value_construct_n(keys, count * kWays);
+}
+
 ProofStore::ProofStore(size_t budget_bytes) {
   // As many shards (up to kMaxShards) as the budget gives two buckets each
-  // (the two choices) besides the shard itself.
+  // (the two choices) besides the shard itself; for a large budget, no
+  // more than give each shard kLargeShardBytes (but at least
+  // kLargeBudgetShards), so that most of each table's keys are on whole
+  // huge pages (a table's tail past its last whole 2 MiB page is not).
   const size_t min_shard = sizeof(Shard) + 2 * kWays * kBytesPerSlot;
   if (budget_bytes < min_shard) return;
   shard_count_ =
-      std::min(kMaxShards, FloorPowerOfTwo(budget_bytes / min_shard));
+      std::min({kMaxShards, FloorPowerOfTwo(budget_bytes / min_shard),
+                std::max(kLargeBudgetShards,
+                         FloorPowerOfTwo(budget_bytes / kLargeShardBytes))});
   const size_t buckets =
       (budget_bytes - shard_count_ * sizeof(Shard)) / (kWays * kBytesPerSlot);
   max_buckets_per_shard_ = buckets / shard_count_;
@@ -227,14 +249,14 @@ ProofStore::Probe ProofStore::FindWithoutLock(Shard& shard, const Hashes& h,
 }
 
 void ProofStore::CountHit(Shard* shard, ReaderSlot* reader) {
-  reader->hits.fetch_add(1, std::memory_order_relaxed);
-  // Aging counts lookups per shard; hits reach a shard's count in batches,
-  // so that a hit does not write a line that other threads write.
+  // Aging counts lookups per shard; hits reach a shard's count in batches
+  // (every kBatch-th hit of the slot), so that a hit does not write a line
+  // that other threads write.
   constexpr uint64_t kBatch = 32;
-  if (reader->pending.fetch_add(1, std::memory_order_relaxed) + 1 < kBatch) {
+  if ((reader->hits.fetch_add(1, std::memory_order_relaxed) + 1) % kBatch !=
+      0) {
     return;
   }
-  reader->pending.store(0, std::memory_order_relaxed);
   if (shard->samples.fetch_add(kBatch, std::memory_order_relaxed) + kBatch <
       shard->sample_limit.load(std::memory_order_relaxed)) {
     return;
@@ -300,7 +322,8 @@ bool ProofStore::MakeRoom(Table* table, const Hashes& h, size_t* bucket,
 void ProofStore::Resize(Shard* shard, size_t bucket_count) {
   Table* const old = shard->table.load(std::memory_order_relaxed);
   const size_t old_count = old == nullptr ? 0 : old->bucket_count;
-  const size_t old_sketch_bytes = (shard->sketch_mask + 1) / 2;
+  const size_t old_bytes =
+      (old == nullptr ? 0 : old->memory.size()) + (shard->sketch_mask + 1) / 2;
   const size_t slots = bucket_count * kWays;
   // 8 to 16 sketch counters per slot (a power of two in all). The sketch
   // starts afresh: it is about the recent past anyway.
@@ -348,9 +371,9 @@ void ProofStore::Resize(Shard* shard, size_t bucket_count) {
     }
     delete old;
   }
-  const size_t per_bucket = sizeof(Bucket) + kWays * sizeof(KeySlot);
-  const size_t old_bytes = old_count * per_bucket + old_sketch_bytes;
-  const size_t new_bytes = bucket_count * per_bucket + counters / 2;
+  const size_t new_bytes =
+      shard->table.load(std::memory_order_relaxed)->memory.size() +
+      counters / 2;
   bytes_.fetch_add(new_bytes - old_bytes, std::memory_order_relaxed);
 }
 

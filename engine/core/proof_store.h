@@ -16,7 +16,12 @@
 // per slot) and compares the full 64-byte key only where a tag matches.
 // Every lookup is O(1). Each shard's table starts small and doubles when
 // full, up to its share of the budget (a pause for that shard only,
-// proportional to its size).
+// proportional to its size). A table's headers and keys are one block on
+// transparent huge pages where it spans whole 2 MiB pages (never rounded
+// up: the bytes counted are the table's), and a large budget has fewer,
+// larger shards (each of at least 16 MiB, at least 8 of them) so that
+// most of its keys are on whole huge pages: a lookup's accesses are then
+// memory latencies without a page walk each.
 //
 // Concurrency: writers (insertions, facts, growth, aging) take the shard's
 // lightweight lock. A lookup that hits takes no lock and writes no line
@@ -52,6 +57,7 @@
 #include <memory>
 
 #include "absl/strings/string_view.h"
+#include "engine/internal/huge_pages.h"
 #include "engine/types.h"
 
 namespace chaintrust {
@@ -156,14 +162,17 @@ class ProofStore {
     std::atomic<uint16_t> tag[kWays];  // 0: free slot
     std::atomic<uint8_t> freq[kWays];  // saturating use count
   };
+  // The headers, then the key slots, in one block on transparent huge
+  // pages (engine/internal/huge_pages.h), so that a lookup's two accesses
+  // are not also TLB misses.
   struct Table {
-    explicit Table(size_t count)
-        : bucket_count(count),
-          buckets(new Bucket[count]()),
-          keys(new KeySlot[count * kWays]()) {}
+    explicit Table(size_t count);
+    // Bytes of the headers, rounded up to a cache line: the keys' offset.
+    static size_t HeaderBytes(size_t count);
     const size_t bucket_count;
-    const std::unique_ptr<Bucket[]> buckets;
-    const std::unique_ptr<KeySlot[]> keys;
+    const internal::HugePageMemory memory;
+    Bucket* const buckets;  // bucket_count, at the start of memory
+    KeySlot* const keys;    // bucket_count * kWays, after them
     KeySlot& key(size_t bucket, int way) const {
       return keys[bucket * kWays + static_cast<size_t>(way)];
     }
@@ -198,9 +207,8 @@ class ProofStore {
   // Counters of the threads that share it (a thread's slot is fixed), on
   // a line of its own: what a hit writes besides the use count.
   struct alignas(64) ReaderSlot {
-    std::atomic<uint64_t> active{0};   // lookups in progress
-    std::atomic<uint64_t> hits{0};     // hits counted without the lock
-    std::atomic<uint64_t> pending{0};  // hits not yet sampled by a shard
+    std::atomic<uint64_t> active{0};  // lookups in progress
+    std::atomic<uint64_t> hits{0};    // hits counted without the lock
   };
   static constexpr size_t kReaderSlots = 32;
   // What a lock-free lookup found.

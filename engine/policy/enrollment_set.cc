@@ -105,10 +105,62 @@ struct EnrollmentSnapshot::Index {
     uint32_t certificate;
   };
 
+  // A blocked Bloom filter of the registration IDs (by IdHash): most
+  // devices of a fleet have no individual enrollment, and the filter
+  // answers "not enrolled" from one cache line in a small array (1 to 2
+  // bytes an ID), where the hash set's probe is a miss to memory and, for
+  // one lookup in ten, a second one to compare an ID whose 7-bit tag
+  // matched. Six bits an ID, in one 512-bit block: a false positive (which
+  // then probes the set as before) for about 1 lookup in 100 to 300.
+  class IdFilter {
+   public:
+    // Sized for `ids` entries; holds none.
+    explicit IdFilter(size_t ids) {
+      blocks_ = 1;
+      while (blocks_ * 512 < 8 * ids) blocks_ *= 2;
+      words_.reset(new Block[blocks_]());
+    }
+    void Add(uint64_t hash) {
+      Block& block = words_[BlockOf(hash)];
+      uint64_t bits = Remix(hash);
+      for (int k = 0; k < kBits; ++k, bits >>= 9) {
+        block.word[(bits >> 6) & 7] |= uint64_t{1} << (bits & 63);
+      }
+    }
+    bool MayContain(uint64_t hash) const {
+      const Block& block = words_[BlockOf(hash)];
+      uint64_t bits = Remix(hash);
+      bool all = true;
+      for (int k = 0; k < kBits; ++k, bits >>= 9) {
+        all &= ((block.word[(bits >> 6) & 7] >> (bits & 63)) & 1) != 0;
+      }
+      return all;
+    }
+    size_t bytes() const { return blocks_ * sizeof(Block); }
+
+   private:
+    static constexpr int kBits = 6;  // 6 x 9 bits of the remixed hash
+    struct alignas(64) Block {
+      uint64_t word[8];
+    };
+    size_t BlockOf(uint64_t hash) const {
+      return static_cast<size_t>(hash >> 32) & (blocks_ - 1);
+    }
+    // The bit positions come from bits the block index does not use.
+    static uint64_t Remix(uint64_t hash) {
+      hash *= 0x9E3779B97F4A7C15ull;
+      return hash ^ (hash >> 29);
+    }
+    size_t blocks_ = 0;
+    std::unique_ptr<Block[]> words_;
+  };
+
   explicit Index(const std::vector<IndividualEnrollment>* individuals)
-      : ids(0, IdHash{individuals}, IdEq{individuals}) {}
+      : ids(0, IdHash{individuals}, IdEq{individuals}),
+        id_filter(individuals->size()) {}
 
   absl::flat_hash_set<uint32_t, IdHash, IdEq> ids;
+  IdFilter id_filter;
   absl::flat_hash_map<Sha256Digest, CertRef, DigestHash> group_certificates;
   absl::flat_hash_map<absl::string_view, std::vector<const Certificate*>>
       by_subject;
@@ -220,7 +272,11 @@ EnrollmentSnapshot::Builder::Build() && {
   for (uint32_t i = 0; i < individuals.size(); ++i) {
     if (!impl.individual_id_valid[i]) continue;
     auto [it, inserted] = index.ids.insert(i);
-    if (!inserted) {
+    if (inserted) {
+      char buffer[kMaxRegistrationIdLength];
+      index.id_filter.Add(index.ids.hash_function()(
+          CanonicalRegistrationIdInto(individuals[i].registration_id, buffer)));
+    } else {
       // The entries now live in the snapshot; name them from there.
       const std::string other =
           impl.Name(false, *it, individuals[*it].registration_id);
@@ -274,7 +330,9 @@ const IndividualEnrollment* EnrollmentSnapshot::FindIndividual(
   char buffer[kMaxRegistrationIdLength];
   const absl::string_view key =
       CanonicalRegistrationIdInto(registration_id, buffer);
-  auto it = index_->ids.find(key);
+  const size_t hash = index_->ids.hash_function()(key);
+  if (!index_->id_filter.MayContain(hash)) return nullptr;
+  auto it = index_->ids.find(key, hash);
   if (it == index_->ids.end()) return nullptr;
   return &individuals_[*it];
 }
@@ -343,7 +401,8 @@ size_t EnrollmentSnapshot::MemoryUsage() const {
     }
   }
   // Swiss tables: one control byte per slot plus the slot.
-  bytes += index_->ids.capacity() * (sizeof(uint32_t) + 1);
+  bytes += index_->ids.capacity() * (sizeof(uint32_t) + 1) +
+           index_->id_filter.bytes();
   bytes += index_->group_certificates.capacity() *
            (sizeof(Sha256Digest) + sizeof(Index::CertRef) + 1);
   bytes += index_->by_subject.capacity() *

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/x509/certificate.h"
 #include "engine/x509/test_certs.h"
@@ -488,6 +489,40 @@ TEST(EnrollmentSnapshotTest, LookupsAreThreadSafe) {
   }
   for (auto& thread : threads) thread.join();
   for (int count : found) EXPECT_EQ(count, 1000);
+}
+
+// The ID index answers most misses without probing its set: none of the
+// enrolled IDs, in any case, may be answered "not enrolled", and IDs that
+// differ from an enrolled one by a character are not enrolled.
+TEST(EnrollmentSnapshotTest, EveryIndividualIsFoundAmongMany) {
+  constexpr int kIds = 20000;
+  EnrollmentSnapshot::Builder builder;
+  builder.Reserve(kIds, 0);
+  for (int i = 0; i < kIds; ++i) {
+    builder.AddIndividualEnrollment(
+        KeyIndividual(absl::StrCat("Fleet-Device-", i), kKey16));
+  }
+  auto snapshot = std::move(builder).Build();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  const EnrollmentSnapshot& s = **snapshot;
+  int missing = 0, wrong = 0, extra = 0;
+  for (int i = 0; i < kIds; ++i) {
+    const std::string id = absl::StrCat("Fleet-Device-", i);
+    const IndividualEnrollment* e =
+        s.FindIndividual(i % 2 == 0 ? absl::AsciiStrToUpper(id) : id);
+    if (e == nullptr) {
+      ++missing;
+    } else if (e->registration_id != id) {
+      ++wrong;
+    }
+    if (s.FindIndividual(absl::StrCat("fleet-devicf-", i)) != nullptr ||
+        s.FindIndividual(absl::StrCat("Fleet-Device-", i + kIds)) != nullptr) {
+      ++extra;
+    }
+  }
+  EXPECT_EQ(missing, 0);
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(extra, 0);
 }
 
 TEST(EnrollmentSnapshotTest, AttestationKindNames) {
