@@ -104,14 +104,7 @@ absl::StatusOr<RegisterResult> SqliteRegistrationStore::Register(
 void SqliteRegistrationStore::RegisterAsync(RegistrationRecord record,
                                             int64_t max_registrations,
                                             RegisterCallback done) {
-  absl::Status status =
-      internal::ValidateRegisterArguments(record, max_registrations);
-  if (status.ok() && read_only()) status = ReadOnlyError();
-  if (!status.ok()) {
-    std::move(done)(std::move(status));
-    return;
-  }
-  queue_->RegisterAsync(std::move(record), max_registrations, std::move(done));
+  RegisterAsync(std::move(record), max_registrations, nullptr, std::move(done));
 }
 
 void SqliteRegistrationStore::RegisterAsync(RegistrationRecord record,
