@@ -6,15 +6,16 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "engine/registry/async_registration_store.h"
 #include "engine/registry/postgres_test_util.h"
@@ -294,9 +295,14 @@ TYPED_TEST(RegistrationStoreTest, KeepsEveryField) {
 TYPED_TEST(RegistrationStoreTest, RegisterAsyncCompletesFromTheStoredRecord) {
   auto* async = dynamic_cast<AsyncRegistrationStore*>(this->store_.get());
   if (async == nullptr) GTEST_SKIP() << "not an asynchronous store";
+  // Written on the store's committer thread (or the caller's), read here
+  // once `answered` is set under `mu` (a mutex, so that ThreadSanitizer
+  // sees the hand-over).
   std::vector<std::string> seen;
+  std::mutex mu;
+  std::condition_variable cv;
   for (int i = 0; i < 3; ++i) {
-    absl::Notification answered;
+    bool answered = false;
     std::string hub;
     async->RegisterAsync(
         GroupRecord("dev-1", "g1", kT0 + absl::Seconds(i)),
@@ -309,11 +315,14 @@ TYPED_TEST(RegistrationStoreTest, RegisterAsyncCompletesFromTheStoredRecord) {
                                   : absl::StrCat(previous->assigned_hub, "+");
         },
         [&](absl::StatusOr<RegisterResult> result) {
+          std::lock_guard<std::mutex> lock(mu);
           EXPECT_TRUE(result.ok()) << result.status();
           if (result.ok()) hub = result->record.assigned_hub;
-          answered.Notify();
+          answered = true;
+          cv.notify_one();
         });
-    answered.WaitForNotification();
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&answered] { return answered; });
     EXPECT_EQ(hub, i == 0 ? "hub-a" : i == 1 ? "hub-a+" : "hub-a++");
   }
   EXPECT_THAT(seen, ElementsAre("none", "hub-a", "hub-a+"));
