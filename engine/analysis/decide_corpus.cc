@@ -34,6 +34,50 @@
 namespace chaintrust::analysis {
 namespace {
 
+// Values by their exact text, bounded by entries and bytes (when full, it
+// starts again: a cyclic corpus refills it at once). A text is kept only
+// on its second sight (a door keeper of hashes), so that a corpus of
+// distinct texts costs a hash, not a copy, per text.
+template <typename Value>
+class TextMemo {
+ public:
+  TextMemo(size_t max_entries, size_t max_bytes, size_t door_keeper_slots)
+      : max_entries_(max_entries),
+        max_bytes_(max_bytes),
+        seen_(door_keeper_slots) {}
+
+  size_t Hash(absl::string_view text) const {
+    return values_.hash_function()(text);
+  }
+  const Value* Find(absl::string_view text, size_t hash) const {
+    auto it = values_.find(text, hash);
+    return it == values_.end() ? nullptr : &it->second;
+  }
+  // Whether a text of this hash was seen before; notes it if not.
+  bool SeenBefore(size_t hash) {
+    uint64_t& seen = seen_[hash % seen_.size()];
+    if (seen == hash) return true;
+    seen = hash;
+    return false;
+  }
+  // Keeps `value` for `text`, counted as `bytes`.
+  void Keep(absl::string_view text, size_t bytes, Value value) {
+    if (values_.size() >= max_entries_ || bytes_ >= max_bytes_) {
+      values_.clear();
+      bytes_ = 0;
+    }
+    bytes_ += bytes;
+    values_.emplace(std::string(text), std::move(value));
+  }
+
+ private:
+  const size_t max_entries_;
+  const size_t max_bytes_;
+  absl::flat_hash_map<std::string, Value> values_;
+  size_t bytes_ = 0;
+  std::vector<uint64_t> seen_;  // hashes
+};
+
 // Chains already decoded, by their exact PEM text, for one thread. A fleet
 // corpus repeats the same few chains (every device under a sub-CA presents
 // the same intermediates; devices may share a leaf), and base64 decoding is
@@ -52,29 +96,16 @@ class PemMemo {
   // device) or in the memo; empty when the text does not decode.
   absl::Span<const std::string> Find(absl::string_view pem,
                                      std::vector<std::string>* scratch) {
-    const size_t hash = chains_.hash_function()(pem);
-    auto it = chains_.find(pem, hash);
-    if (it != chains_.end()) return it->second;
+    const size_t hash = chains_.Hash(pem);
+    if (const auto* chain = chains_.Find(pem, hash)) return *chain;
     const size_t n = Decode(pem, scratch);
     if (n == 0) return {};
     const absl::Span<const std::string> decoded(scratch->data(), n);
-    // Only text seen before is kept (a door keeper of hashes), so that a
-    // corpus of distinct chains costs a hash, not a copy, per device.
-    uint64_t& seen = seen_[hash % kSeen];
-    if (seen != hash) {
-      seen = hash;
-      return decoded;
+    if (chains_.SeenBefore(hash)) {
+      chains_.Keep(pem, 2 * pem.size(),
+                   std::vector<std::string>(decoded.begin(), decoded.end()));
     }
-    // Bounded: when full, start again (a cyclic corpus refills it at once).
-    if (chains_.size() >= kMaxChains || bytes_ >= kMaxBytes) {
-      chains_.clear();
-      bytes_ = 0;
-    }
-    bytes_ += 2 * pem.size();
-    return chains_
-        .emplace(std::string(pem),
-                 std::vector<std::string>(decoded.begin(), decoded.end()))
-        .first->second;
+    return decoded;
   }
 
  private:
@@ -109,35 +140,21 @@ class PemMemo {
   // devices of a fleet present distinct leaves above the same few CA
   // certificates, so most blocks of a chain not seen before were.
   bool DecodeBlock(absl::string_view block, std::string* der) {
-    const size_t hash = blocks_.hash_function()(block);
-    auto it = blocks_.find(block, hash);
-    if (it != blocks_.end()) {
-      der->assign(it->second);
+    const size_t hash = blocks_.Hash(block);
+    if (const std::string* memoised = blocks_.Find(block, hash)) {
+      der->assign(*memoised);
       return true;
     }
     if (!CertificateBlockToDer(block, der)) return false;
-    // Kept on its second sight only, like a chain.
-    uint64_t& seen = seen_blocks_[hash % kSeenBlocks];
-    if (seen != hash) {
-      seen = hash;
-      return true;
+    if (blocks_.SeenBefore(hash)) {
+      blocks_.Keep(block, block.size() + der->size(), *der);
     }
-    if (blocks_.size() >= kMaxBlocks || block_bytes_ >= kMaxBlockBytes) {
-      blocks_.clear();
-      block_bytes_ = 0;
-    }
-    block_bytes_ += block.size() + der->size();
-    blocks_.emplace(std::string(block), *der);
     return true;
   }
 
-  absl::flat_hash_map<std::string, std::vector<std::string>> chains_;
-  size_t bytes_ = 0;
-  std::vector<uint64_t> seen_ = std::vector<uint64_t>(kSeen);  // hashes
-  // Certificate blocks by their text, and the door keeper of their hashes.
-  absl::flat_hash_map<std::string, std::string> blocks_;
-  size_t block_bytes_ = 0;
-  std::vector<uint64_t> seen_blocks_ = std::vector<uint64_t>(kSeenBlocks);
+  TextMemo<std::vector<std::string>> chains_{kMaxChains, kMaxBytes, kSeen};
+  // Certificate blocks by their text.
+  TextMemo<std::string> blocks_{kMaxBlocks, kMaxBlockBytes, kSeenBlocks};
 };
 
 // Small enough that a certificate a thread parsed is freed while its memory
