@@ -150,8 +150,10 @@ class Replica {
     const absl::Time deadline = absl::Now() + absl::Seconds(60);
     while (absl::Now() < deadline) {
       const std::string text = ReadFile(log_);
+      // Only a whole line counts: the log is read while it is written.
       const size_t at = text.find("listening on 127.0.0.1:");
-      if (at != std::string::npos) {
+      if (at != std::string::npos &&
+          text.find('\n', at) != std::string::npos) {
         ASSERT_TRUE(absl::SimpleAtoi(
             text.substr(at + 23, text.find(' ', at + 23) - at - 23), &port_))
             << text;
