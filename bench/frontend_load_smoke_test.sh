@@ -1,0 +1,31 @@
+#!/bin/bash
+# Runs frontend_load briefly against chaintrust serve, with the same binary
+# as baseline: every phase must run without errors, the rounds of
+# registrations interleaved with the floor must each print a ratio per
+# server, and both servers must exit 0 on SIGTERM.
+set -euo pipefail
+# Three ports from --port up (serve, floor, baseline); a random base keeps
+# concurrent runs apart.
+port=$((20000 + RANDOM % 20000))
+out=$(bench/frontend_load --chaintrust=tools/cli/chaintrust \
+  --baseline=tools/cli/chaintrust --port="$port" --seconds=2 --slices=2 \
+  --devices=40 --clients=2 --lookup_connections=4 --soak_seconds=1 \
+  --soak_rate=200 --soak_sample_seconds=1)
+echo "$out"
+for label in baseline serve; do
+  grep -Eq "^$label: tls handshake only .* errors 0 " <<<"$out"
+  grep -Eq "^$label: register, new TLS connection .* errors 0  server cpu" \
+    <<<"$out"
+  grep -Eq "^$label: lookup, 4 kept-alive .* errors 0 " <<<"$out"
+  grep -q "^$label: server exit status 0$" <<<"$out"
+done
+grep -Eq "^tls handshake floor .* errors 0  server cpu" <<<"$out"
+for round in 1 2; do
+  grep -Eq "^round $round: floor [0-9]+/s [0-9]+ us; baseline [0-9]+/s [0-9]+ us = [0-9.]+; serve [0-9]+/s [0-9]+ us = [0-9.]+$" \
+    <<<"$out"
+done
+grep -Eq "^serve: soak, lookups at 200/s .* errors 0 " <<<"$out"
+grep -Eq "^serve: register / floor = [0-9.]+ pooled, median of 2 rounds [0-9.]+ \([0-9.]+-[0-9.]+\)" \
+  <<<"$out"
+grep -Eq "^serve / baseline: register [0-9.]+x \(median of rounds [0-9.]+x\)" \
+  <<<"$out"
