@@ -129,10 +129,11 @@ Stats RunLoad(int clients, absl::Duration duration,
   return Merge(per_thread);
 }
 
-// Reports `stats`; `cpu_us`, when not negative, is the server's CPU time
+// Reports `stats`; `cpu_us` and `client_cpu_us`, when not negative, are
+// the server's and the load generator's CPU time
 // over the phase, printed per operation.
 double Report(const std::string& name, Stats stats, absl::Duration duration,
-              double cpu_us = -1) {
+              double cpu_us = -1, double client_cpu_us = -1) {
   std::sort(stats.latencies_us.begin(), stats.latencies_us.end());
   const size_t n = stats.latencies_us.size();
   const double rate = n / absl::ToDoubleSeconds(duration);
@@ -144,6 +145,9 @@ double Report(const std::string& name, Stats stats, absl::Duration duration,
       rate, pct(0.50), pct(0.99), n, stats.errors);
   if (cpu_us >= 0 && n > 0) {
     std::cout << absl::StrFormat("  server cpu %.1f us/op", cpu_us / n);
+  }
+  if (client_cpu_us >= 0 && n > 0) {
+    std::cout << absl::StrFormat("  client cpu %.1f us/op", client_cpu_us / n);
   }
   std::cout << "\n" << std::flush;
   return rate;
@@ -248,11 +252,15 @@ pid_t StartServer(const Options& o, const std::string& binary, int port,
   }
   for (int i = 0; i < 100; ++i) {
     Connection probe;
-    if (probe.Open(client, port, probe_device)) break;
+    if (probe.Open(client, port, probe_device)) return pid;
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) break;  // it exited
     absl::SleepFor(absl::Milliseconds(100));
   }
-
-  return pid;
+  std::cerr << "frontend_load: " << binary << " does not accept connections on "
+            << port << "\n";
+  kill(pid, SIGTERM);
+  std::exit(2);
 }
 
 std::string RegisterRequest(const std::string& id) {
@@ -331,6 +339,7 @@ struct Server {
   // The registration slices, pooled.
   Stats registrations;
   double register_cpu_us = 0;
+  double register_client_cpu_us = 0;  // this process's
   std::map<std::string, ThreadUse> register_threads;
   std::vector<double> ratios;  // each round's rate ÷ that round's floor
   double lookups = 0;
@@ -342,6 +351,7 @@ struct Floor {
   int port = 0;
   Stats handshakes;
   double cpu_us = 0;
+  double client_cpu_us = 0;  // this process's, less the floor's threads
 };
 
 // Starts `binary` as `label` on `port` and registers the known half of the
@@ -397,6 +407,7 @@ double FloorSlice(const Options& o, Floor& floor, SSL_CTX* client,
                   const std::vector<Device>& devices, absl::Duration d,
                   double* cpu_per_op) {
   const double cpu = floor.server->CpuMicros();
+  const double self = SelfCpuMicros();
   Stats stats = RunLoad(o.clients, d, [&](int t, int64_t i) {
     Connection c;
     return c.Open(client, floor.port, devices[(t * 7919 + i) % o.devices]);
@@ -405,6 +416,7 @@ double FloorSlice(const Options& o, Floor& floor, SSL_CTX* client,
   absl::SleepFor(absl::Milliseconds(20));
   const double used = floor.server->CpuMicros() - cpu;
   floor.cpu_us += used;
+  floor.client_cpu_us += SelfCpuMicros() - self - used;
   const size_t n = stats.latencies_us.size();
   *cpu_per_op = n == 0 ? 0 : used / n;
   Pool(std::move(stats), &floor.handshakes);
@@ -418,6 +430,7 @@ double RegisterSlice(const Options& o, Server& server, SSL_CTX* client,
                      const std::vector<Device>& devices, absl::Duration d,
                      double* cpu_per_op) {
   const double cpu = CpuMicros(server.pid);
+  const double self = SelfCpuMicros();
   const auto threads = ThreadUses(server.pid);
   Stats stats = RunLoad(o.clients, d, [&](int t, int64_t i) {
     int index;
@@ -432,6 +445,7 @@ double RegisterSlice(const Options& o, Server& server, SSL_CTX* client,
   });
   const double used = CpuMicros(server.pid) - cpu;
   server.register_cpu_us += used;
+  server.register_client_cpu_us += SelfCpuMicros() - self;
   AddThreadUse(ThreadDelta(threads, ThreadUses(server.pid)),
                &server.register_threads);
   const size_t n = stats.latencies_us.size();
@@ -448,10 +462,12 @@ double Interleaved(const Options& o, Floor& floor,
                    const std::vector<Server*>& servers, SSL_CTX* client,
                    const std::vector<Device>& devices) {
   const absl::Duration slice = absl::Seconds(o.seconds) / o.slices;
-  std::cout << absl::StrFormat(
-      "registrations and floor interleaved: %d rounds of %.1f s per "
-      "measure\n",
-      o.slices, absl::ToDoubleSeconds(slice));
+  std::cout
+      << absl::StrFormat(
+             "registrations and floor interleaved: %d rounds of %.1f s per "
+             "measure\n",
+             o.slices, absl::ToDoubleSeconds(slice))
+      << std::flush;
   for (int round = 0; round < o.slices; ++round) {
     // -1 is the floor.
     std::vector<int> order = {-1};
@@ -478,13 +494,25 @@ double Interleaved(const Options& o, Floor& floor,
     std::cout << "\n" << std::flush;
   }
   const absl::Duration total = slice * o.slices;
-  const double floor_rate =
-      Report("tls handshake floor", floor.handshakes, total, floor.cpu_us);
+  const double floor_rate = Report("tls handshake floor", floor.handshakes,
+                                   total, floor.cpu_us, floor.client_cpu_us);
   for (Server* server : servers) {
     const size_t n = server->registrations.latencies_us.size();
     Report(server->label + ": register, new TLS connection",
-           server->registrations, total, server->register_cpu_us);
+           server->registrations, total, server->register_cpu_us,
+           server->register_client_cpu_us);
     PrintThreads(server->register_threads, n);
+    // Were the box all theirs and busy, rates would go as these inverses.
+    const size_t floor_n = floor.handshakes.latencies_us.size();
+    if (n > 0 && floor_n > 0) {
+      const double floor_cpu = (floor.cpu_us + floor.client_cpu_us) / floor_n;
+      const double cpu =
+          (server->register_cpu_us + server->register_client_cpu_us) / n;
+      std::cout << absl::StrFormat(
+          "    server + client cpu %.0f us/op, the floor's %.0f: %.2f of the "
+          "floor if CPU-bound\n",
+          cpu, floor_cpu, floor_cpu / cpu);
+    }
   }
   return floor_rate;
 }

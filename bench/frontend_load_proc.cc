@@ -1,6 +1,7 @@
 #include "bench/frontend_load_proc.h"
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -34,6 +35,13 @@ double CpuMicros(pid_t pid) {
     return 0;
   }
   return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double SelfCpuMicros() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto micros = [](const timeval& t) { return t.tv_sec * 1e6 + t.tv_usec; };
+  return micros(usage.ru_utime) + micros(usage.ru_stime);
 }
 
 std::map<std::string, ThreadUse> ThreadUses(pid_t pid) {

@@ -15,6 +15,9 @@ namespace chaintrust::bench {
 // User plus system CPU time of `pid`, in microseconds.
 double CpuMicros(pid_t pid);
 
+// User plus system CPU time of this process, in microseconds.
+double SelfCpuMicros();
+
 // CPU time and context switches of one group of a process's threads.
 struct ThreadUse {
   double cpu_us = 0;

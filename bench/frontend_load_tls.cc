@@ -52,10 +52,12 @@ bool Connection::Open(SSL_CTX* ctx, int port, const Device& device) {
 }
 
 bool Connection::Send(const std::string& request) {
-  return SSL_write(ssl, request.data(), static_cast<int>(request.size())) > 0;
+  return ssl != nullptr &&
+         SSL_write(ssl, request.data(), static_cast<int>(request.size())) > 0;
 }
 
 int Connection::Receive() {
+  if (ssl == nullptr) return -1;
   std::string in;
   char buffer[4096];
   size_t header_end = std::string::npos;

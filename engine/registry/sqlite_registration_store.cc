@@ -162,6 +162,9 @@ absl::Status SqliteRegistrationStore::RunBatch(
   RegistrationRecord completed;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Request& request = *batch[i];
+    // Whether the record is known to exist: then the INSERT would only
+    // conflict, so the UPDATE goes first.
+    bool exists = false;
     if (request.complete != nullptr) {
       // The record this write replaces, read in the same transaction.
       CT_PREPARE(get, c, sql::kGetSql);
@@ -178,6 +181,7 @@ absl::Status SqliteRegistrationStore::RunBatch(
               absl::StrCat("reading '", request.record->registration_id, "'"));
         }
       }
+      exists = previous.has_value();
       completed = *request.record;
       (*request.complete)(previous.has_value() ? &*previous : nullptr,
                           &completed);
@@ -202,7 +206,7 @@ absl::Status SqliteRegistrationStore::RunBatch(
     };
 
     bool written = false;
-    if (count < request.max_registrations) {
+    if (!exists && count < request.max_registrations) {
       ScopedReset reset(insert);
       bind(insert);
       sqlite3_bind_int64(insert, 9, now_us);
