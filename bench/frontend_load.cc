@@ -235,6 +235,11 @@ std::vector<Device> MakeFixture(const std::string& dir, int count) {
 pid_t StartServer(const Options& o, const std::string& binary, int port,
                   const std::string& dir, const std::string& store_name,
                   SSL_CTX* client, const Device& probe_device) {
+  // Else the probe below could reach whatever already listens there.
+  if (!PortFree(port)) {
+    std::cerr << "frontend_load: port " << port << " is in use\n";
+    std::exit(2);
+  }
   std::cout << std::flush;  // the server writes to the same stdout
   const pid_t pid = fork();
   if (pid == 0) {

@@ -37,6 +37,9 @@ struct Connection {
   int Receive();
 };
 
+// Whether a TCP socket can bind 127.0.0.1:`port` (nothing listens there).
+bool PortFree(int port);
+
 // The settings of `chaintrust serve`'s TLS context: TLS 1.2 or 1.3, no
 // session cache and no tickets, a client certificate asked for and any
 // chain taken without OpenSSL verifying it.
