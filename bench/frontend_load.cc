@@ -11,17 +11,20 @@
 // TLS certificate), writes the policy, starts the server (on --port; the
 // baseline, when given, on --port + 2) and the floor (on --port + 1), all
 // three running for the whole measurement, then measures:
-//   1. against each server, TLS connections alone (handshake, no request);
-//   2. registrations, one new TLS connection each (as devices connect),
-//      alternating known devices (registered before) and new ones, and the
-//      handshake floor: new TLS connections with a device certificate to an
-//      in-process OpenSSL server with the same certificate and settings
-//      (asks for a client certificate, accepts any), no HTTP, no engine.
-//      These run interleaved, --slices rounds of --seconds / --slices
-//      each: the floor, then each server (the order reversed every other
-//      round), so that each round's ratio compares minutes of the same box;
-//      every round's ratio is printed, then the pooled totals and the
-//      median of the rounds;
+//   1. the handshake floor: new TLS connections with a device certificate
+//      to an in-process OpenSSL server with the same certificate and
+//      settings (asks for a client certificate, accepts any), no HTTP, no
+//      engine; against each server, TLS connections alone (handshake, no
+//      request); and registrations, one new TLS connection each (as
+//      devices connect), alternating known devices (registered before) and
+//      new ones;
+//   2. these interleaved, in --slices rounds of --seconds / --slices each:
+//      the floor, then for each server connections alone and
+//      registrations (the order reversed every other round), so that each
+//      round's ratio compares minutes of the same box; every round's
+//      ratio is printed, then the pooled totals and the median of the
+//      rounds, the server's CPU beyond the floor's, and the load
+//      generator's own CPU per operation;
 //   3. status lookups (POST /{scope}/registrations/{id}) on
 //      --lookup_connections kept-alive connections, one request in flight
 //      on each, driven by --clients threads;
@@ -334,6 +337,17 @@ Stats Lookups(const Options& o, int port, SSL_CTX* client,
   return Merge(per_thread);
 }
 
+// What one kind of load did against one server, pooled over its slices.
+struct Phase {
+  Stats stats;
+  double cpu_us = 0;         // the server's
+  double client_cpu_us = 0;  // this process's
+  std::map<std::string, ThreadUse> threads;
+  double PerOp(double total) const {
+    return stats.latencies_us.empty() ? 0 : total / stats.latencies_us.size();
+  }
+};
+
 // A server under test: started once, then measured phase by phase.
 struct Server {
   std::string label;
@@ -341,12 +355,9 @@ struct Server {
   pid_t pid = -1;
   int known = 0;                 // devices 0..known-1 are registered
   std::atomic<int> next_new{0};  // the next new device to register
-  // The registration slices, pooled.
-  Stats registrations;
-  double register_cpu_us = 0;
-  double register_client_cpu_us = 0;  // this process's
-  std::map<std::string, ThreadUse> register_threads;
-  std::vector<double> ratios;  // each round's rate ÷ that round's floor
+  Phase handshake_only;          // TLS connections without a request
+  Phase registrations;
+  std::vector<double> ratios;  // each round's registrations ÷ its floor
   double lookups = 0;
 };
 
@@ -383,22 +394,6 @@ std::unique_ptr<Server> Launch(const Options& o, const std::string& binary,
   return server;
 }
 
-// The server's cost of a TLS connection alone (handshake, no request), to
-// set against the floor's.
-void HandshakeOnly(const Options& o, const Server& server, SSL_CTX* client,
-                   const std::vector<Device>& devices, absl::Duration d) {
-  const double cpu = CpuMicros(server.pid);
-  const auto threads = ThreadUses(server.pid);
-  Stats handshakes = RunLoad(o.clients, d, [&](int t, int64_t i) {
-    Connection c;
-    return c.Open(client, server.port, devices[(t * 7919 + i) % o.devices]);
-  });
-  const size_t n = handshakes.latencies_us.size();
-  Report(server.label + ": tls handshake only", std::move(handshakes), d,
-         CpuMicros(server.pid) - cpu);
-  ReportThreads(server.pid, threads, n);
-}
-
 // Appends `stats` to *pooled.
 void Pool(Stats stats, Stats* pooled) {
   pooled->latencies_us.insert(pooled->latencies_us.end(),
@@ -428,64 +423,87 @@ double FloorSlice(const Options& o, Floor& floor, SSL_CTX* client,
   return n / absl::ToDoubleSeconds(d);
 }
 
-// One slice of registrations against `server`, a new TLS connection each:
-// known and new devices in turn (new ones once each, then again as
-// known). Returns its rate and sets *cpu_per_op.
-double RegisterSlice(const Options& o, Server& server, SSL_CTX* client,
-                     const std::vector<Device>& devices, absl::Duration d,
-                     double* cpu_per_op) {
+// One slice of `op` against `server`, pooled into *phase; returns its rate
+// and sets *cpu_per_op.
+double ServerSlice(const Options& o, const Server& server, Phase* phase,
+                   absl::Duration d,
+                   const std::function<bool(int, int64_t)>& op,
+                   double* cpu_per_op) {
   const double cpu = CpuMicros(server.pid);
   const double self = SelfCpuMicros();
   const auto threads = ThreadUses(server.pid);
-  Stats stats = RunLoad(o.clients, d, [&](int t, int64_t i) {
-    int index;
-    if (i % 2 == 0) {
-      index = (t * 104729 + i) % server.known;
-    } else {
-      index = server.next_new.fetch_add(1) % o.devices;
-    }
-    Connection c;
-    return c.Open(client, server.port, devices[index]) &&
-           c.Exchange(RegisterRequest(devices[index].leaf.common_name)) == 202;
-  });
+  Stats stats = RunLoad(o.clients, d, op);
   const double used = CpuMicros(server.pid) - cpu;
-  server.register_cpu_us += used;
-  server.register_client_cpu_us += SelfCpuMicros() - self;
-  AddThreadUse(ThreadDelta(threads, ThreadUses(server.pid)),
-               &server.register_threads);
+  phase->cpu_us += used;
+  phase->client_cpu_us += SelfCpuMicros() - self;
+  AddThreadUse(ThreadDelta(threads, ThreadUses(server.pid)), &phase->threads);
   const size_t n = stats.latencies_us.size();
   *cpu_per_op = n == 0 ? 0 : used / n;
-  Pool(std::move(stats), &server.registrations);
+  Pool(std::move(stats), &phase->stats);
   return n / absl::ToDoubleSeconds(d);
 }
 
+// Prints `phase` of `server` pooled over `total`.
+void ReportPhase(const Server& server, const std::string& name,
+                 const Phase& phase, absl::Duration total) {
+  Report(absl::StrCat(server.label, ": ", name), phase.stats, total,
+         phase.cpu_us, phase.client_cpu_us);
+  PrintThreads(phase.threads, phase.stats.latencies_us.size());
+}
+
 // Registrations interleaved with the floor: o.slices rounds, each a slice
-// of the floor and one of every server, the order reversed every other
-// round. Prints each round, then the pooled totals; returns the pooled
-// floor rate.
+// of the floor, then of every server TLS connections alone and
+// registrations, the order reversed every other round. Prints each round,
+// then the pooled totals; returns the pooled floor rate.
 double Interleaved(const Options& o, Floor& floor,
                    const std::vector<Server*>& servers, SSL_CTX* client,
                    const std::vector<Device>& devices) {
   const absl::Duration slice = absl::Seconds(o.seconds) / o.slices;
   std::cout
       << absl::StrFormat(
-             "registrations and floor interleaved: %d rounds of %.1f s per "
-             "measure\n",
+             "floor, tls handshake only and registrations interleaved: %d "
+             "rounds of %.1f s per measure\n",
              o.slices, absl::ToDoubleSeconds(slice))
       << std::flush;
+  auto handshake = [&](const Server& server) {
+    return [&](int t, int64_t i) {
+      Connection c;
+      return c.Open(client, server.port, devices[(t * 7919 + i) % o.devices]);
+    };
+  };
+  // Known and new devices in turn (new ones once each, then again as known).
+  auto registration = [&](Server& server) {
+    return [&](int t, int64_t i) {
+      const int index = i % 2 == 0 ? (t * 104729 + i) % server.known
+                                   : server.next_new.fetch_add(1) % o.devices;
+      Connection c;
+      return c.Open(client, server.port, devices[index]) &&
+             c.Exchange(RegisterRequest(devices[index].leaf.common_name)) ==
+                 202;
+    };
+  };
   for (int round = 0; round < o.slices; ++round) {
-    // -1 is the floor.
+    // -1 is the floor; 2i and 2i+1 are server i alone and registering.
     std::vector<int> order = {-1};
-    for (size_t i = 0; i < servers.size(); ++i) order.push_back(int(i));
+    for (int i = 0; i < int(servers.size()); ++i) {
+      order.push_back(2 * i);
+      order.push_back(2 * i + 1);
+    }
     if (round % 2 == 1) std::reverse(order.begin(), order.end());
-    double floor_rate = 0, floor_cpu = 0;
+    double floor_rate = 0, floor_cpu = 0, unused = 0;
     std::vector<double> rates(servers.size()), cpus(servers.size());
     for (int which : order) {
       if (which < 0) {
         floor_rate = FloorSlice(o, floor, client, devices, slice, &floor_cpu);
+        continue;
+      }
+      Server& server = *servers[which / 2];
+      if (which % 2 == 0) {
+        ServerSlice(o, server, &server.handshake_only, slice, handshake(server),
+                    &unused);
       } else {
-        rates[which] = RegisterSlice(o, *servers[which], client, devices, slice,
-                                     &cpus[which]);
+        rates[which / 2] = ServerSlice(o, server, &server.registrations, slice,
+                                       registration(server), &cpus[which / 2]);
       }
     }
     std::cout << absl::StrFormat("round %d: floor %.0f/s %.0f us", round + 1,
@@ -501,23 +519,29 @@ double Interleaved(const Options& o, Floor& floor,
   const absl::Duration total = slice * o.slices;
   const double floor_rate = Report("tls handshake floor", floor.handshakes,
                                    total, floor.cpu_us, floor.client_cpu_us);
+  const size_t floor_n = floor.handshakes.latencies_us.size();
+  const double floor_server = floor_n == 0 ? 0 : floor.cpu_us / floor_n;
+  const double floor_both =
+      floor_n == 0 ? 0 : (floor.cpu_us + floor.client_cpu_us) / floor_n;
   for (Server* server : servers) {
-    const size_t n = server->registrations.latencies_us.size();
-    Report(server->label + ": register, new TLS connection",
-           server->registrations, total, server->register_cpu_us,
-           server->register_client_cpu_us);
-    PrintThreads(server->register_threads, n);
+    ReportPhase(*server, "tls handshake only", server->handshake_only, total);
+    ReportPhase(*server, "register, new TLS connection", server->registrations,
+                total);
+    const Phase& alone = server->handshake_only;
+    const Phase& registering = server->registrations;
+    if (registering.stats.latencies_us.empty() || floor_n == 0) continue;
+    std::cout << absl::StrFormat(
+        "    server cpu beyond the floor's handshake: %.0f us for a TLS "
+        "connection alone, %.0f us more for a registration\n",
+        alone.PerOp(alone.cpu_us) - floor_server,
+        registering.PerOp(registering.cpu_us) - alone.PerOp(alone.cpu_us));
     // Were the box all theirs and busy, rates would go as these inverses.
-    const size_t floor_n = floor.handshakes.latencies_us.size();
-    if (n > 0 && floor_n > 0) {
-      const double floor_cpu = (floor.cpu_us + floor.client_cpu_us) / floor_n;
-      const double cpu =
-          (server->register_cpu_us + server->register_client_cpu_us) / n;
-      std::cout << absl::StrFormat(
-          "    server + client cpu %.0f us/op, the floor's %.0f: %.2f of the "
-          "floor if CPU-bound\n",
-          cpu, floor_cpu, floor_cpu / cpu);
-    }
+    const double both =
+        registering.PerOp(registering.cpu_us + registering.client_cpu_us);
+    std::cout << absl::StrFormat(
+        "    server + client cpu %.0f us/op, the floor's %.0f: %.2f of the "
+        "floor if CPU-bound\n",
+        both, floor_both, floor_both / both);
   }
   return floor_rate;
 }
@@ -590,7 +614,7 @@ double Median(std::vector<double> values) {
 std::string RatioSummary(const Server& server, double floor_rate,
                          double seconds) {
   const std::vector<double>& r = server.ratios;
-  const double rate = server.registrations.latencies_us.size() / seconds;
+  const double rate = server.registrations.stats.latencies_us.size() / seconds;
   return absl::StrFormat("%.2f pooled, median of %d rounds %.2f (%.2f-%.2f)",
                          rate / floor_rate, r.size(), Median(r),
                          *std::min_element(r.begin(), r.end()),
@@ -625,9 +649,6 @@ int Main(int argc, char** argv) {
   for (auto& server : owned) servers.push_back(server.get());
   Server& serve = *servers.back();
 
-  for (Server* server : servers) {
-    HandshakeOnly(o, *server, client, devices, duration);
-  }
   const double floor_rate = Interleaved(o, floor, servers, client, devices);
   floor.server->Stop();
   SSL_CTX_free(floor_ctx);
@@ -651,8 +672,8 @@ int Main(int argc, char** argv) {
     std::cout << absl::StrFormat(
         "serve / baseline: register %.2fx (median of rounds %.2fx), lookups "
         "%.2fx\n",
-        double(serve.registrations.latencies_us.size()) /
-            baseline.registrations.latencies_us.size(),
+        double(serve.registrations.stats.latencies_us.size()) /
+            baseline.registrations.stats.latencies_us.size(),
         Median(per_round), serve.lookups / baseline.lookups);
   }
   std::cout << "serve: register / floor = "

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs frontend_load briefly against chaintrust serve, with the same binary
-# as baseline: every phase must run without errors, the rounds of
-# registrations interleaved with the floor must each print a ratio per
+# as baseline: every phase must run without errors, the rounds of the
+# floor, connections alone and registrations must each print a ratio per
 # server, and both servers must exit 0 on SIGTERM.
 set -euo pipefail
 # Three ports from --port up (serve, floor, baseline); a random base keeps
@@ -25,7 +25,8 @@ for label in baseline serve; do
   grep -Eq "^$label: lookup, 4 kept-alive .* errors 0 " <<<"$out"
   grep -q "^$label: server exit status 0$" <<<"$out"
 done
-grep -Eq "^tls handshake floor .* errors 0  server cpu" <<<"$out"
+grep -Eq "^tls handshake floor .* errors 0  server cpu .* client cpu" <<<"$out"
+[[ $(grep -Ec "^    server cpu beyond the floor's handshake: -?[0-9]+ us for a TLS connection alone, -?[0-9]+ us more" <<<"$out") -eq 2 ]]
 for round in 1 2; do
   grep -Eq "^round $round: floor [0-9]+/s [0-9]+ us; baseline [0-9]+/s [0-9]+ us = [0-9.]+; serve [0-9]+/s [0-9]+ us = [0-9.]+$" \
     <<<"$out"
