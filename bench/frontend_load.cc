@@ -3,18 +3,28 @@
 //   bazel build -c opt //bench:frontend_load //tools/cli:chaintrust
 //   bazel-bin/bench/frontend_load --chaintrust=bazel-bin/tools/cli/chaintrust \
 //       [--baseline=OTHER_CHAINTRUST] [--port=18443] [--seconds=10]
-//       [--clients=4] [--lookup_connections=16] [--devices=2000]
-//       [--server_threads=2] [--soak_seconds=0] [--soak_rate=0]
-//       [--soak_sample_seconds=10]
+//       [--slices=5] [--clients=4] [--lookup_connections=16]
+//       [--devices=2000] [--server_threads=2] [--soak_seconds=0]
+//       [--soak_rate=0] [--soak_sample_seconds=10]
 //
 // It mints a PKI (a root CA enrolled as a group, device leaves, the server's
-// TLS certificate), writes the policy, starts the server, then measures in
-// one run:
-//   1. handshake floor: new TLS connections with a device certificate to an
-//      in-process OpenSSL server with the same certificate and settings
-//      (asks for a client certificate, accepts any), no HTTP, no engine;
-//   2. registrations, one new TLS connection each (as devices connect),
-//      alternating known devices (registered before) and new ones;
+// TLS certificate), writes the policy, starts the server (on --port; the
+// baseline, when given, on --port + 2) and the floor (on --port + 1), all
+// three running for the whole measurement, then measures:
+//   1. the handshake floor: new TLS connections with a device certificate
+//      to an in-process OpenSSL server with the same certificate and
+//      settings (asks for a client certificate, accepts any), no HTTP, no
+//      engine; against each server, TLS connections alone (handshake, no
+//      request); and registrations, one new TLS connection each (as
+//      devices connect), alternating known devices (registered before) and
+//      new ones;
+//   2. these interleaved, in --slices rounds of --seconds / --slices each:
+//      the floor, then for each server connections alone and
+//      registrations (the order reversed every other round), so that each
+//      round's ratio compares minutes of the same box; every round's
+//      ratio is printed, then the pooled totals and the median of the
+//      rounds, the server's CPU beyond the floor's, and the load
+//      generator's own CPU per operation;
 //   3. status lookups (POST /{scope}/registrations/{id}) on
 //      --lookup_connections kept-alive connections, one request in flight
 //      on each, driven by --clients threads;
@@ -22,19 +32,14 @@
 //      --soak_seconds, sampling the server's resident memory every
 //      --soak_sample_seconds.
 // Each prints operations per second, p50/p99 latency, errors and the
-// server's CPU time per operation (from /proc/PID/stat: on a shared box the
-// rate depends on the CPU the server is given, its cost per request much
-// less). With --baseline, steps 2 and 3 run against that binary first, in
-// the same run, so before/after ratios share the box's load.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/err.h>
+// server's CPU time per operation (from /proc/PID/stat, and for the floor
+// its threads' CPU clocks: on a shared box the rate depends on the CPU the
+// server is given, its cost per request much less). With --baseline, steps
+// 1-3 run against that binary too, in the same run, so before/after ratios
+// share the box's load.
 #include <openssl/ssl.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,8 +49,8 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,6 +61,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/frontend_load_proc.h"
+#include "bench/frontend_load_tls.h"
 #include "engine/x509/test_certs.h"
 
 namespace chaintrust::bench {
@@ -69,6 +75,7 @@ struct Options {
   std::string chaintrust;
   int port = 18443;
   int seconds = 10;
+  int slices = 5;
   int clients = 4;
   int devices = 2000;
   int server_threads = 2;
@@ -77,80 +84,6 @@ struct Options {
   int soak_sample_seconds = 10;
   int lookup_connections = 16;
   std::string baseline;
-};
-
-struct Device {
-  TestCert leaf;
-  X509* x509 = nullptr;
-};
-
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  return fd;
-}
-
-// A client TLS connection presenting `device`'s certificate.
-struct Connection {
-  SSL* ssl = nullptr;
-  int fd = -1;
-  ~Connection() {
-    if (ssl != nullptr) {
-      SSL_shutdown(ssl);
-      SSL_free(ssl);
-    }
-    if (fd >= 0) close(fd);
-  }
-  bool Open(SSL_CTX* ctx, int port, const Device& device) {
-    fd = Connect(port);
-    if (fd < 0) return false;
-    ssl = SSL_new(ctx);
-    SSL_use_certificate(ssl, device.x509);
-    SSL_use_PrivateKey(ssl, device.leaf.key.get());
-    SSL_set_fd(ssl, fd);
-    return SSL_connect(ssl) == 1;
-  }
-  // Sends `request`, reads one response; returns its status or -1.
-  int Exchange(const std::string& request) {
-    return Send(request) ? Receive() : -1;
-  }
-  bool Send(const std::string& request) {
-    return SSL_write(ssl, request.data(), static_cast<int>(request.size())) > 0;
-  }
-  // Reads one response; returns its status or -1.
-  int Receive() {
-    std::string in;
-    char buffer[4096];
-    size_t header_end = std::string::npos;
-    size_t content_length = 0;
-    while (true) {
-      int n = SSL_read(ssl, buffer, sizeof(buffer));
-      if (n <= 0) return -1;
-      in.append(buffer, static_cast<size_t>(n));
-      if (header_end == std::string::npos) {
-        header_end = in.find("\r\n\r\n");
-        if (header_end == std::string::npos) continue;
-        size_t at = in.find("Content-Length: ");
-        if (at != std::string::npos && at < header_end) {
-          content_length = std::strtoul(in.c_str() + at + 16, nullptr, 10);
-        }
-      }
-      if (in.size() >= header_end + 4 + content_length) break;
-    }
-    int status = 0;
-    if (in.size() < 12 || !absl::SimpleAtoi(in.substr(9, 3), &status))
-      return -1;
-    return status;
-  }
 };
 
 struct Stats {
@@ -199,10 +132,11 @@ Stats RunLoad(int clients, absl::Duration duration,
   return Merge(per_thread);
 }
 
-// Reports `stats`; `cpu_us`, when not negative, is the server's CPU time
+// Reports `stats`; `cpu_us` and `client_cpu_us`, when not negative, are
+// the server's and the load generator's CPU time
 // over the phase, printed per operation.
 double Report(const std::string& name, Stats stats, absl::Duration duration,
-              double cpu_us = -1) {
+              double cpu_us = -1, double client_cpu_us = -1) {
   std::sort(stats.latencies_us.begin(), stats.latencies_us.end());
   const size_t n = stats.latencies_us.size();
   const double rate = n / absl::ToDoubleSeconds(duration);
@@ -215,84 +149,12 @@ double Report(const std::string& name, Stats stats, absl::Duration duration,
   if (cpu_us >= 0 && n > 0) {
     std::cout << absl::StrFormat("  server cpu %.1f us/op", cpu_us / n);
   }
+  if (client_cpu_us >= 0 && n > 0) {
+    std::cout << absl::StrFormat("  client cpu %.1f us/op", client_cpu_us / n);
+  }
   std::cout << "\n" << std::flush;
   return rate;
 }
-
-SSL_CTX* ServerContext(const std::string& cert, const std::string& key) {
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-  SSL_CTX_set_num_tickets(ctx, 0);
-  SSL_CTX_use_certificate_chain_file(ctx, cert.c_str());
-  SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM);
-  // As the server: a client certificate is asked for and any chain taken
-  // without OpenSSL verifying it.
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  SSL_CTX_set_cert_verify_callback(
-      ctx, [](X509_STORE_CTX*, void*) { return 1; }, nullptr);
-  return ctx;
-}
-
-// The floor: an OpenSSL server doing handshakes only, on `threads` threads.
-class HandshakeServer {
- public:
-  HandshakeServer(SSL_CTX* ctx, int port, int threads) : ctx_(ctx) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
-            0 ||
-        listen(listen_fd_, 1024) != 0) {
-      std::cerr << "frontend_load: cannot listen on " << port << "\n";
-      std::exit(2);
-    }
-    for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] {
-        timespec start{};
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
-        while (!stop_.load()) {
-          int fd = accept(listen_fd_, nullptr, nullptr);
-          if (fd < 0) continue;
-          SSL* ssl = SSL_new(ctx_);
-          SSL_set_fd(ssl, fd);
-          if (SSL_accept(ssl) == 1) {
-            char byte;
-            SSL_read(ssl, &byte, 1);  // until the client closes
-          }
-          SSL_free(ssl);
-          close(fd);
-        }
-        timespec end{};
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
-        cpu_us_.fetch_add((end.tv_sec - start.tv_sec) * 1000000 +
-                          (end.tv_nsec - start.tv_nsec) / 1000);
-      });
-    }
-  }
-  // Stops the threads; returns their CPU time in microseconds.
-  int64_t Stop() {
-    if (!stop_.exchange(true)) {
-      shutdown(listen_fd_, SHUT_RDWR);
-      close(listen_fd_);
-      for (auto& thread : threads_) thread.join();
-    }
-    return cpu_us_.load();
-  }
-  ~HandshakeServer() { Stop(); }
-
- private:
-  SSL_CTX* ctx_;
-  int listen_fd_ = -1;
-  std::atomic<bool> stop_{false};
-  std::atomic<int64_t> cpu_us_{0};
-  std::vector<std::thread> threads_;
-};
 
 std::string JsonEscape(const std::string& text) {
   std::string out;
@@ -322,8 +184,8 @@ Options ParseArgs(int argc, char** argv) {
       return true;
     };
     if (!(value("chaintrust", &o.chaintrust) || value("port", &o.port) ||
-          value("seconds", &o.seconds) || value("clients", &o.clients) ||
-          value("devices", &o.devices) ||
+          value("seconds", &o.seconds) || value("slices", &o.slices) ||
+          value("clients", &o.clients) || value("devices", &o.devices) ||
           value("server_threads", &o.server_threads) ||
           value("soak_seconds", &o.soak_seconds) ||
           value("soak_rate", &o.soak_rate) ||
@@ -336,6 +198,11 @@ Options ParseArgs(int argc, char** argv) {
   }
   if (o.chaintrust.empty()) {
     std::cerr << "frontend_load: --chaintrust=PATH is required\n";
+    std::exit(2);
+  }
+  if (o.slices < 1 || o.seconds < 1 || o.clients < 1 || o.devices < 2) {
+    std::cerr << "frontend_load: --slices, --seconds and --clients must be "
+                 "at least 1, --devices at least 2\n";
     std::exit(2);
   }
   return o;
@@ -368,13 +235,19 @@ std::vector<Device> MakeFixture(const std::string& dir, int count) {
 }
 
 // Starts `chaintrust serve` on the fixture and waits until it accepts.
-pid_t StartServer(const Options& o, const std::string& binary,
+pid_t StartServer(const Options& o, const std::string& binary, int port,
                   const std::string& dir, const std::string& store_name,
                   SSL_CTX* client, const Device& probe_device) {
+  // Else the probe below could reach whatever already listens there.
+  if (!PortFree(port)) {
+    std::cerr << "frontend_load: port " << port << " is in use\n";
+    std::exit(2);
+  }
+  std::cout << std::flush;  // the server writes to the same stdout
   const pid_t pid = fork();
   if (pid == 0) {
     const std::string threads = absl::StrCat("--threads=", o.server_threads);
-    const std::string listen = absl::StrCat("--listen=127.0.0.1:", o.port);
+    const std::string listen = absl::StrCat("--listen=127.0.0.1:", port);
     const std::string cert = absl::StrCat("--tls_cert=", dir, "/tls.pem");
     const std::string key = absl::StrCat("--tls_key=", dir, "/tls.key");
     const std::string policy = absl::StrCat("--policy=", dir, "/policy.json");
@@ -387,11 +260,15 @@ pid_t StartServer(const Options& o, const std::string& binary,
   }
   for (int i = 0; i < 100; ++i) {
     Connection probe;
-    if (probe.Open(client, o.port, probe_device)) break;
+    if (probe.Open(client, port, probe_device)) return pid;
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) break;  // it exited
     absl::SleepFor(absl::Milliseconds(100));
   }
-
-  return pid;
+  std::cerr << "frontend_load: " << binary << " does not accept connections on "
+            << port << "\n";
+  kill(pid, SIGTERM);
+  std::exit(2);
 }
 
 std::string RegisterRequest(const std::string& id) {
@@ -410,17 +287,12 @@ std::string LookupRequest(const std::string& id) {
       "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
 }
 
-struct ServerResult {
-  double registrations = 0;
-  double lookups = 0;
-};
-
 // Status lookups on `connections` kept-alive connections, spread over
 // o.clients threads, for `d`, at `rate` per second in all (0: as fast as
 // they answer). Each thread sends one request on each of its connections,
 // then reads the answers: as many devices asking at once, with no thread
 // of the load generator asleep per device.
-Stats Lookups(const Options& o, SSL_CTX* client,
+Stats Lookups(const Options& o, int port, SSL_CTX* client,
               const std::vector<Device>& devices, int known, int connections,
               absl::Duration d, double rate) {
   const int threads = std::max(1, std::min(o.clients, connections));
@@ -428,7 +300,7 @@ Stats Lookups(const Options& o, SSL_CTX* client,
   std::vector<std::vector<std::string>> requests(threads);
   for (int c = 0; c < connections; ++c) {
     auto connection = std::make_unique<Connection>();
-    connection->Open(client, o.port, devices[c % known]);
+    connection->Open(client, port, devices[c % known]);
     open[c % threads].push_back(std::move(connection));
     requests[c % threads].push_back(
         LookupRequest(devices[c % known].leaf.common_name));
@@ -465,108 +337,288 @@ Stats Lookups(const Options& o, SSL_CTX* client,
   return Merge(per_thread);
 }
 
-// Steps 2-4 against the server binary `binary`; the soak only when `soak`.
-ServerResult MeasureServer(const Options& o, const std::string& binary,
-                           const std::string& label, const std::string& dir,
-                           SSL_CTX* client, const std::vector<Device>& devices,
-                           bool soak) {
-  const pid_t pid =
-      StartServer(o, binary, dir, label + ".db", client, devices[0]);
-  const absl::Duration duration = absl::Seconds(o.seconds);
-  // Half the fleet is known before the measurement.
-  const int known = o.devices / 2;
-  for (int i = 0; i < known; ++i) {
+// What one kind of load did against one server, pooled over its slices.
+struct Phase {
+  Stats stats;
+  double cpu_us = 0;         // the server's
+  double client_cpu_us = 0;  // this process's
+  std::map<std::string, ThreadUse> threads;
+  double PerOp(double total) const {
+    return stats.latencies_us.empty() ? 0 : total / stats.latencies_us.size();
+  }
+};
+
+// A server under test: started once, then measured phase by phase.
+struct Server {
+  std::string label;
+  int port = 0;
+  pid_t pid = -1;
+  int known = 0;                 // devices 0..known-1 are registered
+  std::atomic<int> next_new{0};  // the next new device to register
+  Phase handshake_only;          // TLS connections without a request
+  Phase registrations;
+  std::vector<double> ratios;  // each round's registrations ÷ its floor
+  double lookups = 0;
+};
+
+// The floor's server, measured slice by slice.
+struct Floor {
+  std::unique_ptr<HandshakeServer> server;
+  int port = 0;
+  Stats handshakes;
+  double cpu_us = 0;
+  double client_cpu_us = 0;  // this process's, less the floor's threads
+};
+
+// Starts `binary` as `label` on `port` and registers the known half of the
+// fleet with it.
+std::unique_ptr<Server> Launch(const Options& o, const std::string& binary,
+                               const std::string& label, int port,
+                               const std::string& dir, SSL_CTX* client,
+                               const std::vector<Device>& devices) {
+  auto server = std::make_unique<Server>();
+  server->label = label;
+  server->port = port;
+  server->pid =
+      StartServer(o, binary, port, dir, label + ".db", client, devices[0]);
+  server->known = o.devices / 2;
+  server->next_new = server->known;
+  for (int i = 0; i < server->known; ++i) {
     Connection c;
-    if (!c.Open(client, o.port, devices[i]) ||
+    if (!c.Open(client, port, devices[i]) ||
         c.Exchange(RegisterRequest(devices[i].leaf.common_name)) != 202) {
-      std::cerr << "frontend_load: warm-up registration " << i << " failed\n";
+      std::cerr << "frontend_load: " << label << ": warm-up registration " << i
+                << " failed\n";
     }
   }
-  ServerResult result;
-  // The server's cost of a TLS connection alone (handshake, no request),
-  // to set against the floor's.
-  double cpu = CpuMicros(pid);
-  auto threads = ThreadUses(pid);
-  Stats handshakes = RunLoad(o.clients, duration, [&](int t, int64_t i) {
+  return server;
+}
+
+// Appends `stats` to *pooled.
+void Pool(Stats stats, Stats* pooled) {
+  pooled->latencies_us.insert(pooled->latencies_us.end(),
+                              stats.latencies_us.begin(),
+                              stats.latencies_us.end());
+  pooled->errors += stats.errors;
+}
+
+// One slice of the floor; returns its rate and sets *cpu_per_op.
+double FloorSlice(const Options& o, Floor& floor, SSL_CTX* client,
+                  const std::vector<Device>& devices, absl::Duration d,
+                  double* cpu_per_op) {
+  const double cpu = floor.server->CpuMicros();
+  const double self = SelfCpuMicros();
+  Stats stats = RunLoad(o.clients, d, [&](int t, int64_t i) {
     Connection c;
-    return c.Open(client, o.port, devices[(t * 7919 + i) % o.devices]);
+    return c.Open(client, floor.port, devices[(t * 7919 + i) % o.devices]);
   });
-  const size_t handshaken = handshakes.latencies_us.size();
-  Report(label + ": tls handshake only", std::move(handshakes), duration,
-         CpuMicros(pid) - cpu);
-  ReportThreads(pid, threads, handshaken);
-  // 2. Registrations, a new connection each: known and new devices in turn
-  // (new ones once each, then again as known).
-  std::atomic<int> next_new{known};
-  cpu = CpuMicros(pid);
-  threads = ThreadUses(pid);
-  Stats registrations = RunLoad(o.clients, duration, [&](int t, int64_t i) {
-    int index;
-    if (i % 2 == 0) {
-      index = (t * 104729 + i) % known;
-    } else {
-      index = next_new.fetch_add(1);
-      if (index >= o.devices) index = index % o.devices;
+  // The server side finishes a connection once the client closed it.
+  absl::SleepFor(absl::Milliseconds(20));
+  const double used = floor.server->CpuMicros() - cpu;
+  floor.cpu_us += used;
+  floor.client_cpu_us += SelfCpuMicros() - self - used;
+  const size_t n = stats.latencies_us.size();
+  *cpu_per_op = n == 0 ? 0 : used / n;
+  Pool(std::move(stats), &floor.handshakes);
+  return n / absl::ToDoubleSeconds(d);
+}
+
+// One slice of `op` against `server`, pooled into *phase; returns its rate
+// and sets *cpu_per_op.
+double ServerSlice(const Options& o, const Server& server, Phase* phase,
+                   absl::Duration d,
+                   const std::function<bool(int, int64_t)>& op,
+                   double* cpu_per_op) {
+  const double cpu = CpuMicros(server.pid);
+  const double self = SelfCpuMicros();
+  const auto threads = ThreadUses(server.pid);
+  Stats stats = RunLoad(o.clients, d, op);
+  const double used = CpuMicros(server.pid) - cpu;
+  phase->cpu_us += used;
+  phase->client_cpu_us += SelfCpuMicros() - self;
+  AddThreadUse(ThreadDelta(threads, ThreadUses(server.pid)), &phase->threads);
+  const size_t n = stats.latencies_us.size();
+  *cpu_per_op = n == 0 ? 0 : used / n;
+  Pool(std::move(stats), &phase->stats);
+  return n / absl::ToDoubleSeconds(d);
+}
+
+// Prints `phase` of `server` pooled over `total`.
+void ReportPhase(const Server& server, const std::string& name,
+                 const Phase& phase, absl::Duration total) {
+  Report(absl::StrCat(server.label, ": ", name), phase.stats, total,
+         phase.cpu_us, phase.client_cpu_us);
+  PrintThreads(phase.threads, phase.stats.latencies_us.size());
+}
+
+// Registrations interleaved with the floor: o.slices rounds, each a slice
+// of the floor, then of every server TLS connections alone and
+// registrations, the order reversed every other round. Prints each round,
+// then the pooled totals; returns the pooled floor rate.
+double Interleaved(const Options& o, Floor& floor,
+                   const std::vector<Server*>& servers, SSL_CTX* client,
+                   const std::vector<Device>& devices) {
+  const absl::Duration slice = absl::Seconds(o.seconds) / o.slices;
+  std::cout
+      << absl::StrFormat(
+             "floor, tls handshake only and registrations interleaved: %d "
+             "rounds of %.1f s per measure\n",
+             o.slices, absl::ToDoubleSeconds(slice))
+      << std::flush;
+  auto handshake = [&](const Server& server) {
+    return [&](int t, int64_t i) {
+      Connection c;
+      return c.Open(client, server.port, devices[(t * 7919 + i) % o.devices]);
+    };
+  };
+  // Known and new devices in turn (new ones once each, then again as known).
+  auto registration = [&](Server& server) {
+    return [&](int t, int64_t i) {
+      const int index = i % 2 == 0 ? (t * 104729 + i) % server.known
+                                   : server.next_new.fetch_add(1) % o.devices;
+      Connection c;
+      return c.Open(client, server.port, devices[index]) &&
+             c.Exchange(RegisterRequest(devices[index].leaf.common_name)) ==
+                 202;
+    };
+  };
+  for (int round = 0; round < o.slices; ++round) {
+    // -1 is the floor; 2i and 2i+1 are server i alone and registering.
+    std::vector<int> order = {-1};
+    for (int i = 0; i < int(servers.size()); ++i) {
+      order.push_back(2 * i);
+      order.push_back(2 * i + 1);
     }
-    Connection c;
-    return c.Open(client, o.port, devices[index]) &&
-           c.Exchange(RegisterRequest(devices[index].leaf.common_name)) == 202;
-  });
-  const size_t registered = registrations.latencies_us.size();
-  result.registrations =
-      Report(label + ": register, new TLS connection", std::move(registrations),
-             duration, CpuMicros(pid) - cpu);
-  ReportThreads(pid, threads, registered);
-
-  // 3. Status lookups on kept-alive connections.
-  cpu = CpuMicros(pid);
-  threads = ThreadUses(pid);
-  Stats lookups =
-      Lookups(o, client, devices, known, o.lookup_connections, duration, 0);
-  const size_t looked_up = lookups.latencies_us.size();
-  result.lookups = Report(
-      absl::StrCat(label, ": lookup, ", o.lookup_connections, " kept-alive"),
-      std::move(lookups), duration, CpuMicros(pid) - cpu);
-  ReportThreads(pid, threads, looked_up);
-
-  if (soak && o.soak_seconds > 0 && o.soak_rate > 0) {
-    std::cout << "soak: load average before " << LoadAverage() << "\n";
-    std::atomic<bool> done{false};
-    std::vector<int64_t> samples = {ResidentKb(pid)};
-    std::thread sampler([&] {
-      absl::Time next = absl::Now();
-      while (!done.load()) {
-        absl::SleepFor(absl::Milliseconds(200));
-        if (absl::Now() < next + absl::Seconds(o.soak_sample_seconds)) continue;
-        next += absl::Seconds(o.soak_sample_seconds);
-        samples.push_back(ResidentKb(pid));
+    if (round % 2 == 1) std::reverse(order.begin(), order.end());
+    double floor_rate = 0, floor_cpu = 0, unused = 0;
+    std::vector<double> rates(servers.size()), cpus(servers.size());
+    for (int which : order) {
+      if (which < 0) {
+        floor_rate = FloorSlice(o, floor, client, devices, slice, &floor_cpu);
+        continue;
       }
-    });
-    const absl::Duration soak_duration = absl::Seconds(o.soak_seconds);
-    cpu = CpuMicros(pid);
-    Stats soaked = Lookups(o, client, devices, known, o.lookup_connections,
-                           soak_duration, o.soak_rate);
-    Report(absl::StrCat(label, ": soak, lookups at ", o.soak_rate, "/s"),
-           std::move(soaked), soak_duration, CpuMicros(pid) - cpu);
-    done.store(true);
-    sampler.join();
-    samples.push_back(ResidentKb(pid));
-    std::cout << absl::StrFormat(
-        "soak: server RSS first %d kB, last %d kB, max %d kB (%d samples, "
-        "every %d s)\n",
-        samples.front(), samples.back(),
-        *std::max_element(samples.begin(), samples.end()), samples.size(),
-        o.soak_sample_seconds);
-    std::cout << "soak: RSS samples kB:";
-    for (int64_t kb : samples) std::cout << " " << kb;
-    std::cout << "\nsoak: load average after " << LoadAverage() << "\n";
+      Server& server = *servers[which / 2];
+      if (which % 2 == 0) {
+        ServerSlice(o, server, &server.handshake_only, slice, handshake(server),
+                    &unused);
+      } else {
+        rates[which / 2] = ServerSlice(o, server, &server.registrations, slice,
+                                       registration(server), &cpus[which / 2]);
+      }
+    }
+    std::cout << absl::StrFormat("round %d: floor %.0f/s %.0f us", round + 1,
+                                 floor_rate, floor_cpu);
+    for (size_t i = 0; i < servers.size(); ++i) {
+      const double ratio = floor_rate > 0 ? rates[i] / floor_rate : 0;
+      servers[i]->ratios.push_back(ratio);
+      std::cout << absl::StrFormat("; %s %.0f/s %.0f us = %.2f",
+                                   servers[i]->label, rates[i], cpus[i], ratio);
+    }
+    std::cout << "\n" << std::flush;
   }
+  const absl::Duration total = slice * o.slices;
+  const double floor_rate = Report("tls handshake floor", floor.handshakes,
+                                   total, floor.cpu_us, floor.client_cpu_us);
+  const size_t floor_n = floor.handshakes.latencies_us.size();
+  const double floor_server = floor_n == 0 ? 0 : floor.cpu_us / floor_n;
+  const double floor_both =
+      floor_n == 0 ? 0 : (floor.cpu_us + floor.client_cpu_us) / floor_n;
+  for (Server* server : servers) {
+    ReportPhase(*server, "tls handshake only", server->handshake_only, total);
+    ReportPhase(*server, "register, new TLS connection", server->registrations,
+                total);
+    const Phase& alone = server->handshake_only;
+    const Phase& registering = server->registrations;
+    if (registering.stats.latencies_us.empty() || floor_n == 0) continue;
+    std::cout << absl::StrFormat(
+        "    server cpu beyond the floor's handshake: %.0f us for a TLS "
+        "connection alone, %.0f us more for a registration\n",
+        alone.PerOp(alone.cpu_us) - floor_server,
+        registering.PerOp(registering.cpu_us) - alone.PerOp(alone.cpu_us));
+    // Were the box all theirs and busy, rates would go as these inverses.
+    const double both =
+        registering.PerOp(registering.cpu_us + registering.client_cpu_us);
+    std::cout << absl::StrFormat(
+        "    server + client cpu %.0f us/op, the floor's %.0f: %.2f of the "
+        "floor if CPU-bound\n",
+        both, floor_both, floor_both / both);
+  }
+  return floor_rate;
+}
 
-  kill(pid, SIGTERM);
+// Status lookups on kept-alive connections.
+void LookupPhase(const Options& o, Server& server, SSL_CTX* client,
+                 const std::vector<Device>& devices, absl::Duration d) {
+  const double cpu = CpuMicros(server.pid);
+  const auto threads = ThreadUses(server.pid);
+  Stats lookups = Lookups(o, server.port, client, devices, server.known,
+                          o.lookup_connections, d, 0);
+  const size_t n = lookups.latencies_us.size();
+  server.lookups = Report(absl::StrCat(server.label, ": lookup, ",
+                                       o.lookup_connections, " kept-alive"),
+                          std::move(lookups), d, CpuMicros(server.pid) - cpu);
+  ReportThreads(server.pid, threads, n);
+}
+
+// Lookups at o.soak_rate for o.soak_seconds, sampling the server's memory.
+void Soak(const Options& o, Server& server, SSL_CTX* client,
+          const std::vector<Device>& devices) {
+  std::cout << "soak: load average before " << LoadAverage() << "\n";
+  std::atomic<bool> done{false};
+  std::vector<int64_t> samples = {ResidentKb(server.pid)};
+  std::thread sampler([&] {
+    absl::Time next = absl::Now();
+    while (!done.load()) {
+      absl::SleepFor(absl::Milliseconds(200));
+      if (absl::Now() < next + absl::Seconds(o.soak_sample_seconds)) continue;
+      next += absl::Seconds(o.soak_sample_seconds);
+      samples.push_back(ResidentKb(server.pid));
+    }
+  });
+  const absl::Duration soak_duration = absl::Seconds(o.soak_seconds);
+  const double cpu = CpuMicros(server.pid);
+  Stats soaked = Lookups(o, server.port, client, devices, server.known,
+                         o.lookup_connections, soak_duration, o.soak_rate);
+  Report(absl::StrCat(server.label, ": soak, lookups at ", o.soak_rate, "/s"),
+         std::move(soaked), soak_duration, CpuMicros(server.pid) - cpu);
+  done.store(true);
+  sampler.join();
+  samples.push_back(ResidentKb(server.pid));
+  std::cout << absl::StrFormat(
+      "soak: server RSS first %d kB, last %d kB, max %d kB (%d samples, "
+      "every %d s)\n",
+      samples.front(), samples.back(),
+      *std::max_element(samples.begin(), samples.end()), samples.size(),
+      o.soak_sample_seconds);
+  std::cout << "soak: RSS samples kB:";
+  for (int64_t kb : samples) std::cout << " " << kb;
+  std::cout << "\nsoak: load average after " << LoadAverage() << "\n";
+}
+
+void Stop(const Server& server) {
+  kill(server.pid, SIGTERM);
   int status = 0;
-  waitpid(pid, &status, 0);
-  std::cout << label << ": server exit status " << WEXITSTATUS(status) << "\n";
-  return result;
+  waitpid(server.pid, &status, 0);
+  std::cout << server.label << ": server exit status " << WEXITSTATUS(status)
+            << "\n";
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// "0.64 pooled, median of 5 rounds 0.63 (0.55-0.70)".
+std::string RatioSummary(const Server& server, double floor_rate,
+                         double seconds) {
+  const std::vector<double>& r = server.ratios;
+  const double rate = server.registrations.stats.latencies_us.size() / seconds;
+  return absl::StrFormat("%.2f pooled, median of %d rounds %.2f (%.2f-%.2f)",
+                         rate / floor_rate, r.size(), Median(r),
+                         *std::min_element(r.begin(), r.end()),
+                         *std::max_element(r.begin(), r.end()));
 }
 
 int Main(int argc, char** argv) {
@@ -578,45 +630,57 @@ int Main(int argc, char** argv) {
   std::vector<Device> devices = MakeFixture(dir, o.devices);
   SSL_CTX* client = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_session_cache_mode(client, SSL_SESS_CACHE_OFF);
-
-  // 1. The floor, on the port the server will use next.
   const absl::Duration duration = absl::Seconds(o.seconds);
-  double floor;
-  {
-    SSL_CTX* ctx = ServerContext(dir + "/tls.pem", dir + "/tls.key");
-    HandshakeServer handshakes(ctx, o.port, o.server_threads);
-    Stats stats = RunLoad(o.clients, duration, [&](int t, int64_t i) {
-      Connection c;
-      return c.Open(client, o.port, devices[(t * 7919 + i) % o.devices]);
-    });
-    // The server side's CPU: its threads' time once the last client closed.
-    absl::SleepFor(absl::Milliseconds(100));
-    const double cpu = static_cast<double>(handshakes.Stop());
-    floor = Report("tls handshake floor", std::move(stats), duration, cpu);
-    SSL_CTX_free(ctx);
-  }
 
-  std::optional<ServerResult> baseline;
+  // The floor and the servers run side by side for the whole measurement.
+  SSL_CTX* floor_ctx = ServerContext(dir + "/tls.pem", dir + "/tls.key");
+  Floor floor;
+  floor.port = o.port + 1;
+  floor.server = std::make_unique<HandshakeServer>(floor_ctx, floor.port,
+                                                   o.server_threads);
+  std::vector<std::unique_ptr<Server>> owned;
   if (!o.baseline.empty()) {
-    baseline = MeasureServer(o, o.baseline, "baseline", dir, client, devices,
-                             /*soak=*/false);
+    owned.push_back(
+        Launch(o, o.baseline, "baseline", o.port + 2, dir, client, devices));
   }
-  const ServerResult result = MeasureServer(o, o.chaintrust, "serve", dir,
-                                            client, devices, /*soak=*/true);
+  owned.push_back(
+      Launch(o, o.chaintrust, "serve", o.port, dir, client, devices));
+  std::vector<Server*> servers;
+  for (auto& server : owned) servers.push_back(server.get());
+  Server& serve = *servers.back();
 
-  if (baseline.has_value()) {
-    std::cout << absl::StrFormat(
-        "baseline: register / floor = %.2f; lookups %.0f/s\n",
-        baseline->registrations / floor, baseline->lookups);
-    std::cout << absl::StrFormat(
-        "serve / baseline: register %.2fx, lookups %.2fx\n",
-        result.registrations / baseline->registrations,
-        result.lookups / baseline->lookups);
+  const double floor_rate = Interleaved(o, floor, servers, client, devices);
+  floor.server->Stop();
+  SSL_CTX_free(floor_ctx);
+  for (Server* server : servers) {
+    LookupPhase(o, *server, client, devices, duration);
   }
-  std::cout << absl::StrFormat(
-      "serve: register / floor = %.2f (target >= 0.7); lookups %.0f/s (target "
-      ">= 30000)\n",
-      result.registrations / floor, result.lookups);
+  if (o.soak_seconds > 0 && o.soak_rate > 0) Soak(o, serve, client, devices);
+  for (Server* server : servers) Stop(*server);
+
+  const double seconds =
+      absl::ToDoubleSeconds(absl::Seconds(o.seconds) / o.slices * o.slices);
+  if (servers.size() > 1) {
+    const Server& baseline = *servers.front();
+    std::vector<double> per_round;
+    for (size_t i = 0; i < serve.ratios.size(); ++i) {
+      per_round.push_back(serve.ratios[i] / baseline.ratios[i]);
+    }
+    std::cout << "baseline: register / floor = "
+              << RatioSummary(baseline, floor_rate, seconds)
+              << absl::StrFormat("; lookups %.0f/s\n", baseline.lookups);
+    std::cout << absl::StrFormat(
+        "serve / baseline: register %.2fx (median of rounds %.2fx), lookups "
+        "%.2fx\n",
+        double(serve.registrations.stats.latencies_us.size()) /
+            baseline.registrations.stats.latencies_us.size(),
+        Median(per_round), serve.lookups / baseline.lookups);
+  }
+  std::cout << "serve: register / floor = "
+            << RatioSummary(serve, floor_rate, seconds)
+            << absl::StrFormat(
+                   " (target >= 0.7); lookups %.0f/s (target >= 30000)\n",
+                   serve.lookups);
   std::cout << "load average at end " << LoadAverage() << "\n";
 
   for (Device& device : devices) X509_free(device.x509);

@@ -1,6 +1,7 @@
 #include "bench/frontend_load_proc.h"
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -34,6 +35,13 @@ double CpuMicros(pid_t pid) {
     return 0;
   }
   return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double SelfCpuMicros() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto micros = [](const timeval& t) { return t.tv_sec * 1e6 + t.tv_usec; };
+  return micros(usage.ru_utime) + micros(usage.ru_stime);
 }
 
 std::map<std::string, ThreadUse> ThreadUses(pid_t pid) {
@@ -75,18 +83,41 @@ std::map<std::string, ThreadUse> ThreadUses(pid_t pid) {
   return uses;
 }
 
-void ReportThreads(pid_t pid, const std::map<std::string, ThreadUse>& before,
-                   size_t ops) {
-  if (ops == 0) return;
-  std::cout << "    server threads:";
-  for (const auto& [name, use] : ThreadUses(pid)) {
+std::map<std::string, ThreadUse> ThreadDelta(
+    const std::map<std::string, ThreadUse>& before,
+    const std::map<std::string, ThreadUse>& after) {
+  std::map<std::string, ThreadUse> delta;
+  for (const auto& [name, use] : after) {
     auto it = before.find(name);
     const ThreadUse start = it == before.end() ? ThreadUse() : it->second;
-    std::cout << absl::StrFormat(" %s %.0f us %.1f sw;", name,
-                                 (use.cpu_us - start.cpu_us) / ops,
-                                 double(use.switches - start.switches) / ops);
+    delta[name] =
+        ThreadUse{use.cpu_us - start.cpu_us, use.switches - start.switches};
+  }
+  return delta;
+}
+
+void AddThreadUse(const std::map<std::string, ThreadUse>& delta,
+                  std::map<std::string, ThreadUse>* total) {
+  for (const auto& [name, use] : delta) {
+    ThreadUse& sum = (*total)[name];
+    sum.cpu_us += use.cpu_us;
+    sum.switches += use.switches;
+  }
+}
+
+void PrintThreads(const std::map<std::string, ThreadUse>& used, size_t ops) {
+  if (ops == 0) return;
+  std::cout << "    server threads:";
+  for (const auto& [name, use] : used) {
+    std::cout << absl::StrFormat(" %s %.0f us %.1f sw;", name, use.cpu_us / ops,
+                                 double(use.switches) / ops);
   }
   std::cout << " per op\n";
+}
+
+void ReportThreads(pid_t pid, const std::map<std::string, ThreadUse>& before,
+                   size_t ops) {
+  PrintThreads(ThreadDelta(before, ThreadUses(pid)), ops);
 }
 
 std::string LoadAverage() {

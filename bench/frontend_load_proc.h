@@ -15,6 +15,9 @@ namespace chaintrust::bench {
 // User plus system CPU time of `pid`, in microseconds.
 double CpuMicros(pid_t pid);
 
+// User plus system CPU time of this process, in microseconds.
+double SelfCpuMicros();
+
 // CPU time and context switches of one group of a process's threads.
 struct ThreadUse {
   double cpu_us = 0;
@@ -25,8 +28,22 @@ struct ThreadUse {
 // "ct-io-0" and "ct-io-1" are one group).
 std::map<std::string, ThreadUse> ThreadUses(pid_t pid);
 
+// What each thread group used between `before` and `after` (threads that
+// ended meanwhile are not counted).
+std::map<std::string, ThreadUse> ThreadDelta(
+    const std::map<std::string, ThreadUse>& before,
+    const std::map<std::string, ThreadUse>& after);
+
+// Adds `delta` to *total, group by group.
+void AddThreadUse(const std::map<std::string, ThreadUse>& delta,
+                  std::map<std::string, ThreadUse>* total);
+
+// Prints, per thread group, the CPU time and context switches of `used`
+// per operation.
+void PrintThreads(const std::map<std::string, ThreadUse>& used, size_t ops);
+
 // Prints, per thread group, CPU time and context switches per operation
-// between `before` and now (threads that ended meanwhile are not counted).
+// between `before` and now.
 void ReportThreads(pid_t pid, const std::map<std::string, ThreadUse>& before,
                    size_t ops);
 

@@ -332,6 +332,69 @@ TYPED_TEST(RegistrationStoreTest, RegisterAsyncCompletesFromTheStoredRecord) {
   EXPECT_EQ(*this->store_->Count(), 1);
 }
 
+// A device re-registers in its group, then in another group, then through
+// an individual enrollment: the group queries follow it each time (the
+// SQLite store writes the first with an UPDATE that leaves the group index
+// alone, the others with one that moves the index entry).
+TYPED_TEST(RegistrationStoreTest, ReRegistrationsKeepTheGroupQueryRight) {
+  auto* async = dynamic_cast<AsyncRegistrationStore*>(this->store_.get());
+  // Through RegisterAsync with a `complete` function where the store has
+  // it (the path that knows the stored record), else Register.
+  auto write = [&](const RegistrationRecord& record) {
+    if (async == nullptr) return this->MustRegister(record);
+    RegisterResult out;
+    bool answered = false;
+    std::mutex mu;
+    std::condition_variable cv;
+    async->RegisterAsync(
+        record, kDefaultMaxRegistrations,
+        [](const RegistrationRecord*, RegistrationRecord*) {},
+        [&](absl::StatusOr<RegisterResult> result) {
+          std::lock_guard<std::mutex> lock(mu);
+          EXPECT_TRUE(result.ok()) << result.status();
+          if (result.ok()) out = *result;
+          answered = true;
+          cv.notify_one();
+        });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&answered] { return answered; });
+    return out;
+  };
+  auto group = [&](absl::string_view id) {
+    return Ids(*this->store_->List(RegistrationFilter::ByEnrollmentGroup(id)));
+  };
+  this->MustRegister(GroupRecord("other", "g1"));
+  const RegisterResult first = write(GroupRecord("Dev-1", "g1", kT0));
+  EXPECT_EQ(first.outcome, RegisterOutcome::kCreated);
+
+  RegistrationRecord again = GroupRecord("DEV-1", "g1", kT0 + absl::Seconds(1));
+  again.status = RegistrationStatus::kDisabled;
+  const RegisterResult same = write(again);
+  EXPECT_EQ(same.outcome, RegisterOutcome::kUpdated);
+  EXPECT_NE(same.record.etag, first.record.etag);
+  EXPECT_THAT(group("g1"), ElementsAre("DEV-1", "other"));
+  auto stored = this->store_->Get("dev-1");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->status, RegistrationStatus::kDisabled);
+  EXPECT_EQ(stored->created, kT0);
+  EXPECT_EQ(stored->last_updated, kT0 + absl::Seconds(1));
+
+  EXPECT_EQ(write(GroupRecord("dev-1", "g2", kT0 + absl::Seconds(2))).outcome,
+            RegisterOutcome::kUpdated);
+  EXPECT_THAT(group("g1"), ElementsAre("other"));
+  EXPECT_THAT(group("g2"), ElementsAre("dev-1"));
+
+  EXPECT_EQ(write(IndividualRecord("dev-1", kT0 + absl::Seconds(3))).outcome,
+            RegisterOutcome::kUpdated);
+  EXPECT_THAT(group("g2"), IsEmpty());
+  EXPECT_THAT(group("dev-1"), IsEmpty());  // an individual is in no group
+  stored = this->store_->Get("dev-1");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->enrollment_kind, RegistrationEnrollmentKind::kIndividual);
+  EXPECT_EQ(stored->enrollment_id, "dev-1");
+  EXPECT_EQ(*this->store_->Count(), 2);
+}
+
 TYPED_TEST(RegistrationStoreTest, ConcurrentWritersRespectQuota) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 40;

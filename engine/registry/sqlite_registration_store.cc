@@ -158,10 +158,16 @@ absl::Status SqliteRegistrationStore::RunBatch(
   }
 
   CT_PREPARE(insert, c, sql::kInsertSql);
-  CT_PREPARE(update, c, sql::kUpdateSql);
+  CT_PREPARE(update_all, c, sql::kUpdateSql);
+  CT_PREPARE(update_same, c, sql::kUpdateSameEnrollmentSql);
   RegistrationRecord completed;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Request& request = *batch[i];
+    // Whether the record is known to exist: then the INSERT would only
+    // conflict, so the UPDATE goes first; and whether its enrollment stays
+    // the same: then the UPDATE leaves the group index alone.
+    bool exists = false;
+    bool same_enrollment = false;
     if (request.complete != nullptr) {
       // The record this write replaces, read in the same transaction.
       CT_PREPARE(get, c, sql::kGetSql);
@@ -178,9 +184,13 @@ absl::Status SqliteRegistrationStore::RunBatch(
               absl::StrCat("reading '", request.record->registration_id, "'"));
         }
       }
+      exists = previous.has_value();
       completed = *request.record;
       (*request.complete)(previous.has_value() ? &*previous : nullptr,
                           &completed);
+      same_enrollment =
+          exists && previous->enrollment_kind == completed.enrollment_kind &&
+          previous->enrollment_id == completed.enrollment_id;
     }
     const RegistrationRecord& record =
         request.complete != nullptr ? completed : *request.record;
@@ -202,7 +212,7 @@ absl::Status SqliteRegistrationStore::RunBatch(
     };
 
     bool written = false;
-    if (count < request.max_registrations) {
+    if (!exists && count < request.max_registrations) {
       ScopedReset reset(insert);
       bind(insert);
       sqlite3_bind_int64(insert, 9, now_us);
@@ -219,6 +229,7 @@ absl::Status SqliteRegistrationStore::RunBatch(
       }
     }
     if (!written) {
+      sqlite3_stmt* update = same_enrollment ? update_same : update_all;
       ScopedReset reset(update);
       bind(update);
       rc = sqlite3_step(update);

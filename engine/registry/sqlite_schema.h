@@ -59,6 +59,14 @@ inline constexpr char kUpdateSql[] =
     "enrollment_kind = ?4, enrollment_id = ?5, status = ?6, substatus = ?7, "
     "assigned_hub = ?8, updated_us = ?10, etag = ?11 WHERE id_key = ?1 "
     "RETURNING created_us";
+// kUpdateSql for a record whose enrollment kind and ID stay what they are
+// (?4 and ?5 unused): it leaves the group index alone, where kUpdateSql
+// would rewrite the index entry (SQLite rewrites an index whose columns an
+// UPDATE sets, equal values or not) and so one more page per commit.
+inline constexpr char kUpdateSameEnrollmentSql[] =
+    "UPDATE registrations SET registration_id = ?2, device_id = ?3, "
+    "status = ?6, substatus = ?7, assigned_hub = ?8, updated_us = ?10, "
+    "etag = ?11 WHERE id_key = ?1 RETURNING created_us";
 inline constexpr char kGetSql[] =
     "SELECT " CHAINTRUST_RECORD_COLUMNS " FROM registrations WHERE id_key = ?1";
 inline constexpr char kStoredCountSql[] =
