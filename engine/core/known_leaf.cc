@@ -77,9 +77,11 @@ bool ResolveKnownLeaf(const EnrollmentSnapshot& snapshot,
     *leaf_is_recent = true;
     return false;
   }
-  // The store's two memory accesses (bucket headers, then the slot) are
-  // started from a cheap hash of the DER and overlap the work before the
-  // lookup: finding the issuer, then hashing the leaf.
+  // The store's two memory accesses (the bucket headers, then the slot)
+  // are started from a cheap hash of the DER, and overlap the work before
+  // the lookup: finding the issuer, then hashing the leaf (a chain of
+  // dependent instructions, which keeps running while the slot's access
+  // waits for its address translation and its line).
   ProofStore& store = *caches->shared;
   const uint64_t place = ProofStore::PlaceOf(der);
   store.PrefetchBuckets(place);
