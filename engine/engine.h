@@ -48,10 +48,10 @@ struct EngineOptions {
   size_t signature_cache_capacity = 1 << 16;
   // Memory for the signature proofs shared by all Evaluators of the Engine
   // (engine/core/proof_store.h), each with the facts of its leaf that let
-  // a known device be resolved without parsing it: about 123 bytes per
+  // a known device be resolved without parsing it: about 131 bytes per
   // proof, one proof per device plus one per CA certificate;
-  // ProofStore::BudgetFor(n) is the budget for n (about 136 bytes per
-  // device at 1,000,000; the default fits about 950,000 devices). The
+  // ProofStore::BudgetFor(n) is the budget for n (about 145 bytes per
+  // device at 1,000,000; the default fits about 900,000 devices). The
   // tables grow up to it as proofs come. Over budget, the devices that
   // attest most often are kept (TinyLFU); the others are verified again
   // each time. 0 disables.

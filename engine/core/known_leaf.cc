@@ -54,7 +54,8 @@ void Resolver::RememberLeafFacts() {
   LeafFacts facts;
   // The CN passed the registration ID check to get here.
   if (!internal::TakeLeafFacts(*leaf_, issuer, true, &facts)) return;
-  caches_->shared->SetFacts(leaf_->sha256(), issuer.sha256(), facts);
+  caches_->shared->SetFacts(ProofStore::PlaceOf(leaf_->der()), leaf_->sha256(),
+                            issuer.sha256(), facts);
   caches_->SetStandIn(
       {issuer.sha256(), facts.has(LeafFacts::kHasAuthorityKeyId)}, leaf_);
 }
@@ -76,14 +77,21 @@ bool ResolveKnownLeaf(const EnrollmentSnapshot& snapshot,
     *leaf_is_recent = true;
     return false;
   }
+  // The store's two memory accesses (the bucket headers, then the slot)
+  // are started from a cheap hash of the DER, and overlap the work before
+  // the lookup: finding the issuer, then hashing the leaf (a chain of
+  // dependent instructions, which keeps running while the slot's access
+  // waits for its address translation and its line).
+  ProofStore& store = *caches->shared;
+  const uint64_t place = ProofStore::PlaceOf(der);
+  store.PrefetchBuckets(place);
   const Certificate* issuer =
       caches->FindCertificateUncounted(1, attestation.chain[1]);
   if (issuer == nullptr) return false;
   KnownLeaf known;
   known.issuer = issuer;
-  known.sha256 = internal::Sha256Of(der);
-  if (!caches->shared->FindFacts(known.sha256, issuer->sha256(),
-                                 &known.facts)) {
+  known.sha256 = internal::Sha256Of(der, [&] { store.PrefetchSlots(place); });
+  if (!store.FindFacts(place, known.sha256, issuer->sha256(), &known.facts)) {
     return false;
   }
   known.stand_in = caches->FindStandIn(

@@ -54,5 +54,18 @@ Sha256Digest Sha256Of(absl::string_view der) {
   return out;
 }
 
+Sha256Digest Sha256Of(absl::string_view der, absl::FunctionRef<void()> midway) {
+  Sha256Digest out;
+  SHA256_CTX sha;
+  SHA256_Init(&sha);
+  // Whole 64-byte blocks first, so that splitting costs no copy.
+  const size_t first = der.size() / 2 / SHA256_CBLOCK * SHA256_CBLOCK;
+  SHA256_Update(&sha, der.data(), first);
+  midway();
+  SHA256_Update(&sha, der.data() + first, der.size() - first);
+  SHA256_Final(out.data(), &sha);
+  return out;
+}
+
 }  // namespace internal
 }  // namespace chaintrust

@@ -5,6 +5,7 @@
 #ifndef CHAINTRUST_ENGINE_CORE_LEAF_FACTS_H_
 #define CHAINTRUST_ENGINE_CORE_LEAF_FACTS_H_
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/core/proof_store.h"
@@ -28,6 +29,9 @@ bool LeafFactsValidAt(const LeafFacts& facts, absl::Time at);
 
 // SHA-256 of `der` (a certificate's thumbprint, as Certificate::sha256()).
 Sha256Digest Sha256Of(absl::string_view der);
+// The same, calling `midway` once about half of `der` is hashed (for work
+// that waits on memory, overlapped with the rest of the hashing).
+Sha256Digest Sha256Of(absl::string_view der, absl::FunctionRef<void()> midway);
 
 }  // namespace internal
 }  // namespace chaintrust

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/hash/hash.h"
+
 namespace chaintrust {
 namespace {
 
@@ -133,16 +135,27 @@ ProofStore::ReaderSlot& ProofStore::ThisThreadsSlot() const {
   return readers_[mine];
 }
 
-ProofStore::Hashes ProofStore::Hash(const Sha256Digest& child,
+uint64_t ProofStore::PlaceOf(absl::string_view child_der) {
+  // absl's hash of a string is seeded per process.
+  return Mix(absl::Hash<absl::string_view>()(child_der));
+}
+
+uint64_t ProofStore::PlaceOf(const Sha256Digest& child) {
+  return PlaceOf(absl::string_view(reinterpret_cast<const char*>(child.data()),
+                                   child.size()));
+}
+
+ProofStore::Hashes ProofStore::Hash(uint64_t place,
                                     const Sha256Digest& issuer) const {
-  // SHA-256 digests are uniform already; the mixing only combines them.
+  // The place decides where the key lives (the same buckets for every
+  // issuer of one child, so that a lookup can start before the issuer is
+  // known); the issuer joins only the frequency estimate.
   Hashes h;
-  h.h1 = Mix(Load64(child.data()) ^ Mix(Load64(issuer.data()) + 1));
-  h.h2 = Mix(Load64(child.data() + 8) ^ Load64(issuer.data() + 8) ^
-             0x9E3779B97F4A7C15ull);
+  h.h1 = place;
+  h.h2 = Mix(place ^ 0x9E3779B97F4A7C15ull);
   h.shard = static_cast<size_t>(h.h1) & (shard_count_ - 1);
   h.tag = static_cast<uint16_t>(h.h1 >> 48) | 1;
-  h.sketch = Mix(h.h1 ^ h.h2);
+  h.sketch = Mix(h.h2 ^ Load64(issuer.data()));
   return h;
 }
 
@@ -154,15 +167,11 @@ void ProofStore::BucketsOf(const Hashes& h, size_t bucket_count,
 }
 
 ProofStore::Hashes ProofStore::HashOfSlot(const KeySlot& slot) const {
-  // Hash reads the first 16 bytes of each digest: words 0-1 and 4-5.
-  Sha256Digest child{}, issuer{};
-  for (int i = 0; i < 2; ++i) {
-    const uint64_t c = slot.word[i].load(std::memory_order_acquire);
-    const uint64_t s = slot.word[4 + i].load(std::memory_order_acquire);
-    std::memcpy(child.data() + 8 * i, &c, sizeof(c));
-    std::memcpy(issuer.data() + 8 * i, &s, sizeof(s));
-  }
-  return Hash(child, issuer);
+  // Hash reads the place (the last word) and the issuer's first word.
+  Sha256Digest issuer{};
+  const uint64_t s = slot.word[4].load(std::memory_order_acquire);
+  std::memcpy(issuer.data(), &s, sizeof(s));
+  return Hash(slot.word[kKeyWords - 1].load(std::memory_order_acquire), issuer);
 }
 
 ProofStore::Key ProofStore::LoadKey(const KeySlot& slot) {
@@ -342,7 +351,7 @@ void ProofStore::Resize(Shard* shard, size_t bucket_count) {
       const Key key = LoadKey(old->key(b, w));
       size_t to = 0;
       int way = 0;
-      if (!MakeRoom(table.get(), Hash(key.child, key.issuer), &to, &way)) {
+      if (!MakeRoom(table.get(), Hash(key.place, key.issuer), &to, &way)) {
         // Only when shrinking or on a freak of hashing: dropped.
         ++shard->stats.evictions;
         --shard->stats.size;
@@ -436,10 +445,10 @@ void ProofStore::Sample(Shard* shard, uint64_t n) {
   }
 }
 
-bool ProofStore::Contains(const Sha256Digest& child,
+bool ProofStore::Contains(uint64_t place, const Sha256Digest& child,
                           const Sha256Digest& issuer) {
   if (!enabled()) return false;
-  const Hashes h = Hash(child, issuer);
+  const Hashes h = Hash(place, issuer);
   Shard& shard = shards_[h.shard];
   ReaderSlot& reader = ThisThreadsSlot();
   reader.active.fetch_add(1, std::memory_order_seq_cst);
@@ -469,9 +478,10 @@ bool ProofStore::Contains(const Sha256Digest& child,
   return slot >= 0;
 }
 
-void ProofStore::Insert(const Sha256Digest& child, const Sha256Digest& issuer) {
+void ProofStore::Insert(uint64_t place, const Sha256Digest& child,
+                        const Sha256Digest& issuer) {
   if (!enabled()) return;
-  const Hashes h = Hash(child, issuer);
+  const Hashes h = Hash(place, issuer);
   Shard& shard = shards_[h.shard];
   std::lock_guard<SpinLock> lock(shard.lock);
   if (Find(*shard.table.load(std::memory_order_relaxed), h, child, issuer) >=
@@ -528,6 +538,7 @@ void ProofStore::Insert(const Sha256Digest& child, const Sha256Digest& issuer) {
   Key key;
   key.child = child;
   key.issuer = issuer;
+  key.place = place;
   StoreKey(&table.key(bucket_index, way), key);
   bucket.freq[way].store(
       static_cast<uint8_t>(std::max(1, std::min<int>(estimate, kMaxFrequency))),
@@ -536,10 +547,48 @@ void ProofStore::Insert(const Sha256Digest& child, const Sha256Digest& issuer) {
   EndWrite(&shard);
 }
 
-bool ProofStore::FindFacts(const Sha256Digest& child,
+void ProofStore::PrefetchBuckets(uint64_t place) const {
+  if (!enabled()) return;
+  const Hashes h = Hash(place, Sha256Digest{});
+  // Only prefetches: a table freed meanwhile is never read.
+  const Table* table = shards_[h.shard].table.load(std::memory_order_acquire);
+  size_t buckets[2];
+  BucketsOf(h, table->bucket_count, buckets);
+  for (size_t b : buckets) __builtin_prefetch(&table->buckets[b]);
+}
+
+void ProofStore::PrefetchSlots(uint64_t place) {
+  if (!enabled()) return;
+  const Hashes h = Hash(place, Sha256Digest{});
+  // The headers are read: inside a lookup, so that a growth does not free
+  // the table meanwhile.
+  ReaderSlot& reader = ThisThreadsSlot();
+  reader.active.fetch_add(1, std::memory_order_seq_cst);
+  const Table& table = *shards_[h.shard].table.load(std::memory_order_seq_cst);
+  size_t buckets[2];
+  BucketsOf(h, table.bucket_count, buckets);
+  for (size_t b : buckets) {
+    const Bucket& bucket = table.buckets[b];
+    for (int w = 0; w < kWays; ++w) {
+      if (bucket.tag[w].load(std::memory_order_relaxed) != h.tag) continue;
+      // Every line of the slot (a slot spans two or three).
+      const char* first = reinterpret_cast<const char*>(&table.key(b, w));
+      const uintptr_t line =
+          reinterpret_cast<uintptr_t>(first) & ~uintptr_t{63};
+      const char* end = first + sizeof(KeySlot);
+      for (const char* p = reinterpret_cast<const char*>(line); p < end;
+           p += 64) {
+        __builtin_prefetch(p);
+      }
+    }
+  }
+  reader.active.fetch_sub(1, std::memory_order_release);
+}
+
+bool ProofStore::FindFacts(uint64_t place, const Sha256Digest& child,
                            const Sha256Digest& issuer, LeafFacts* facts) {
   if (!enabled()) return false;
-  const Hashes h = Hash(child, issuer);
+  const Hashes h = Hash(place, issuer);
   Shard& shard = shards_[h.shard];
   ReaderSlot& reader = ThisThreadsSlot();
   reader.active.fetch_add(1, std::memory_order_seq_cst);
@@ -567,10 +616,10 @@ bool ProofStore::FindFacts(const Sha256Digest& child,
   return true;
 }
 
-void ProofStore::SetFacts(const Sha256Digest& child, const Sha256Digest& issuer,
-                          const LeafFacts& facts) {
+void ProofStore::SetFacts(uint64_t place, const Sha256Digest& child,
+                          const Sha256Digest& issuer, const LeafFacts& facts) {
   if (!enabled()) return;
-  const Hashes h = Hash(child, issuer);
+  const Hashes h = Hash(place, issuer);
   Shard& shard = shards_[h.shard];
   std::lock_guard<SpinLock> lock(shard.lock);
   Table& table = *shard.table.load(std::memory_order_relaxed);

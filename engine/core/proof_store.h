@@ -14,6 +14,13 @@
 // a shard, a key may live in one of two buckets of eight slots (two-choice
 // set-associative hashing): a lookup reads two bucket headers (a 16-bit tag
 // per slot) and compares the full 64-byte key only where a tag matches.
+// Where a key lives (its shard, buckets and tag) is decided by its child's
+// place: a seeded hash of the child certificate's DER (PlaceOf), not its
+// SHA-256, so that a caller holding the DER can start the lookup's memory
+// accesses (PrefetchBuckets, then PrefetchSlots) while it computes the
+// digest. Only the two digests decide whether a slot holds a proof: a
+// place that differs from the one a proof was stored with finds nothing
+// (a miss), never another proof.
 // Every lookup is O(1). Each shard's table starts small and doubles when
 // full, up to its share of the budget (a pause for that shard only,
 // proportional to its size). A table's headers and keys are one block on
@@ -95,9 +102,9 @@ struct LeafFacts {
 class ProofStore {
  public:
   // Bytes of the budget one proof slot costs: its 64-byte key, its leaf
-  // facts (48 bytes), tag, use count and share of the frequency sketch (at
-  // most 8 bytes).
-  static constexpr size_t kBytesPerSlot = 123;
+  // facts (48 bytes), its child's place (8), tag, use count and share of
+  // the frequency sketch (at most 8 bytes).
+  static constexpr size_t kBytesPerSlot = 131;
   // The budget at which `proofs` proofs are expected to fit without an
   // eviction (the table fills to about 95% before the first).
   static size_t BudgetFor(size_t proofs);
@@ -117,23 +124,57 @@ class ProofStore {
   // Bytes of its tables now.
   size_t MemoryUsage() const { return bytes_.load(std::memory_order_relaxed); }
 
+  // The place of a child certificate: where its proofs live, from its DER
+  // (a hash seeded per process, so that no one can choose certificates
+  // that crowd one bucket). Every caller that stores or finds a proof of a
+  // certificate must give it the same place.
+  static uint64_t PlaceOf(absl::string_view child_der);
+  // The place of a child known only by its digest (tests, and stores used
+  // without DER): its digest's bytes hashed.
+  static uint64_t PlaceOf(const Sha256Digest& child);
+
   // Whether the signature of certificate `child` is known to verify under
   // the key of certificate `issuer` (both SHA-256 of DER). Thread-safe.
-  bool Contains(const Sha256Digest& child, const Sha256Digest& issuer);
+  bool Contains(uint64_t place, const Sha256Digest& child,
+                const Sha256Digest& issuer);
+  bool Contains(const Sha256Digest& child, const Sha256Digest& issuer) {
+    return Contains(PlaceOf(child), child, issuer);
+  }
   // Records a proof the caller has just verified; the admission policy may
   // refuse it. Thread-safe.
-  void Insert(const Sha256Digest& child, const Sha256Digest& issuer);
+  void Insert(uint64_t place, const Sha256Digest& child,
+              const Sha256Digest& issuer);
+  void Insert(const Sha256Digest& child, const Sha256Digest& issuer) {
+    Insert(PlaceOf(child), child, issuer);
+  }
 
   // The proof with its leaf facts: true (a hit, counted as Contains counts
   // one) when the proof is stored and carries facts, copied to `*facts`.
   // Otherwise false, counting nothing: the caller then resolves the leaf
   // in full, which looks the proof up with Contains. Thread-safe.
+  bool FindFacts(uint64_t place, const Sha256Digest& child,
+                 const Sha256Digest& issuer, LeafFacts* facts);
   bool FindFacts(const Sha256Digest& child, const Sha256Digest& issuer,
-                 LeafFacts* facts);
+                 LeafFacts* facts) {
+    return FindFacts(PlaceOf(child), child, issuer, facts);
+  }
   // Attaches `facts` to the proof if it is stored (admission may have
   // refused it: then nothing). Thread-safe.
+  void SetFacts(uint64_t place, const Sha256Digest& child,
+                const Sha256Digest& issuer, const LeafFacts& facts);
   void SetFacts(const Sha256Digest& child, const Sha256Digest& issuer,
-                const LeafFacts& facts);
+                const LeafFacts& facts) {
+    SetFacts(PlaceOf(child), child, issuer, facts);
+  }
+
+  // A lookup in stages, for a caller that has the child's DER before its
+  // digest: PrefetchBuckets(place) starts fetching the two bucket headers
+  // of `place`; PrefetchSlots(place), once they may have arrived, reads
+  // them and starts fetching the slots whose tag matches; then the lookup
+  // itself (FindFacts, Contains) finds them in cache. Neither changes what
+  // is found or counted. Thread-safe.
+  void PrefetchBuckets(uint64_t place) const;
+  void PrefetchSlots(uint64_t place);
 
   // Hits, misses, admissions, rejections, evictions, size, capacity and
   // bytes, summed over the shards (each read under its lock, so an exact
@@ -146,10 +187,13 @@ class ProofStore {
     Sha256Digest child;
     Sha256Digest issuer;
     LeafFacts facts;
+    uint64_t place;  // the child's: where the key lives (Hash)
   };
   static_assert(sizeof(LeafFacts) == 48, "LeafFacts is counted as 48 bytes");
   static constexpr int kKeyWords = sizeof(Key) / 8;
   static_assert(sizeof(Key) == 8 * kKeyWords, "a Key is whole words");
+  static_assert(offsetof(Key, place) == sizeof(Key) - 8,
+                "the place is a Key's last word (HashOfSlot)");
   // A Key in words that a lock-free lookup may read while a writer
   // changes them (the sequence counter tells whether it did).
   struct KeySlot {
@@ -214,10 +258,10 @@ class ProofStore {
   // What a lock-free lookup found.
   enum class Probe { kHit, kMiss, kRetry };
 
-  Hashes Hash(const Sha256Digest& child, const Sha256Digest& issuer) const;
+  Hashes Hash(uint64_t place, const Sha256Digest& issuer) const;
   // The two buckets of `h` in a table of `bucket_count`.
   static void BucketsOf(const Hashes& h, size_t bucket_count, size_t out[2]);
-  // Hash(child, issuer) of the key in `slot`, reading only what it uses.
+  // Hash(place, issuer) of the key in `slot`, reading only what it uses.
   Hashes HashOfSlot(const KeySlot& slot) const;
   static Key LoadKey(const KeySlot& slot);
   static void StoreKey(KeySlot* slot, const Key& key);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -72,6 +73,46 @@ TEST(ProofStoreTest, FindsWhatWasInsertedUnderThatIssuerOnly) {
   EXPECT_EQ(stats.size, 1u);
   EXPECT_EQ(stats.evictions, 0u);
   EXPECT_EQ(stats.bytes, store.MemoryUsage());
+}
+
+TEST(ProofStoreTest, AProofIsFoundAtItsPlaceOnly) {
+  ProofStore store(ProofStore::BudgetFor(1000));
+  const std::string der = "the DER bytes of a certificate";
+  const uint64_t place = ProofStore::PlaceOf(der);
+  EXPECT_EQ(place, ProofStore::PlaceOf(std::string(der)));
+  EXPECT_NE(place, ProofStore::PlaceOf(der + "."));
+  LeafFacts facts;
+  facts.flags = LeafFacts::kPresent;
+  facts.common_name_size = 1;
+  facts.common_name[0] = 'x';
+  store.Insert(place, Digest(1), kIssuer);
+  store.SetFacts(place, Digest(1), kIssuer, facts);
+  // The staged lookup finds and counts what the lookup alone does.
+  store.PrefetchBuckets(place);
+  store.PrefetchSlots(place);
+  const CacheStats before = store.stats();
+  EXPECT_EQ(before.hits, 0u);
+  LeafFacts out;
+  ASSERT_TRUE(store.FindFacts(place, Digest(1), kIssuer, &out));
+  EXPECT_EQ(out.common_name_view(), "x");
+  EXPECT_TRUE(store.Contains(place, Digest(1), kIssuer));
+  EXPECT_EQ(store.stats().hits, 2u);
+  // Another child's digest at that place, or that child at another place
+  // (a caller that placed it otherwise): not found.
+  EXPECT_FALSE(store.Contains(place, Digest(2), kIssuer));
+  EXPECT_FALSE(store.Contains(place, Digest(1), Digest(3)));
+  EXPECT_FALSE(
+      store.Contains(ProofStore::PlaceOf(der + "."), Digest(1), kIssuer));
+  EXPECT_FALSE(store.FindFacts(Digest(1), kIssuer, &out));
+  // Many children at one place share its two buckets: at most 16 of them
+  // are kept, and a lookup still compares the digests.
+  for (uint64_t i = 10; i < 40; ++i) store.Insert(place, Digest(i), kIssuer);
+  int found = 0;
+  for (uint64_t i = 10; i < 40; ++i) {
+    found += store.Contains(place, Digest(i), kIssuer);
+  }
+  EXPECT_LE(found, 16);
+  EXPECT_GT(found, 0);
 }
 
 TEST(ProofStoreTest, BudgetForHoldsThatManyWithinTheBudget) {

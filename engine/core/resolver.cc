@@ -380,13 +380,15 @@ bool Resolver::SignatureVerifies(const Certificate& child,
     // The Engine's shared store: what another thread (or this one, longer
     // ago than its own cache remembers) has verified.
     ProofStore* const shared = caches_->shared;
-    if (shared != nullptr && shared->Contains(key.first, key.second)) {
+    const uint64_t place =
+        shared != nullptr ? ProofStore::PlaceOf(child.der()) : 0;
+    if (shared != nullptr && shared->Contains(place, key.first, key.second)) {
       caches_->signatures.Insert(key, true);
       return true;
     }
     if (!VerifyWithPreparedVerifier(child, issuer)) return false;
     caches_->signatures.Insert(key, true);
-    if (shared != nullptr) shared->Insert(key.first, key.second);
+    if (shared != nullptr) shared->Insert(place, key.first, key.second);
     return true;
   }
   return VerifySignedBy(child, issuer);
