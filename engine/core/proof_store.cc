@@ -366,6 +366,10 @@ void ProofStore::Resize(Shard* shard, size_t bucket_count) {
   }
   // Published whole; then the old table is freed once every lookup that
   // may have read its pointer is over.
+  shard->prefetch_buckets.store(reinterpret_cast<uintptr_t>(table->buckets),
+                                std::memory_order_relaxed);
+  shard->prefetch_bucket_count.store(table->bucket_count,
+                                     std::memory_order_relaxed);
   shard->table.store(table.release(), std::memory_order_seq_cst);
   if (old != nullptr) {
     for (size_t i = 0; i < kReaderSlots; ++i) {
@@ -550,11 +554,19 @@ void ProofStore::Insert(uint64_t place, const Sha256Digest& child,
 void ProofStore::PrefetchBuckets(uint64_t place) const {
   if (!enabled()) return;
   const Hashes h = Hash(place, Sha256Digest{});
-  // Only prefetches: a table freed meanwhile is never read.
-  const Table* table = shards_[h.shard].table.load(std::memory_order_acquire);
+  // Not a reader: nothing of the table is read, its addresses only
+  // prefetched (a prefetch never faults; during a growth the array and the
+  // count may be of different tables, and the prefetch is then wasted).
+  const Shard& shard = shards_[h.shard];
+  const uintptr_t array =
+      shard.prefetch_buckets.load(std::memory_order_relaxed);
   size_t buckets[2];
-  BucketsOf(h, table->bucket_count, buckets);
-  for (size_t b : buckets) __builtin_prefetch(&table->buckets[b]);
+  BucketsOf(h, shard.prefetch_bucket_count.load(std::memory_order_relaxed),
+            buckets);
+  for (size_t b : buckets) {
+    __builtin_prefetch(
+        reinterpret_cast<const void*>(array + b * sizeof(Bucket)));
+  }
 }
 
 void ProofStore::PrefetchSlots(uint64_t place) {

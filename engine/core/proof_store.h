@@ -241,7 +241,12 @@ class ProofStore {
   struct alignas(64) Shard {
     SpinLock lock;
     std::atomic<uint64_t> sequence{0};
-    std::atomic<Table*> table{nullptr};     // owned
+    std::atomic<Table*> table{nullptr};  // owned
+    // The table's bucket array and count, for PrefetchBuckets, which only
+    // prefetches and so may use them without a reader's registration:
+    // they are read from here, never from a table that may be freed.
+    std::atomic<uintptr_t> prefetch_buckets{0};
+    std::atomic<size_t> prefetch_bucket_count{0};
     std::unique_ptr<uint8_t[]> sketch;      // 4-bit counters, two a byte
     size_t sketch_mask = 0;                 // counters - 1
     std::atomic<uint64_t> sample_limit{0};  // lookups between two halvings
