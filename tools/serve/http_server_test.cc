@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/x509/test_certs.h"
 #include "gmock/gmock.h"
@@ -276,6 +277,51 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
   EXPECT_TRUE(ec);
   EXPECT_THAT(metrics_.Render({}),
               HasSubstr("chaintrust_refused_connections_total 1"));
+}
+
+// Each worker thread listens on the port too (SO_REUSEPORT) and serves the
+// connections it accepts: over many connections, every worker gets some.
+TEST_F(HttpServerTest, EveryWorkerAcceptsConnections) {
+  HttpServerOptions options;
+  options.threads = 2;
+  StartServer(options, [](HttpRequest request, HttpRespond respond) {
+    HttpResponse response;
+    response.body = absl::StrCat("worker=", request.worker);
+    respond(std::move(response));
+  });
+  int served[2] = {0, 0};
+  // New connections come from new ports, which the kernel hashes over the
+  // two listening sockets: 64 all on one has a chance of 2^-63.
+  for (int i = 0; i < 64; ++i) {
+    auto stream = Connect();
+    const std::string answer = Exchange(*stream, kGet);
+    if (answer.find("worker=0") != std::string::npos) ++served[0];
+    if (answer.find("worker=1") != std::string::npos) ++served[1];
+  }
+  EXPECT_EQ(served[0] + served[1], 64);
+  EXPECT_GT(served[0], 0);
+  EXPECT_GT(served[1], 0);
+}
+
+// The listening sockets share their port with each other only: a second
+// server on a port that one already listens on fails to start.
+TEST_F(HttpServerTest, APortInUseIsRefused) {
+  StartServer({});
+  HttpServerOptions options;
+  options.port = server_->port();
+  options.tls_cert_file = TestDir() + "/server.pem";
+  options.tls_key_file = TestDir() + "/server.key";
+  options.access_log = false;
+  Metrics metrics(2);
+  auto second = HttpServer::Create(
+      options, [](const HttpRequest&) { return HttpResponse(); }, &metrics);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(second.status().message()),
+              HasSubstr("cannot listen on"));
+  // The first server still answers.
+  auto stream = Connect();
+  EXPECT_THAT(Exchange(*stream, kGet), HasSubstr("200"));
 }
 
 TEST_F(HttpServerTest, ShutdownClosesIdleConnectionsAndReturns) {
