@@ -3,7 +3,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,7 +19,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -183,10 +181,8 @@ struct HttpServer::Core {
   // One I/O context per worker thread. A connection lives on one context,
   // so its handlers need no strand and the threads share no scheduler lock.
   std::vector<std::unique_ptr<net::io_context>> contexts;
-  // One listening socket per context, all bound to the same port
-  // (SO_REUSEPORT): the kernel spreads new connections over them, and each
-  // worker accepts and serves its own, with no hand-over between threads.
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::atomic<size_t> next_context{0};
+  tcp::acceptor acceptor;
   net::signal_set signals;
   // One per context: closes its connections that are past their deadline
   // (see Session::SetDeadline).
@@ -194,11 +190,12 @@ struct HttpServer::Core {
   Clock::duration sweep_period{};
 
   explicit Core(int threads)
-      : contexts(MakeContexts(threads)), signals(*contexts[0]) {
+      : contexts(MakeContexts(threads)),
+        acceptor(*contexts[0]),
+        signals(*contexts[0]) {
     for (auto& context : contexts) {
       session_lists.push_back(std::make_unique<SessionList>());
       sweeps.push_back(std::make_unique<net::steady_timer>(*context));
-      acceptors.push_back(std::make_unique<tcp::acceptor>(*context));
     }
   }
   static std::vector<std::unique_ptr<net::io_context>> MakeContexts(
@@ -209,8 +206,7 @@ struct HttpServer::Core {
     }
     return contexts;
   }
-  absl::Status Listen(const tcp::endpoint& endpoint);
-  void Accept(size_t index);
+  void Accept();
   void Sweep(size_t index);
   void BeginShutdown();
   void Log(const std::string& line);
@@ -414,56 +410,25 @@ class Session : public std::enable_shared_from_this<Session> {
   absl::Time started_ = absl::Now();
 };
 
-// Binds every acceptor to `endpoint`, the first one to a free port when its
-// port is 0, the others to the same port.
-absl::Status HttpServer::Core::Listen(const tcp::endpoint& endpoint) {
-  beast::error_code ec;
-  // SO_REUSEPORT would let this server share a port that another one
-  // (of the same user, also with SO_REUSEPORT) listens on: check first that
-  // nothing listens there.
-  if (endpoint.port() != 0) {
-    tcp::acceptor probe(*contexts[0]);
-    probe.open(endpoint.protocol(), ec);
-    if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) probe.bind(endpoint, ec);
-    if (ec) return absl::UnavailableError(ec.message());
-  }
-  tcp::endpoint bound = endpoint;
-  for (auto& acceptor : acceptors) {
-    acceptor->open(bound.protocol(), ec);
-    if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) {
-      const int one = 1;
-      if (setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one,
-                     sizeof(one)) != 0) {
-        ec.assign(errno, beast::system_category());
-      }
+void HttpServer::Core::Accept() {
+  // Connections go to the worker threads' contexts in turn.
+  const size_t worker = next_context++ % contexts.size();
+  acceptor.async_accept(*contexts[worker], [this, worker](beast::error_code ec,
+                                                          tcp::socket socket) {
+    if (ec || stopping.load()) {
+      if (!stopping.load() && acceptor.is_open()) Accept();
+      return;
     }
-    if (!ec) acceptor->bind(bound, ec);
-    if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
-    if (!ec) bound.port(acceptor->local_endpoint(ec).port());
-    if (ec) return absl::UnavailableError(ec.message());
-  }
-  return absl::OkStatus();
-}
-
-void HttpServer::Core::Accept(size_t index) {
-  acceptors[index]->async_accept(
-      [this, index](beast::error_code ec, tcp::socket socket) {
-        if (ec || stopping.load()) {
-          if (!stopping.load() && acceptors[index]->is_open()) Accept(index);
-          return;
-        }
-        if (metrics->open_connections() >= options.max_connections) {
-          metrics->ConnectionRefused();
-          beast::error_code ignored;
-          socket.close(ignored);
-        } else {
-          metrics->ConnectionOpened();
-          std::make_shared<Session>(std::move(socket), this, index)->Start();
-        }
-        Accept(index);
-      });
+    if (metrics->open_connections() >= options.max_connections) {
+      metrics->ConnectionRefused();
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      metrics->ConnectionOpened();
+      std::make_shared<Session>(std::move(socket), this, worker)->Start();
+    }
+    Accept();
+  });
 }
 
 void HttpServer::Core::Sweep(size_t index) {
@@ -488,14 +453,9 @@ void HttpServer::Core::Sweep(size_t index) {
 
 void HttpServer::Core::BeginShutdown() {
   if (stopping.exchange(true)) return;
-  for (size_t i = 0; i < contexts.size(); ++i) {
-    net::post(*contexts[i], [this, i] {
-      beast::error_code ignored;
-      acceptors[i]->close(ignored);
-    });
-  }
   net::post(*contexts[0], [this] {
     beast::error_code ignored;
+    acceptor.close(ignored);
     signals.cancel(ignored);
     // Collected under the lock, closed outside it: the last reference to a
     // session may be one of these, and its destructor takes the lock.
@@ -584,11 +544,14 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(
         absl::StrCat("--listen: bad address ", options.host));
   }
   tcp::endpoint endpoint(address, static_cast<unsigned short>(options.port));
-  const absl::Status listening = core->Listen(endpoint);
-  if (!listening.ok()) {
+  core->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) core->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) core->acceptor.bind(endpoint, ec);
+  if (!ec) core->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ",
                                                options.host, ":", options.port,
-                                               ": ", listening.message()));
+                                               ": ", ec.message()));
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(core)));
 }
@@ -598,7 +561,7 @@ HttpServer::~HttpServer() = default;
 
 int HttpServer::port() const {
   beast::error_code ec;
-  return core_->acceptors[0]->local_endpoint(ec).port();
+  return core_->acceptor.local_endpoint(ec).port();
 }
 
 void HttpServer::Shutdown() { core_->BeginShutdown(); }
@@ -618,10 +581,8 @@ void HttpServer::Run(bool handle_signals) {
                 core->options.idle_timeout});
   core->sweep_period = ToChrono(std::clamp(shortest / 4, absl::Milliseconds(10),
                                            absl::Milliseconds(250)));
-  for (size_t i = 0; i < core->contexts.size(); ++i) {
-    core->Sweep(i);
-    core->Accept(i);
-  }
+  for (size_t i = 0; i < core->contexts.size(); ++i) core->Sweep(i);
+  core->Accept();
   // The contexts run until stopped, with or without connections.
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   for (auto& context : core->contexts) {

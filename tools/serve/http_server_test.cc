@@ -279,9 +279,9 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
               HasSubstr("chaintrust_refused_connections_total 1"));
 }
 
-// Each worker thread listens on the port too (SO_REUSEPORT) and serves the
-// connections it accepts: over many connections, every worker gets some.
-TEST_F(HttpServerTest, EveryWorkerAcceptsConnections) {
+// New connections are spread over the worker threads: over many
+// connections, every worker serves some.
+TEST_F(HttpServerTest, ConnectionsAreSpreadOverTheWorkers) {
   HttpServerOptions options;
   options.threads = 2;
   StartServer(options, [](HttpRequest request, HttpRespond respond) {
@@ -290,8 +290,6 @@ TEST_F(HttpServerTest, EveryWorkerAcceptsConnections) {
     respond(std::move(response));
   });
   int served[2] = {0, 0};
-  // New connections come from new ports, which the kernel hashes over the
-  // two listening sockets: 64 all on one has a chance of 2^-63.
   for (int i = 0; i < 64; ++i) {
     auto stream = Connect();
     const std::string answer = Exchange(*stream, kGet);
@@ -303,8 +301,8 @@ TEST_F(HttpServerTest, EveryWorkerAcceptsConnections) {
   EXPECT_GT(served[1], 0);
 }
 
-// The listening sockets share their port with each other only: a second
-// server on a port that one already listens on fails to start.
+// A second server on a port that one already listens on fails to start,
+// and the first one keeps serving.
 TEST_F(HttpServerTest, APortInUseIsRefused) {
   StartServer({});
   HttpServerOptions options;
