@@ -136,8 +136,12 @@ ProofStore::ReaderSlot& ProofStore::ThisThreadsSlot() const {
 }
 
 uint64_t ProofStore::PlaceOf(absl::string_view child_der) {
-  // absl's hash of a string is seeded per process.
-  return Mix(absl::Hash<absl::string_view>()(child_der));
+  // absl's hash is seeded per process. The tail alone: hashing a leaf's
+  // few hundred bytes costs as much as a memory access on the hit path.
+  const size_t size = child_der.size();
+  const absl::string_view tail =
+      child_der.substr(size > kPlaceBytes ? size - kPlaceBytes : 0);
+  return Mix(absl::HashOf(size, tail));
 }
 
 uint64_t ProofStore::PlaceOf(const Sha256Digest& child) {
@@ -569,14 +573,16 @@ void ProofStore::PrefetchBuckets(uint64_t place) const {
   }
 }
 
-void ProofStore::PrefetchSlots(uint64_t place) {
-  if (!enabled()) return;
-  const Hashes h = Hash(place, Sha256Digest{});
-  // The headers are read: inside a lookup, so that a growth does not free
-  // the table meanwhile.
-  ReaderSlot& reader = ThisThreadsSlot();
-  reader.active.fetch_add(1, std::memory_order_seq_cst);
-  const Table& table = *shards_[h.shard].table.load(std::memory_order_seq_cst);
+ProofStore::StagedLookup::StagedLookup(ProofStore* store, uint64_t place)
+    : store_(store), place_(place) {
+  if (!store->enabled()) return;
+  const Hashes h = store->Hash(place, Sha256Digest{});
+  // The headers are read: as a registered reader, so that a growth does
+  // not free the table meanwhile.
+  reader_ = &store->ThisThreadsSlot();
+  reader_->active.fetch_add(1, std::memory_order_seq_cst);
+  const Table& table =
+      *store->shards_[h.shard].table.load(std::memory_order_seq_cst);
   size_t buckets[2];
   BucketsOf(h, table.bucket_count, buckets);
   for (size_t b : buckets) {
@@ -594,7 +600,28 @@ void ProofStore::PrefetchSlots(uint64_t place) {
       }
     }
   }
-  reader.active.fetch_sub(1, std::memory_order_release);
+}
+
+void ProofStore::StagedLookup::EndRead() {
+  if (reader_ == nullptr) return;
+  reader_->active.fetch_sub(1, std::memory_order_release);
+  reader_ = nullptr;
+}
+
+bool ProofStore::StagedLookup::FindFacts(const Sha256Digest& child,
+                                         const Sha256Digest& issuer,
+                                         LeafFacts* facts) {
+  if (reader_ == nullptr) return false;
+  ReaderSlot* const reader = reader_;
+  const Hashes h = store_->Hash(place_, issuer);
+  Shard& shard = store_->shards_[h.shard];
+  const Probe probe = store_->FindWithoutLock(shard, h, child, issuer, facts);
+  EndRead();
+  // As in ProofStore::FindFacts: counted, or looked up again under the
+  // lock, once no longer a reader.
+  if (probe == Probe::kHit) store_->CountHit(&shard, reader);
+  if (probe != Probe::kRetry) return probe == Probe::kHit;
+  return store_->FindFactsLocked(&shard, h, child, issuer, facts);
 }
 
 bool ProofStore::FindFacts(uint64_t place, const Sha256Digest& child,
@@ -610,8 +637,14 @@ bool ProofStore::FindFacts(uint64_t place, const Sha256Digest& child,
   // while it waits for the lookups of the old table to end.
   if (probe == Probe::kHit) CountHit(&shard, &reader);
   if (probe != Probe::kRetry) return probe == Probe::kHit;
-  std::lock_guard<SpinLock> lock(shard.lock);
-  Table& table = *shard.table.load(std::memory_order_relaxed);
+  return FindFactsLocked(&shard, h, child, issuer, facts);
+}
+
+bool ProofStore::FindFactsLocked(Shard* shard, const Hashes& h,
+                                 const Sha256Digest& child,
+                                 const Sha256Digest& issuer, LeafFacts* facts) {
+  std::lock_guard<SpinLock> lock(shard->lock);
+  Table& table = *shard->table.load(std::memory_order_relaxed);
   const int64_t slot = Find(table, h, child, issuer);
   if (slot < 0) return false;
   Bucket& bucket = table.buckets[slot / kWays];
@@ -623,8 +656,8 @@ bool ProofStore::FindFacts(uint64_t place, const Sha256Digest& child,
   if (count < kMaxFrequency) {
     f.store(static_cast<uint8_t>(count + 1), std::memory_order_relaxed);
   }
-  ++shard.stats.hits;
-  Sample(&shard);
+  ++shard->stats.hits;
+  Sample(shard);
   return true;
 }
 

@@ -15,10 +15,10 @@
 // set-associative hashing): a lookup reads two bucket headers (a 16-bit tag
 // per slot) and compares the full 64-byte key only where a tag matches.
 // Where a key lives (its shard, buckets and tag) is decided by its child's
-// place: a seeded hash of the child certificate's DER (PlaceOf), not its
-// SHA-256, so that a caller holding the DER can start the lookup's memory
-// accesses (PrefetchBuckets, then PrefetchSlots) while it computes the
-// digest. Only the two digests decide whether a slot holds a proof: a
+// place: a seeded hash of the end of the child certificate's DER (PlaceOf),
+// not of its SHA-256, so that a caller holding the DER can start the
+// lookup's memory accesses (PrefetchBuckets, then a StagedLookup) while it
+// computes the digest. Only the two digests decide whether a slot holds a proof: a
 // place that differs from the one a proof was stored with finds nothing
 // (a miss), never another proof.
 // Every lookup is O(1). Each shard's table starts small and doubles when
@@ -124,11 +124,16 @@ class ProofStore {
   // Bytes of its tables now.
   size_t MemoryUsage() const { return bytes_.load(std::memory_order_relaxed); }
 
-  // The place of a child certificate: where its proofs live, from its DER
-  // (a hash seeded per process, so that no one can choose certificates
-  // that crowd one bucket). Every caller that stores or finds a proof of a
-  // certificate must give it the same place.
+  // The place of a child certificate: where its proofs live, from its DER:
+  // a hash, seeded per process, of its length and its last kPlaceBytes
+  // bytes (the end of its signature value). Only proofs whose signature
+  // verified are stored, so crowding one bucket with stored proofs would
+  // take many certificates, each signed by a trusted issuer, whose
+  // signatures end alike; a lookup of any other bytes costs only its two
+  // buckets. Every caller that stores or finds a proof of a certificate
+  // must give it the same place.
   static uint64_t PlaceOf(absl::string_view child_der);
+  static constexpr size_t kPlaceBytes = 32;
   // The place of a child known only by its digest (tests, and stores used
   // without DER): its digest's bytes hashed.
   static uint64_t PlaceOf(const Sha256Digest& child);
@@ -169,12 +174,12 @@ class ProofStore {
 
   // A lookup in stages, for a caller that has the child's DER before its
   // digest: PrefetchBuckets(place) starts fetching the two bucket headers
-  // of `place`; PrefetchSlots(place), once they may have arrived, reads
-  // them and starts fetching the slots whose tag matches; then the lookup
-  // itself (FindFacts, Contains) finds them in cache. Neither changes what
-  // is found or counted. Thread-safe.
+  // of `place`; once they may have arrived, a StagedLookup of `place`
+  // reads them and starts fetching the slots whose tag matches; its
+  // FindFacts, once the digest is known, finds them in cache. Neither
+  // changes what is found or counted. Thread-safe.
   void PrefetchBuckets(uint64_t place) const;
-  void PrefetchSlots(uint64_t place);
+  class StagedLookup;
 
   // Hits, misses, admissions, rejections, evictions, size, capacity and
   // bytes, summed over the shards (each read under its lock, so an exact
@@ -282,6 +287,10 @@ class ProofStore {
   Probe FindWithoutLock(Shard& shard, const Hashes& h,
                         const Sha256Digest& child, const Sha256Digest& issuer,
                         LeafFacts* facts);
+  // FindFacts under the shard's lock, after a lookup without it had to be
+  // done again.
+  bool FindFactsLocked(Shard* shard, const Hashes& h, const Sha256Digest& child,
+                       const Sha256Digest& issuer, LeafFacts* facts);
   // Counts a hit found without the lock (in this thread's slot).
   void CountHit(Shard* shard, ReaderSlot* reader);
   static int FreeWay(const Bucket& bucket);
@@ -309,6 +318,34 @@ class ProofStore {
   std::atomic<size_t> bytes_{0};
   std::unique_ptr<Shard[]> shards_;
   std::unique_ptr<ReaderSlot[]> readers_;
+};
+
+// The second stage of a staged lookup (see PrefetchBuckets). From its
+// construction to its FindFacts (or its destruction) it is a registered
+// reader of the store, so that the headers it read and the slots it
+// fetched are not freed by a growth meanwhile; the growth of its shard
+// waits for it, so it should span only the caller's work between the two
+// (hashing the child), and it takes no lock. FindFacts finds and counts
+// what ProofStore::FindFacts would, once per object.
+class ProofStore::StagedLookup {
+ public:
+  // Reads the place's bucket headers and starts fetching the matching
+  // slots.
+  StagedLookup(ProofStore* store, uint64_t place);
+  ~StagedLookup() { EndRead(); }
+  StagedLookup(const StagedLookup&) = delete;
+  StagedLookup& operator=(const StagedLookup&) = delete;
+
+  // ProofStore::FindFacts(place, child, issuer, facts); ends the read.
+  bool FindFacts(const Sha256Digest& child, const Sha256Digest& issuer,
+                 LeafFacts* facts);
+
+ private:
+  void EndRead();
+
+  ProofStore* const store_;
+  const uint64_t place_;
+  ReaderSlot* reader_ = nullptr;  // while registered
 };
 
 }  // namespace chaintrust

@@ -89,14 +89,25 @@ TEST(ProofStoreTest, AProofIsFoundAtItsPlaceOnly) {
   store.SetFacts(place, Digest(1), kIssuer, facts);
   // The staged lookup finds and counts what the lookup alone does.
   store.PrefetchBuckets(place);
-  store.PrefetchSlots(place);
-  const CacheStats before = store.stats();
-  EXPECT_EQ(before.hits, 0u);
   LeafFacts out;
+  {
+    ProofStore::StagedLookup lookup(&store, place);
+    EXPECT_EQ(store.stats().hits, 0u);
+    ASSERT_TRUE(lookup.FindFacts(Digest(1), kIssuer, &out));
+  }
+  EXPECT_EQ(out.common_name_view(), "x");
+  EXPECT_EQ(store.stats().hits, 1u);
   ASSERT_TRUE(store.FindFacts(place, Digest(1), kIssuer, &out));
   EXPECT_EQ(out.common_name_view(), "x");
   EXPECT_TRUE(store.Contains(place, Digest(1), kIssuer));
-  EXPECT_EQ(store.stats().hits, 2u);
+  EXPECT_EQ(store.stats().hits, 3u);
+  // A staged lookup of a child that is not there, or at another place,
+  // finds nothing; one left without its FindFacts ends its read.
+  EXPECT_FALSE(ProofStore::StagedLookup(&store, place)
+                   .FindFacts(Digest(2), kIssuer, &out));
+  EXPECT_FALSE(ProofStore::StagedLookup(&store, ProofStore::PlaceOf(der + "."))
+                   .FindFacts(Digest(1), kIssuer, &out));
+  { ProofStore::StagedLookup unused(&store, place); }
   // Another child's digest at that place, or that child at another place
   // (a caller that placed it otherwise): not found.
   EXPECT_FALSE(store.Contains(place, Digest(2), kIssuer));
@@ -244,7 +255,11 @@ TEST(ProofStoreTest, ThreadsShareProofs) {
         const Sha256Digest next = Digest(((t + 1) % threads) * per_thread + i);
         const uint64_t place = ProofStore::PlaceOf(next);
         store.PrefetchBuckets(place);
-        store.PrefetchSlots(place);
+        LeafFacts facts;
+        // Found only once its facts are set (never here): a miss that is
+        // not counted; then the proof itself, counted.
+        ProofStore::StagedLookup(&store, place)
+            .FindFacts(next, kIssuer, &facts);
         store.Contains(place, next, kIssuer);
         mine += 2;
       }
