@@ -3,6 +3,7 @@
 // full evaluation, and a stand-in leaf in its place for the walk.
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "engine/core/leaf_facts.h"
 #include "engine/core/proof_caches.h"
 #include "engine/core/resolver_internal.h"
@@ -85,13 +86,15 @@ bool ResolveKnownLeaf(const EnrollmentSnapshot& snapshot,
   ProofStore& store = *caches->shared;
   const uint64_t place = ProofStore::PlaceOf(der);
   store.PrefetchBuckets(place);
-  const Certificate* issuer =
-      caches->FindCertificateUncounted(1, attestation.chain[1]);
+  const Certificate* issuer = caches->FindIssuerUncounted(attestation.chain[1]);
   if (issuer == nullptr) return false;
   KnownLeaf known;
   known.issuer = issuer;
-  known.sha256 = internal::Sha256Of(der, [&] { store.PrefetchSlots(place); });
-  if (!store.FindFacts(place, known.sha256, issuer->sha256(), &known.facts)) {
+  absl::optional<ProofStore::StagedLookup> lookup;
+  known.sha256 =
+      internal::Sha256Of(der, [&] { lookup.emplace(&store, place); });
+  if (!lookup.has_value() ||
+      !lookup->FindFacts(known.sha256, issuer->sha256(), &known.facts)) {
     return false;
   }
   known.stand_in = caches->FindStandIn(
