@@ -617,8 +617,8 @@ bool ProofStore::StagedLookup::FindFacts(const Sha256Digest& child,
   Shard& shard = store_->shards_[h.shard];
   const Probe probe = store_->FindWithoutLock(shard, h, child, issuer, facts);
   EndRead();
-  // As in ProofStore::FindFacts: counted, or looked up again under the
-  // lock, once no longer a reader.
+  // After the read: counting may take the lock, which a writer holds while
+  // it waits for the lookups of the old table to end.
   if (probe == Probe::kHit) store_->CountHit(&shard, reader);
   if (probe != Probe::kRetry) return probe == Probe::kHit;
   return store_->FindFactsLocked(&shard, h, child, issuer, facts);
@@ -626,18 +626,8 @@ bool ProofStore::StagedLookup::FindFacts(const Sha256Digest& child,
 
 bool ProofStore::FindFacts(uint64_t place, const Sha256Digest& child,
                            const Sha256Digest& issuer, LeafFacts* facts) {
-  if (!enabled()) return false;
-  const Hashes h = Hash(place, issuer);
-  Shard& shard = shards_[h.shard];
-  ReaderSlot& reader = ThisThreadsSlot();
-  reader.active.fetch_add(1, std::memory_order_seq_cst);
-  Probe probe = FindWithoutLock(shard, h, child, issuer, facts);
-  reader.active.fetch_sub(1, std::memory_order_release);
-  // After the lookup: counting may take the lock, which a writer holds
-  // while it waits for the lookups of the old table to end.
-  if (probe == Probe::kHit) CountHit(&shard, &reader);
-  if (probe != Probe::kRetry) return probe == Probe::kHit;
-  return FindFactsLocked(&shard, h, child, issuer, facts);
+  // The staged lookup with nothing between its stages.
+  return StagedLookup(this, place).FindFacts(child, issuer, facts);
 }
 
 bool ProofStore::FindFactsLocked(Shard* shard, const Hashes& h,

@@ -18,15 +18,14 @@
 // place: a seeded hash of the end of the child certificate's DER (PlaceOf),
 // not of its SHA-256, so that a caller holding the DER can start the
 // lookup's memory accesses (PrefetchBuckets, then a StagedLookup) while it
-// computes the digest. Only the two digests decide whether a slot holds a proof: a
-// place that differs from the one a proof was stored with finds nothing
-// (a miss), never another proof.
-// Every lookup is O(1). Each shard's table starts small and doubles when
-// full, up to its share of the budget (a pause for that shard only,
-// proportional to its size). A table's headers and keys are one block on
-// transparent huge pages where it spans whole 2 MiB pages (never rounded
-// up: the bytes counted are the table's), and a large budget has fewer,
-// larger shards (each of at least 16 MiB, at least 8 of them) so that
+// computes the digest. Only the two digests decide whether a slot holds a
+// proof: a place that differs from the one a proof was stored with finds
+// nothing (a miss), never another proof. Every lookup is O(1). Each shard's
+// table starts small and doubles when full, up to its share of the budget (a
+// pause for that shard only, proportional to its size). A table's headers and
+// keys are one block on transparent huge pages where it spans whole 2 MiB pages
+// (never rounded up: the bytes counted are the table's), and a large budget has
+// fewer, larger shards (each of at least 16 MiB, at least 8 of them) so that
 // most of its keys are on whole huge pages: a lookup's accesses are then
 // memory latencies without a page walk each.
 //
@@ -325,8 +324,8 @@ class ProofStore {
 // reader of the store, so that the headers it read and the slots it
 // fetched are not freed by a growth meanwhile; the growth of its shard
 // waits for it, so it should span only the caller's work between the two
-// (hashing the child), and it takes no lock. FindFacts finds and counts
-// what ProofStore::FindFacts would, once per object.
+// (hashing the child), and it takes no lock. ProofStore::FindFacts is one
+// with nothing between its stages. FindFacts may be called once.
 class ProofStore::StagedLookup {
  public:
   // Reads the place's bucket headers and starts fetching the matching
@@ -336,7 +335,8 @@ class ProofStore::StagedLookup {
   StagedLookup(const StagedLookup&) = delete;
   StagedLookup& operator=(const StagedLookup&) = delete;
 
-  // ProofStore::FindFacts(place, child, issuer, facts); ends the read.
+  // What ProofStore::FindFacts(place, child, issuer, facts) finds and
+  // counts; ends the read.
   bool FindFacts(const Sha256Digest& child, const Sha256Digest& issuer,
                  LeafFacts* facts);
 
